@@ -1,0 +1,89 @@
+"""What one registry entry is: an example from a document, its model, its input and its claims."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from .seeding import generator, seeded
+
+HOLDS = "holds"
+FALSE = "false"
+
+
+def holds_only_when(condition: str) -> str:
+    return f"holds only when {condition}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement a document makes, the verdict the reference gives it, and the check that proves it.
+
+    `check(device)` runs code and returns True when what it observes agrees with `verdict`
+    (for a `false` verdict: True when the code shows the statement to be false).
+    """
+
+    name: str
+    text: str
+    verdict: str
+    check: Callable[[torch.device], bool]
+
+    def proven(self, device: torch.device | str = "cpu") -> bool:
+        return bool(self.check(torch.device(device)))
+
+
+Untie = Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]]
+
+
+def call_model(model: nn.Module, x: Any) -> torch.Tensor:
+    return model(x)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One documented example.
+
+    `build` makes the model (it is always called on the CPU, inside `seeded()`); `make_input` draws
+    the input from the generator it is given (also on the CPU). `untie`, where a parameter is reused
+    inside `forward` rather than registered under several names, returns an untied twin with the same
+    values and, for each shared parameter, the names of its per-use clones in the twin.
+    `train`, for the training examples, returns a JSON-able trace.
+    """
+
+    name: str
+    source: str
+    build: Callable[[], nn.Module]
+    make_input: Callable[[torch.Generator], Any]
+    claims: tuple[Claim, ...] = ()
+    corrections: tuple[str, ...] = ()
+    forward: Callable[[nn.Module, Any], torch.Tensor] = call_model
+    untie: Untie | None = None
+    train: Callable[[torch.device], dict] | None = None
+
+    @property
+    def seed_file(self) -> str:
+        return self.source.split(" ", 1)[0]
+
+    def model(self, device: torch.device | str = "cpu") -> nn.Module:
+        with seeded():
+            model = self.build()
+        return model.to(device)
+
+    def input(self, device: torch.device | str = "cpu") -> Any:
+        return to_device(self.make_input(generator()), device)
+
+    def run(self, device: torch.device | str = "cpu") -> tuple[nn.Module, Any, torch.Tensor]:
+        model, x = self.model(device), self.input(device)
+        return model, x, self.forward(model, x)
+
+
+def to_device(data: Any, device: torch.device | str) -> Any:
+    if isinstance(data, torch.Tensor):
+        return data.to(device)
+    if isinstance(data, tuple):
+        return tuple(to_device(item, device) for item in data)
+    return data

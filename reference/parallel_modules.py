@@ -1,0 +1,190 @@
+"""000_a6308e5ad6e05d30.txt: a parallel module, and an MLP whose first layer is shared by two branches.
+
+The models are written as the document writes them. Corrections, with the document's words:
+- "在 forward 中拼接" (concatenated in forward): the forward *averages* the two branches.
+- The demo cell after `SharedWeightNet` builds `ParallelModule` again; the reference builds
+  `SharedWeightNet`.
+- The training printout is unseeded; the reference seeds it, so its values are reproducible.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .seeding import SEED, generator, seeded
+from .training import reproducible_only_when_seeded, rows
+from .tying import alias_groups
+
+SOURCE = "000_a6308e5ad6e05d30.txt"
+
+
+class ParallelModule(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net1 = nn.Sequential(nn.Linear(5, 3), nn.ReLU(),
+                                  nn.Linear(3, 3), nn.ReLU(),
+                                  nn.Linear(3, 2), nn.ReLU())  # fmt: skip
+        self.net2 = nn.Sequential(nn.Linear(5, 16), nn.ReLU(),
+                                  nn.Linear(16, 2), nn.ReLU())  # fmt: skip
+
+    def forward(self, x):
+        return (self.net1(x) + self.net2(x)) / 2
+
+
+class SharedWeightNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shared_linear = nn.Linear(5, 3)
+        self.net1 = nn.Sequential(
+            self.shared_linear, nn.ReLU(),
+            nn.Linear(3, 3), nn.ReLU(),
+            nn.Linear(3, 2), nn.ReLU(),
+        )  # fmt: skip
+        self.net2 = nn.Sequential(
+            self.shared_linear,  # no ReLU after the shared layer in this branch, as in the document
+            nn.Linear(3, 16), nn.ReLU(),
+            nn.Linear(16, 2), nn.ReLU(),
+        )  # fmt: skip
+
+    def forward(self, x):
+        return (self.net1(x) + self.net2(x)) / 2
+
+
+def two_samples_five_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(2, 5, generator=g)
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+
+def output_is_average_not_concatenation(device: torch.device) -> bool:
+    model, x = PARALLEL_MODULE.model(device), PARALLEL_MODULE.input(device)
+    a, b = model.net1(x), model.net2(x)
+    output = model(x)
+    concatenated = torch.cat((a, b), dim=-1)
+    return torch.equal(output, (a + b) / 2) and output.shape != concatenated.shape
+
+
+def output_has_two_columns_for_any_batch(device: torch.device) -> bool:
+    model = PARALLEL_MODULE.model(device)
+    g = generator()
+    return all(model(torch.rand(n, 5, generator=g).to(device)).shape == (n, 2) for n in (1, 2, 7))
+
+
+def one_layer_in_both_branches(device: torch.device) -> bool:
+    model = SHARED_WEIGHT_NET.model(device)
+    return (
+        model.net1[0] is model.shared_linear
+        and model.net2[0] is model.shared_linear
+        and alias_groups(model)
+        == [["shared_linear.weight", "net1.0.weight", "net2.0.weight"],
+            ["shared_linear.bias", "net1.0.bias", "net2.0.bias"]]
+    )  # fmt: skip
+
+
+def demo_cell_shows_no_sharing(device: torch.device) -> bool:
+    """The document's cell runs ParallelModule, which shares nothing: it cannot demonstrate sharing."""
+    return alias_groups(PARALLEL_MODULE.model(device)) == [] and alias_groups(
+        SHARED_WEIGHT_NET.model(device)
+    ) != []
+
+
+# --- training -------------------------------------------------------------------------------------
+
+
+def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SEED) -> dict:
+    """The document's loop: 3 epochs of SGD (lr 0.01) on MSE, recording the shared layer's first two
+    weight rows and gradient rows after `backward` and before `step`.
+    """
+    with seeded(seed):
+        model = SharedWeightNet()
+    model.to(device)
+    g = generator(seed)
+    x = torch.rand(2, 5, generator=g).to(device)
+    y_true = torch.rand(2, 2, generator=g).to(device)
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    epochs, shared_grad_identical, updated_once = [], True, True
+    for epoch in range(3):
+        optimizer.zero_grad()
+        loss = criterion(model(x), y_true)
+        loss.backward()
+        weight = model.shared_linear.weight
+        shared_grad_identical &= model.net1[0].weight.grad is weight.grad is model.net2[0].weight.grad
+        epochs.append(
+            {"epoch": epoch + 1, "loss": loss.item(),
+             "shared_weight_rows": rows(weight), "shared_grad_rows": rows(weight.grad)}
+        )  # fmt: skip
+        expected = weight.detach() - 0.01 * weight.grad
+        optimizer.step()
+        # Reachable under three names, the layer is still stepped once: `parameters()` deduplicates.
+        updated_once &= torch.allclose(weight.detach(), expected, rtol=0, atol=1e-7)
+
+    return {
+        "step_loss": [e["loss"] for e in epochs],
+        "epoch_loss": [e["loss"] for e in epochs],
+        "epochs": epochs,
+        "final_weights": {"shared_linear.weight": rows(model.shared_linear.weight, 3),
+                          "shared_linear.bias": model.shared_linear.bias.detach().cpu().tolist()},
+        "shared_grad_identical_every_step": shared_grad_identical,
+        "shared_layer_updated_once_every_step": updated_once,
+    }  # fmt: skip
+
+
+def shared_layer_stepped_once(device: torch.device) -> bool:
+    return train_shared_weight_net(device)["shared_layer_updated_once_every_step"]
+
+
+def printout_reproducible_only_when_seeded(device: torch.device) -> bool:
+    return reproducible_only_when_seeded(train_shared_weight_net, device)
+
+
+PARALLEL_MODULE = Example(
+    name="parallel_module",
+    source=f"{SOURCE} ParallelModule: two MLP branches over the same input, combined in forward",
+    build=ParallelModule,
+    make_input=two_samples_five_features,
+    claims=(
+        Claim("concatenation", "forward concatenates (拼接) the outputs of net1 and net2",
+              FALSE, output_is_average_not_concatenation),
+        Claim("output_shape", "the output has shape [x, 2] for x samples",
+              HOLDS, output_has_two_columns_for_any_batch),
+    ),  # fmt: skip
+    corrections=("the text calls the combination a concatenation; forward averages the branches",),
+)
+
+SHARED_WEIGHT_NET = Example(
+    name="shared_weight_net",
+    source=f"{SOURCE} SharedWeightNet: one Linear(5,3) is the first layer of both branches",
+    build=SharedWeightNet,
+    make_input=two_samples_five_features,
+    claims=(
+        Claim("one_shared_layer", "shared_linear is one layer, used as the first layer of net1 "
+              "and of net2", HOLDS, one_layer_in_both_branches),
+        Claim("demo_cell", "the cell after the class demonstrates SharedWeightNet",
+              FALSE, demo_cell_shows_no_sharing),
+    ),  # fmt: skip
+    corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
+)
+
+TRAIN_SHARED_WEIGHT_NET = Example(
+    name="train_shared_weight_net",
+    source=f"{SOURCE} training SharedWeightNet for 3 epochs (SGD, MSE), watching the shared layer",
+    build=SharedWeightNet,
+    make_input=two_samples_five_features,
+    train=train_shared_weight_net,
+    claims=(
+        Claim("printed_values", "the printed weights and gradients of the shared layer",
+              holds_only_when("the RNG is seeded: the document's run is not, so only the structure "
+                              "of its printout can be reproduced"),
+              printout_reproducible_only_when_seeded),
+        Claim("one_update_per_step", "the shared layer, reachable under three names, gets one SGD "
+              "update per step (w - lr·grad)", HOLDS, shared_layer_stepped_once),
+    ),  # fmt: skip
+    corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),
+)
+
+EXAMPLES = (PARALLEL_MODULE, SHARED_WEIGHT_NET, TRAIN_SHARED_WEIGHT_NET)

@@ -1,0 +1,46 @@
+"""Seeding and determinism, in one place.
+
+Every model is built inside `seeded()`, which forks the global RNG, seeds it and restores it on exit,
+so building one example never changes what another one draws. Inputs come from an explicit
+`torch.Generator` made by `generator()`, on the CPU, and are then moved to the device: the same seed
+gives the same numbers on every device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import torch
+
+SEED = 0
+
+
+def configure_determinism() -> None:
+    """Deterministic kernels, no TF32. Must run before CUDA starts (cuBLAS reads the env var once)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+
+
+@contextlib.contextmanager
+def seeded(seed: int = SEED) -> Iterator[None]:
+    """Run the body with the CPU RNG seeded to `seed`; the caller's RNG state is untouched after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def generator(seed: int = SEED) -> torch.Generator:
+    """A CPU generator for inputs and data, independent of the global RNG."""
+    return torch.Generator().manual_seed(seed)
+
+
+def available_devices() -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return devices

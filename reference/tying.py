@@ -1,0 +1,102 @@
+"""Which names are one parameter, how to untie them, and the proof that a shared gradient is a sum."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def alias_groups(model: nn.Module) -> list[list[str]]:
+    """State_dict keys that are one Parameter object, in state_dict order; groups of two or more."""
+    groups: dict[int, list[str]] = {}
+    for name, tensor in model.state_dict(keep_vars=True).items():
+        if isinstance(tensor, nn.Parameter):
+            groups.setdefault(id(tensor), []).append(name)
+    return [names for names in groups.values() if len(names) > 1]
+
+
+def parameter_count(model: nn.Module) -> dict[str, int]:
+    """Elements counted once per Parameter object (`unique`) and once per name (`total`)."""
+    unique = sum(p.numel() for p in model.parameters())
+    total = sum(p.numel() for _, p in model.named_parameters(remove_duplicate=False))
+    return {"unique": unique, "total": total}
+
+
+def untie_registrations(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    """A copy in which every name of a shared parameter owns a clone of it (same values).
+
+    Covers sharing by registration: one module under several names, or one Parameter assigned to
+    several modules. Returns the copy and, for each alias group, its first name -> all its names.
+    """
+    untied = copy.deepcopy(model)
+    seen_modules: set[int] = set()
+    for parent in list(untied.modules()):
+        for child_name, child in list(parent.named_children()):
+            if id(child) in seen_modules:
+                setattr(parent, child_name, _clone_module(child))
+            seen_modules.add(id(child))
+    seen_parameters: set[int] = set()
+    for module in untied.modules():
+        for param_name, param in list(module.named_parameters(recurse=False)):
+            if id(param) in seen_parameters:
+                setattr(module, param_name, nn.Parameter(param.detach().clone()))
+            seen_parameters.add(id(param))
+    return untied, {names[0]: names for names in alias_groups(model)}
+
+
+def _clone_module(module: nn.Module) -> nn.Module:
+    """A deep copy whose parameters are new objects even when the copy would share them."""
+    clone = copy.deepcopy(module)
+    for sub in clone.modules():
+        for param_name, param in list(sub.named_parameters(recurse=False)):
+            setattr(sub, param_name, nn.Parameter(param.detach().clone()))
+    return clone
+
+
+def backward_of(model: nn.Module, x: Any, forward: Callable[[nn.Module, Any], torch.Tensor]) -> None:
+    """One backward pass of a fixed scalar of the output (its sum), gradients zeroed first."""
+    model.zero_grad(set_to_none=True)
+    forward(model, x).sum().backward()
+
+
+def shared_gradients(
+    model: nn.Module,
+    x: Any,
+    forward: Callable[[nn.Module, Any], torch.Tensor],
+    untie: Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]] | None = None,
+) -> list[dict[str, Any]]:
+    """For every shared parameter: do all its names see one `.grad` object, and is that gradient the
+    sum of the gradients its uses get in an untied copy (each use its own clone, same values)?
+    """
+    untied, clones_of = (untie or untie_registrations)(model)
+    backward_of(model, x, forward)
+    backward_of(untied, x, forward)
+    facts = []
+    for name, clone_names in clones_of.items():
+        tied = model.get_parameter(name)
+        names = _names_of(model, tied)
+        grads = [model.get_parameter(n).grad for n in names]
+        clone_grads = [untied.get_parameter(n).grad for n in clone_names]
+        summed = sum(
+            (g if g is not None else torch.zeros_like(tied) for g in clone_grads),
+            torch.zeros_like(tied),
+        )
+        difference = (tied.grad - summed).abs().max().item()
+        facts.append(
+            {
+                "names": names,
+                "uses": len([g for g in clone_grads if g is not None]),
+                "one_grad_object": all(g is grads[0] for g in grads) and grads[0] is not None,
+                "max_abs_difference_from_sum": difference,
+                "equals_sum_of_uses": bool(torch.allclose(tied.grad, summed, rtol=1.3e-6, atol=1e-5)),
+            }
+        )
+    return facts
+
+
+def _names_of(model: nn.Module, param: nn.Parameter) -> list[str]:
+    return [n for n, p in model.named_parameters(remove_duplicate=False) if p is param]
