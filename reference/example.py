@@ -51,7 +51,9 @@ class Example:
     the input from the generator it is given (also on the CPU). `untie`, where a parameter is reused
     inside `forward` rather than registered under several names, returns an untied twin with the same
     values and, for each shared parameter, the names of its per-use clones in the twin.
-    `train`, for the training examples, returns a JSON-able trace.
+    `train(device, seed=SEED)`, for the training examples, returns a JSON-able trace.
+    `variants` are other builds the document shows for the same example (label, builder): the
+    snapshot suite locks their structure too.
     """
 
     name: str
@@ -62,22 +64,26 @@ class Example:
     corrections: tuple[str, ...] = ()
     forward: Callable[[nn.Module, Any], torch.Tensor] = call_model
     untie: Untie | None = None
-    train: Callable[[torch.device], dict] | None = None
+    train: Callable[..., dict] | None = None
+    variants: tuple[tuple[str, Callable[[], nn.Module]], ...] = ()
 
     @property
     def seed_file(self) -> str:
         return self.source.split(" ", 1)[0]
 
-    def model(self, device: torch.device | str = "cpu") -> nn.Module:
+    def model(self, device: torch.device | str = "cpu", variant: str | None = None) -> nn.Module:
+        build = self.build if variant is None else dict(self.variants)[variant]
         with seeded():
-            model = self.build()
+            model = build()
         return model.to(device)
 
     def input(self, device: torch.device | str = "cpu") -> Any:
         return to_device(self.make_input(generator()), device)
 
-    def run(self, device: torch.device | str = "cpu") -> tuple[nn.Module, Any, torch.Tensor]:
-        model, x = self.model(device), self.input(device)
+    def run(
+        self, device: torch.device | str = "cpu", variant: str | None = None
+    ) -> tuple[nn.Module, Any, torch.Tensor]:
+        model, x = self.model(device, variant), self.input(device)
         return model, x, self.forward(model, x)
 
 

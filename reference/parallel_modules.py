@@ -86,9 +86,10 @@ def one_layer_in_both_branches(device: torch.device) -> bool:
 
 def demo_cell_shows_no_sharing(device: torch.device) -> bool:
     """The document's cell runs ParallelModule, which shares nothing: it cannot demonstrate sharing."""
-    return alias_groups(PARALLEL_MODULE.model(device)) == [] and alias_groups(
-        SHARED_WEIGHT_NET.model(device)
-    ) != []
+    return (
+        alias_groups(PARALLEL_MODULE.model(device)) == []
+        and alias_groups(SHARED_WEIGHT_NET.model(device)) != []
+    )
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -113,7 +114,9 @@ def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SEED
         loss = criterion(model(x), y_true)
         loss.backward()
         weight = model.shared_linear.weight
-        shared_grad_identical &= model.net1[0].weight.grad is weight.grad is model.net2[0].weight.grad
+        shared_grad_identical &= (
+            model.net1[0].weight.grad is weight.grad is model.net2[0].weight.grad
+        )
         epochs.append(
             {"epoch": epoch + 1, "loss": loss.item(),
              "shared_weight_rows": rows(weight), "shared_grad_rows": rows(weight.grad)}
@@ -148,10 +151,18 @@ PARALLEL_MODULE = Example(
     build=ParallelModule,
     make_input=two_samples_five_features,
     claims=(
-        Claim("concatenation", "forward concatenates (拼接) the outputs of net1 and net2",
-              FALSE, output_is_average_not_concatenation),
-        Claim("output_shape", "the output has shape [x, 2] for x samples",
-              HOLDS, output_has_two_columns_for_any_batch),
+        Claim(
+            "concatenation",
+            "forward concatenates (拼接) the outputs of net1 and net2",
+            FALSE,
+            output_is_average_not_concatenation,
+        ),
+        Claim(
+            "output_shape",
+            "the output has shape [x, 2] for x samples",
+            HOLDS,
+            output_has_two_columns_for_any_batch,
+        ),
     ),  # fmt: skip
     corrections=("the text calls the combination a concatenation; forward averages the branches",),
 )
@@ -162,10 +173,18 @@ SHARED_WEIGHT_NET = Example(
     build=SharedWeightNet,
     make_input=two_samples_five_features,
     claims=(
-        Claim("one_shared_layer", "shared_linear is one layer, used as the first layer of net1 "
-              "and of net2", HOLDS, one_layer_in_both_branches),
-        Claim("demo_cell", "the cell after the class demonstrates SharedWeightNet",
-              FALSE, demo_cell_shows_no_sharing),
+        Claim(
+            "one_shared_layer",
+            "shared_linear is one layer, used as the first layer of net1 and of net2",
+            HOLDS,
+            one_layer_in_both_branches,
+        ),
+        Claim(
+            "demo_cell",
+            "the cell after the class demonstrates SharedWeightNet",
+            FALSE,
+            demo_cell_shows_no_sharing,
+        ),
     ),  # fmt: skip
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
 )
@@ -177,12 +196,22 @@ TRAIN_SHARED_WEIGHT_NET = Example(
     make_input=two_samples_five_features,
     train=train_shared_weight_net,
     claims=(
-        Claim("printed_values", "the printed weights and gradients of the shared layer",
-              holds_only_when("the RNG is seeded: the document's run is not, so only the structure "
-                              "of its printout can be reproduced"),
-              printout_reproducible_only_when_seeded),
-        Claim("one_update_per_step", "the shared layer, reachable under three names, gets one SGD "
-              "update per step (w - lr·grad)", HOLDS, shared_layer_stepped_once),
+        Claim(
+            "printed_values",
+            "the printed weights and gradients of the shared layer",
+            holds_only_when(
+                "the RNG is seeded: the document's run is not, so only the structure "
+                "of its printout can be reproduced"
+            ),
+            printout_reproducible_only_when_seeded,
+        ),
+        Claim(
+            "one_update_per_step",
+            "the shared layer, reachable under three names, gets one SGD "
+            "update per step (w - lr·grad)",
+            HOLDS,
+            shared_layer_stepped_once,
+        ),
     ),  # fmt: skip
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),
 )

@@ -39,8 +39,10 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
     ]
 
 
-def summary(example: Example, device: torch.device | str = "cpu") -> dict[str, Any]:
-    model, _, output = example.run(device)
+def summary(
+    example: Example, device: torch.device | str = "cpu", variant: str | None = None
+) -> dict[str, Any]:
+    model, _, output = example.run(device, variant)
     return {
         "name": example.name,
         "source": example.source,

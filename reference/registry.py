@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import difflib
 
-from . import exercises, parallel_modules, parameter_access, sharing_blog, sharing_utils, why_share
+from . import (
+    chapter,
+    exercises,
+    parallel_modules,
+    parameter_access,
+    sharing_blog,
+    sharing_utils,
+    why_share,
+)
 from .example import Example
 
-TOPICS = (parallel_modules, parameter_access, sharing_blog, exercises, sharing_utils, why_share)
+TOPICS = (
+    parallel_modules,
+    parameter_access,
+    sharing_blog,
+    exercises,
+    sharing_utils,
+    why_share,
+    chapter,
+)
 
 EXAMPLES: dict[str, Example] = {e.name: e for topic in TOPICS for e in topic.EXAMPLES}
 

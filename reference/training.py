@@ -19,5 +19,9 @@ def rows(tensor: torch.Tensor, count: int = 2) -> list:
 
 def reproducible_only_when_seeded(train: Train, device: torch.device) -> bool:
     """The same seed gives the same trace to the bit; another seed gives another trace."""
-    first, again, other = train(device, seed=SEED), train(device, seed=SEED), train(device, seed=SEED + 1)
+    first, again, other = (
+        train(device, seed=SEED),
+        train(device, seed=SEED),
+        train(device, seed=SEED + 1),
+    )
     return first == again and first != other

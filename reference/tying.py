@@ -57,7 +57,9 @@ def _clone_module(module: nn.Module) -> nn.Module:
     return clone
 
 
-def backward_of(model: nn.Module, x: Any, forward: Callable[[nn.Module, Any], torch.Tensor]) -> None:
+def backward_of(
+    model: nn.Module, x: Any, forward: Callable[[nn.Module, Any], torch.Tensor]
+) -> None:
     """One backward pass of a fixed scalar of the output (its sum), gradients zeroed first."""
     model.zero_grad(set_to_none=True)
     forward(model, x).sum().backward()
@@ -92,7 +94,9 @@ def shared_gradients(
                 "uses": len([g for g in clone_grads if g is not None]),
                 "one_grad_object": all(g is grads[0] for g in grads) and grads[0] is not None,
                 "max_abs_difference_from_sum": difference,
-                "equals_sum_of_uses": bool(torch.allclose(tied.grad, summed, rtol=1.3e-6, atol=1e-5)),
+                "equals_sum_of_uses": bool(
+                    torch.allclose(tied.grad, summed, rtol=1.3e-6, atol=1e-5)
+                ),
             }
         )
     return facts

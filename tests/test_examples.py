@@ -16,7 +16,9 @@ def test_forward_and_backward_on_cpu(name):
     assert isinstance(output, torch.Tensor) and output.is_floating_point()
     output.sum().backward()
     trainable = [p for p in model.parameters() if p.requires_grad]
-    assert any(p.grad is not None for p in trainable) or not trainable or example.name in NO_GRADIENT
+    assert (
+        any(p.grad is not None for p in trainable) or not trainable or example.name in NO_GRADIENT
+    )
 
 
 # Examples whose documented point is that no gradient reaches their parameters.
@@ -29,7 +31,9 @@ CLAIMS = [(name, claim) for name in NAMES for claim in reference.get(name).claim
 @pytest.mark.parametrize(("name", "claim"), CLAIMS, ids=[f"{n}.{c.name}" for n, c in CLAIMS])
 def test_claim_verdict_is_proven(name, claim):
     assert claim.verdict in (HOLDS, FALSE) or claim.verdict.startswith("holds only when ")
-    assert claim.proven("cpu"), f"{name}: the check for {claim.text!r} disagrees with {claim.verdict!r}"
+    assert claim.proven("cpu"), (
+        f"{name}: the check for {claim.text!r} disagrees with {claim.verdict!r}"
+    )
 
 
 def test_names_are_unique_and_sources_name_a_seed_or_the_chapter():
