@@ -163,7 +163,7 @@ PARALLEL_MODULE = Example(
             HOLDS,
             output_has_two_columns_for_any_batch,
         ),
-    ),  # fmt: skip
+    ),
     corrections=("the text calls the combination a concatenation; forward averages the branches",),
 )
 
@@ -185,7 +185,7 @@ SHARED_WEIGHT_NET = Example(
             FALSE,
             demo_cell_shows_no_sharing,
         ),
-    ),  # fmt: skip
+    ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
 )
 
@@ -212,7 +212,7 @@ TRAIN_SHARED_WEIGHT_NET = Example(
             HOLDS,
             shared_layer_stepped_once,
         ),
-    ),  # fmt: skip
+    ),
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),
 )
 
