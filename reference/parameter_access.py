@@ -1,3 +1,258 @@
-"""Placeholder."""
+"""001_67e6fd569dcb38d2.txt: parameter access, nested blocks, and parameters tied by reusing a layer.
 
-EXAMPLES = ()
+Corrections:
+- Cell 28 says it makes sure the two layers are *the same object*, but repeats cell 23's value
+  comparison (which an untied copy with equal values passes too) and never performs the write it
+  describes. The reference checks identity (`is`) and writes `net[2].weight.data[0, 0] = 100`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .example import FALSE, HOLDS, Claim, Example
+from .tying import shared_gradients, untie_registrations
+
+SOURCE = "001_67e6fd569dcb38d2.txt"
+
+
+def four_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(size=(2, 4), generator=g)
+
+
+# --- parameter access -----------------------------------------------------------------------------
+
+
+def param_access_mlp() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+# What the document prints for `net.state_dict()` keys and for `named_parameters()`.
+DOCUMENTED_KEYS = ["0.weight", "0.bias", "2.weight", "2.bias"]
+DOCUMENTED_NAMED_SHAPES = [
+    ("0.weight", (8, 4)),
+    ("0.bias", (8,)),
+    ("2.weight", (1, 8)),
+    ("2.bias", (1,)),
+]
+
+
+def keys_as_documented(device: torch.device) -> bool:
+    net = PARAM_ACCESS_MLP.model(device)
+    return list(net.state_dict()) == DOCUMENTED_KEYS and list(net[0].state_dict()) == [
+        "weight",
+        "bias",
+    ]
+
+
+def bias_is_a_parameter(device: torch.device) -> bool:
+    return type(PARAM_ACCESS_MLP.model(device)[2].bias) is nn.Parameter
+
+
+def no_grad_before_backward(device: torch.device) -> bool:
+    net, x = PARAM_ACCESS_MLP.model(device), PARAM_ACCESS_MLP.input(device)
+    before = net[2].weight.grad
+    net(x).sum().backward()
+    return before is None and net[2].weight.grad is not None
+
+
+def named_shapes_as_documented(device: torch.device) -> bool:
+    net = PARAM_ACCESS_MLP.model(device)
+    return [(n, tuple(p.shape)) for n, p in net.named_parameters()] == DOCUMENTED_NAMED_SHAPES
+
+
+def state_dict_values_share_storage(device: torch.device) -> bool:
+    """`net.state_dict()['2.bias']` is a detached view of the parameter: writing to it writes the model."""
+    net = PARAM_ACCESS_MLP.model(device)
+    entry = net.state_dict()["2.bias"]
+    entry.fill_(0.5)
+    return not entry.requires_grad and bool((net[2].bias == 0.5).all())
+
+
+# --- nested blocks --------------------------------------------------------------------------------
+
+
+def block1():
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU())
+
+
+def block2():
+    net = nn.Sequential()
+    for i in range(4):
+        # nested here (在这里嵌套)
+        net.add_module(f"block {i}", block1())
+    return net
+
+
+def rgnet() -> nn.Sequential:
+    return nn.Sequential(block2(), nn.Linear(4, 1))
+
+
+_BLOCK = """Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=4, bias=True)
+      (3): ReLU()
+    )"""
+# `print(rgnet)` as the document prints it (cell 17); the four blocks are printed identically.
+DOCUMENTED_RGNET_REPR = (
+    "Sequential(\n  (0): Sequential(\n"
+    + "".join(f"    (block {i}): {_BLOCK}\n" for i in range(4))
+    + "  )\n  (1): Linear(in_features=4, out_features=1, bias=True)\n)"
+)
+
+
+def repr_as_documented(device: torch.device) -> bool:
+    return repr(NESTED_BLOCKS.model(device)) == DOCUMENTED_RGNET_REPR
+
+
+def nested_indexing_reaches_inner_layers(device: torch.device) -> bool:
+    net = NESTED_BLOCKS.model(device)
+    inner = net[0][1][0]
+    return inner is net[0].get_submodule("block 1")[0] and inner.bias.shape == (8,)
+
+
+def keys_name_the_blocks(device: torch.device) -> bool:
+    keys = list(NESTED_BLOCKS.model(device).state_dict())
+    return keys[:2] == ["0.block 0.0.weight", "0.block 0.0.bias"] and "0.block 0.2.weight" in keys
+
+
+# --- tied parameters ------------------------------------------------------------------------------
+
+
+def tied_sequential() -> nn.Sequential:
+    # The shared layer needs a name so that its parameters can be referred to.
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
+                         shared, nn.ReLU(),
+                         shared, nn.ReLU(),
+                         nn.Linear(8, 1))  # fmt: skip
+
+
+def values_compare_equal(device: torch.device) -> bool:
+    net = TIED_SEQUENTIAL.model(device)
+    return bool((net[2].weight.data[0] == net[4].weight.data[0]).all())
+
+
+def value_check_is_not_an_identity_check(device: torch.device) -> bool:
+    """Cell 28's check also passes for two *separate* layers with equal values, so it cannot show
+    that they are one object; `is` and a write through one name can."""
+    net = TIED_SEQUENTIAL.model(device)
+    untied, _ = untie_registrations(net)
+    document_check_passes_untied = bool(
+        (untied[2].weight.data[0] == untied[4].weight.data[0]).all()
+    )
+    net[2].weight.data[0, 0] = 100
+    untied[2].weight.data[0, 0] = 100
+    tied_by_identity = net[2].weight is net[4].weight and net[4].weight.data[0, 0].item() == 100
+    untied_write_stays = untied[4].weight.data[0, 0].item() != 100
+    return document_check_passes_untied and tied_by_identity and untied_write_stays
+
+
+def gradients_of_both_uses_add_up(device: torch.device) -> bool:
+    net, x = TIED_SEQUENTIAL.model(device), TIED_SEQUENTIAL.input(device)
+    facts = shared_gradients(net, x, TIED_SEQUENTIAL.forward)
+    return len(facts) == 2 and all(f["one_grad_object"] and f["equals_sum_of_uses"] for f in facts)
+
+
+PARAM_ACCESS_MLP = Example(
+    name="param_access_mlp",
+    source=f"{SOURCE} parameter access: state_dict, named_parameters, .data and .grad of an MLP",
+    build=param_access_mlp,
+    make_input=four_features,
+    claims=(
+        Claim(
+            "state_dict_keys",
+            "net.state_dict() has keys 0.weight 0.bias 2.weight 2.bias; "
+            "net[0].state_dict() has weight, bias",
+            HOLDS,
+            keys_as_documented,
+        ),
+        Claim(
+            "bias_type",
+            "type(net[2].bias) is torch.nn.parameter.Parameter",
+            HOLDS,
+            bias_is_a_parameter,
+        ),
+        Claim(
+            "grad_none",
+            "net[2].weight.grad is None before any backward",
+            HOLDS,
+            no_grad_before_backward,
+        ),
+        Claim(
+            "named_parameters",
+            "named_parameters() gives 0.weight (8,4), 0.bias (8,), 2.weight (1,8), 2.bias (1,)",
+            HOLDS,
+            named_shapes_as_documented,
+        ),
+        Claim(
+            "state_dict_data",
+            "net.state_dict()['2.bias'].data is the bias's value",
+            HOLDS,
+            state_dict_values_share_storage,
+        ),
+    ),
+)
+
+NESTED_BLOCKS = Example(
+    name="nested_blocks",
+    source=f"{SOURCE} nested blocks: block2() adds four block1() by name; rgnet = Sequential(block2(), Linear(4,1))",
+    build=rgnet,
+    make_input=four_features,
+    claims=(
+        Claim(
+            "printed_repr",
+            "print(rgnet) prints the nested structure shown in cell 17",
+            HOLDS,
+            repr_as_documented,
+        ),
+        Claim(
+            "nested_indexing",
+            "nested blocks are indexed like nested lists: rgnet[0][1][0].bias has 8 values",
+            HOLDS,
+            nested_indexing_reaches_inner_layers,
+        ),
+        Claim(
+            "block_keys",
+            "state_dict keys name the blocks: '0.block 0.0.weight', ...",
+            HOLDS,
+            keys_name_the_blocks,
+        ),
+    ),
+)
+
+TIED_SEQUENTIAL = Example(
+    name="tied_sequential",
+    source=f"{SOURCE} tied parameters: one Linear(8,8) used twice in a Sequential",
+    build=tied_sequential,
+    make_input=four_features,
+    claims=(
+        Claim(
+            "values_equal",
+            "cell 23: net[2].weight.data[0] == net[4].weight.data[0] is all True",
+            HOLDS,
+            values_compare_equal,
+        ),
+        Claim(
+            "identity_check",
+            "cell 28 'makes sure they are the same object, not just equal "
+            "values' with the same value comparison",
+            FALSE,
+            value_check_is_not_an_identity_check,
+        ),
+        Claim(
+            "gradients_add",
+            "the gradients of the two layers are added together",
+            HOLDS,
+            gradients_of_both_uses_add_up,
+        ),
+    ),
+    corrections=(
+        "cell 28 repeats the value comparison and skips the write it describes; the reference "
+        "checks identity (`is`) and writes net[2].weight.data[0, 0] = 100 through one name",
+    ),
+)
+
+EXAMPLES = (PARAM_ACCESS_MLP, NESTED_BLOCKS, TIED_SEQUENTIAL)

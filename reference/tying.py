@@ -35,7 +35,10 @@ def untie_registrations(model: nn.Module) -> tuple[nn.Module, dict[str, list[str
     untied = copy.deepcopy(model)
     seen_modules: set[int] = set()
     for parent in list(untied.modules()):
-        for child_name, child in list(parent.named_children()):
+        # `named_children()` skips a module it has already yielded: read the registrations directly.
+        for child_name, child in list(parent._modules.items()):
+            if child is None:
+                continue
             if id(child) in seen_modules:
                 setattr(parent, child_name, _clone_module(child))
             seen_modules.add(id(child))
