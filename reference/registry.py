@@ -43,9 +43,23 @@ def get(name: str) -> Example:
     try:
         return EXAMPLES[name]
     except KeyError:
-        close = difflib.get_close_matches(name, EXAMPLES, n=3, cutoff=0.5)
-        close += [n for n in EXAMPLES if name and name in n and n not in close][: 3 - len(close)]
-        raise UnknownExample(name, close) from None
+        raise UnknownExample(name, close_names(name)) from None
+
+
+def close_names(name: str, most: int = 3) -> list[str]:
+    """Names that look like `name`: close as a whole, or sharing a close word ('tide' ~ 'tied_…')."""
+    close = difflib.get_close_matches(name, EXAMPLES, n=most, cutoff=0.6)
+    words = name.lower().replace("-", "_").split("_")
+    for candidate in EXAMPLES:
+        if (
+            len(close) < most
+            and candidate not in close
+            and any(
+                difflib.get_close_matches(w, candidate.split("_"), cutoff=0.75) for w in words if w
+            )
+        ):
+            close.append(candidate)
+    return close
 
 
 def names() -> list[str]:
