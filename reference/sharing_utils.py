@@ -1,3 +1,474 @@
-"""Placeholder: filled in by its topic author."""
+"""004_437a7907a92ead85.txt: ParameterList, ParameterDict, F.linear and weight_norm, presented by the
+article as the weight-sharing tools of `torch.nn.modules.utils`.
 
-EXAMPLES = ()
+The models are written as the article writes them (it calls every one `MyModel`; here each has its
+own name). Corrections, with the article's words:
+- "torch.nn.modules.utils模块提供了几种实现权重参数共享的方法": none of the four lives in
+  `torch.nn.modules.utils` (that module holds `_pair`, `_ntuple` and state_dict helpers).
+  `ParameterList`/`ParameterDict` are in `torch.nn`, `linear` in `torch.nn.functional`,
+  `weight_norm` in `torch.nn.utils` (deprecated) and `torch.nn.utils.parametrizations`.
+- "实现权重参数共享": none of them shares anything by itself. A ParameterList or ParameterDict
+  registers independent parameters; F.linear shares a weight only when the same Parameter is passed
+  at several places; weight norm reparametrizes one layer's weight.
+- `utils.weight_norm(self.weight)`: weight_norm takes a *module* and the name of one of its
+  parameters; given a bare Parameter it raises. The reference applies
+  `torch.nn.utils.parametrizations.weight_norm` to a Linear (the old `torch.nn.utils.weight_norm` is
+  deprecated since torch 2.1).
+- "标量权重是共享的" (the scalar weight is shared): g holds one magnitude per output row, and
+  belongs to this one layer.
+- A ParameterDict built from a plain dict is iterated in *sorted* key order, not insertion order:
+  the article's `weight1`…`weight3` happen to be sorted, so its chain runs in the order written.
+- "提高模型的泛化能力和训练效率" (improves generalisation and training efficiency) is not judged:
+  no small, cheap experiment settles it, and none of these four models shares a parameter anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import OrderedDict
+from typing import Any
+
+import torch
+import torch.nn.modules.utils
+import torch.nn.utils as utils
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils import parametrizations
+from torch.overrides import TorchFunctionMode
+
+from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .seeding import seeded
+from .tying import alias_groups, parameter_count
+
+SOURCE = "004_437a7907a92ead85.txt"
+
+
+class ParameterListModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weights = nn.ParameterList([nn.Parameter(torch.randn(10, 10)) for _ in range(5)])
+
+    def forward(self, x):
+        out = None
+        for w in self.weights:
+            if out is None:  # noqa: SIM108  (as the article writes it)
+                out = torch.mm(x, w)
+            else:
+                out = torch.mm(out, w)
+        return out
+
+
+class ParameterDictModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weights = nn.ParameterDict({'weight1': nn.Parameter(torch.randn(10, 10)),
+                                         'weight2': nn.Parameter(torch.randn(10, 10)),
+                                         'weight3': nn.Parameter(torch.randn(10, 10))})  # fmt: skip
+
+    def forward(self, x):
+        out = None
+        for name, w in self.weights.items():  # noqa: B007  (as the article writes it)
+            if out is None:  # noqa: SIM108  (as the article writes it)
+                out = torch.mm(x, w)
+            else:
+                out = torch.mm(out, w)
+        return out
+
+
+class FunctionalLinearModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(10, 10))
+
+    def forward(self, x):
+        out = F.linear(x, self.weight)
+        return out
+
+
+class ReusedFunctionalLinearModel(FunctionalLinearModel):
+    """What it takes for F.linear to share: the same Parameter passed at two places."""
+
+    def forward(self, x):
+        return F.linear(F.linear(x, self.weight), self.weight)
+
+
+class ArticleWeightNormModel(nn.Module):
+    """The article's weight-norm model, verbatim: constructing it raises."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(10, 10))
+        self.weight = utils.weight_norm(self.weight)
+
+    def forward(self, x):
+        out = torch.mm(x, self.weight)
+        return out
+
+
+class WeightNormModel(nn.Module):
+    """The article's model, corrected: weight norm is applied to a module that owns the weight.
+
+    A bias-free Linear(10, 10) is the article's one 10×10 weight (it computes x·Wᵀ where the
+    article's `torch.mm` computes x·W: the same map, the weight stored transposed).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.linear = parametrizations.weight_norm(nn.Linear(10, 10, bias=False))
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+def two_samples_ten_features(g: torch.Generator) -> torch.Tensor:
+    return torch.randn(2, 10, generator=g)
+
+
+# --- tools for the checks -------------------------------------------------------------------------
+
+
+def torch_version() -> tuple[int, ...]:
+    """The installed torch's release as a tuple: '2.13.0+cpu' -> (2, 13, 0); '2.14.0.dev2025…' too."""
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", torch.__version__)
+    return tuple(int(part or 0) for part in match.groups())
+
+
+class _CallsReceiving(TorchFunctionMode):
+    def __init__(self, tensor: torch.Tensor):
+        super().__init__()
+        self.tensor, self.count = tensor, 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.count += any(a is self.tensor for a in (*args, *kwargs.values()))
+        return func(*args, **kwargs)
+
+
+def calls_receiving(tensor: torch.Tensor, model: nn.Module, x: Any) -> int:
+    """How many torch calls in one forward of `model` take `tensor` itself as an argument: its uses."""
+    with _CallsReceiving(tensor) as counter:
+        model(x)
+    return counter.count
+
+
+def nothing_shared(model: nn.Module, x: torch.Tensor) -> bool:
+    """No alias groups, every parameter counted once, and each used by exactly one call in forward."""
+    counts = parameter_count(model)
+    return (
+        alias_groups(model) == []
+        and counts["unique"] == counts["total"]
+        and all(calls_receiving(p, model, x) == 1 for p in model.parameters())
+    )
+
+
+def chained(x: torch.Tensor, weights) -> torch.Tensor:
+    for w in weights:
+        x = x @ w
+    return x
+
+
+# --- claims: ParameterList and ParameterDict ------------------------------------------------------
+
+# Where the article's four tools really live; `torch.nn.modules.utils` has none of them.
+HOMES = {
+    "ParameterList": (torch.nn,),
+    "ParameterDict": (torch.nn,),
+    "linear": (F,),
+    "weight_norm": (utils, parametrizations),
+}
+
+
+def tools_live_elsewhere(device: torch.device) -> bool:
+    in_modules_utils = [name for name in HOMES if hasattr(torch.nn.modules.utils, name)]
+    return in_modules_utils == [] and all(
+        hasattr(home, name) for name, homes in HOMES.items() for home in homes
+    )
+
+
+def list_weights_registered_and_chained(device: torch.device) -> bool:
+    model, x = PARAMETER_LIST_CHAIN.model(device), PARAMETER_LIST_CHAIN.input(device)
+    registered = {id(p) for p in model.parameters()}
+    return (
+        len(model.weights) == 5
+        and {id(w) for w in model.weights} == registered
+        and torch.allclose(model(x), chained(x, model.weights))
+    )
+
+
+def list_shares_nothing(device: torch.device) -> bool:
+    return nothing_shared(PARAMETER_LIST_CHAIN.model(device), PARAMETER_LIST_CHAIN.input(device))
+
+
+def dict_shares_nothing(device: torch.device) -> bool:
+    return nothing_shared(PARAMETER_DICT_CHAIN.model(device), PARAMETER_DICT_CHAIN.input(device))
+
+
+def dict_order_is_sorted_for_plain_dicts(device: torch.device) -> bool:
+    """The article's chain runs weight1, weight2, weight3; a plain dict is sorted by key (as strings),
+    while an OrderedDict, or keys set one at a time, keep insertion order.
+    """
+    model, x = PARAMETER_DICT_CHAIN.model(device), PARAMETER_DICT_CHAIN.input(device)
+    w = model.weights
+    article_chain_in_written_order = torch.allclose(
+        model(x), chained(x, [w["weight1"], w["weight2"], w["weight3"]])
+    )
+    inserted = [f"weight{i}" for i in (3, 1, 10, 2)]
+    plain = nn.ParameterDict({k: nn.Parameter(torch.zeros(1)) for k in inserted})
+    ordered = nn.ParameterDict(OrderedDict((k, nn.Parameter(torch.zeros(1))) for k in inserted))
+    one_at_a_time = nn.ParameterDict()
+    for k in inserted:
+        one_at_a_time[k] = nn.Parameter(torch.zeros(1))
+    return (
+        article_chain_in_written_order
+        and list(plain.keys()) == sorted(inserted)  # 'weight10' before 'weight2'
+        and list(plain.keys()) != inserted
+        and list(ordered.keys()) == inserted
+        and list(one_at_a_time.keys()) == inserted
+    )
+
+
+# --- claims: F.linear -----------------------------------------------------------------------------
+
+
+def linear_is_x_times_w_transposed(device: torch.device) -> bool:
+    model, x = FUNCTIONAL_LINEAR.model(device), FUNCTIONAL_LINEAR.input(device)
+    w = model.weight
+    return torch.allclose(model(x), x @ w.T) and not torch.allclose(model(x), x @ w)
+
+
+def linear_shares_only_when_reused(device: torch.device) -> bool:
+    x = FUNCTIONAL_LINEAR.input(device)
+    article = FUNCTIONAL_LINEAR.model(device)
+    with seeded():
+        reused = ReusedFunctionalLinearModel().to(device)
+    return (
+        nothing_shared(article, x)
+        and calls_receiving(article.weight, article, x) == 1
+        and calls_receiving(reused.weight, reused, x) == 2
+    )
+
+
+# --- claims: weight norm --------------------------------------------------------------------------
+
+# `torch.nn.utils.weight_norm` warns from torch 2.1: pytorch/pytorch#103001 ("Add parametrization
+# version of weight_norm", June 2023) added the deprecation in favour of
+# `torch.nn.utils.parametrizations.weight_norm` (the 2.1 docs carry the warning and migration
+# guide). It was a UserWarning; pytorch/pytorch#126898 (May 2024) turned it into a FutureWarning
+# through `typing_extensions.deprecated`. The check asks only whether it warns.
+WARNS_FROM = (2, 1)
+
+
+def magnitude_and_direction(model: WeightNormModel) -> tuple[torch.Tensor, torch.Tensor]:
+    """g and v: PyTorch stores them as `original0` and `original1` of the weight's parametrization."""
+    originals = model.linear.parametrizations.weight
+    return originals.original0, originals.original1
+
+
+def parametrization_names_and_shapes(device: torch.device) -> bool:
+    model = WEIGHT_NORM.model(device)
+    out_features, in_features = model.linear.out_features, model.linear.in_features
+    names = [name for name, _ in model.linear.named_parameters()]
+    g, v = magnitude_and_direction(model)
+    return (
+        names == ["parametrizations.weight.original0", "parametrizations.weight.original1"]
+        and g.shape == (out_features, 1)
+        and v.shape == (out_features, in_features)
+    )
+
+
+def weight_is_g_times_unit_direction(device: torch.device) -> bool:
+    model = WEIGHT_NORM.model(device)
+    g, v = magnitude_and_direction(model)
+    rebuilt = g * v / v.norm(dim=1, keepdim=True)
+    return torch.allclose(model.linear.weight, rebuilt)
+
+
+def article_weight_norm_error() -> str | None:
+    """The name of the exception the article's model raises when built (None if it builds)."""
+    try:
+        with seeded(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the deprecation warning is judged by its own claim
+            ArticleWeightNormModel()
+    except Exception as error:
+        return type(error).__name__
+    return None
+
+
+def article_call_raises(device: torch.device) -> bool:
+    return article_weight_norm_error() is not None
+
+
+def magnitude_is_per_row_not_one_scalar(device: torch.device) -> bool:
+    """One magnitude per output row, and they differ. (Only `dim=None` gives one scalar for the whole
+    tensor; the article calls with the default, `dim=0`.)
+    """
+    model = WEIGHT_NORM.model(device)
+    g, _ = magnitude_and_direction(model)
+    return g.numel() == model.linear.out_features > 1 and g.unique().numel() > 1
+
+
+def weight_norm_shares_nothing(device: torch.device) -> bool:
+    return nothing_shared(WEIGHT_NORM.model(device), WEIGHT_NORM.input(device))
+
+
+def legacy_weight_norm_warns(device: torch.device) -> bool:
+    with seeded():
+        layer = nn.Linear(10, 10).to(device)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        utils.weight_norm(layer)
+    warned = any("deprecated" in str(w.message) for w in caught)
+    return warned == (torch_version() >= WARNS_FROM)
+
+
+PARAMETER_LIST_CHAIN = Example(
+    name="parameter_list_chain",
+    source=f"{SOURCE} nn.ParameterList of five 10×10 weights, the input multiplied through all",
+    build=ParameterListModel,
+    make_input=two_samples_ten_features,
+    claims=(
+        Claim(
+            "registered_and_used",
+            "ParameterList stores several weights as a list that the model registers and uses",
+            HOLDS,
+            list_weights_registered_and_chained,
+        ),
+        Claim(
+            "implements_sharing",
+            "ParameterList implements weight sharing (实现权重参数共享)",
+            FALSE,
+            list_shares_nothing,
+        ),
+        Claim(
+            "modules_utils",
+            "ParameterList, ParameterDict, F.linear and weight_norm are provided by "
+            "torch.nn.modules.utils",
+            FALSE,
+            tools_live_elsewhere,
+        ),
+    ),
+    corrections=(
+        "the article places these tools in torch.nn.modules.utils; they live in torch.nn, "
+        "torch.nn.functional and torch.nn.utils(.parametrizations)",
+        "the article presents ParameterList as a way to share weights; its five weights are "
+        "independent parameters, each used once",
+    ),
+)
+
+PARAMETER_DICT_CHAIN = Example(
+    name="parameter_dict_chain",
+    source=f"{SOURCE} nn.ParameterDict weight1…weight3, chained in iteration order",
+    build=ParameterDictModel,
+    make_input=two_samples_ten_features,
+    claims=(
+        Claim(
+            "insertion_order",
+            "the weights are chained in the order they were put into the ParameterDict",
+            holds_only_when(
+                "the parameters come as an OrderedDict or are set one key at a time: a plain dict "
+                "is iterated in sorted key order ('weight10' before 'weight2'); the article's "
+                "weight1…weight3 happen to be sorted already"
+            ),
+            dict_order_is_sorted_for_plain_dicts,
+        ),
+        Claim(
+            "implements_sharing",
+            "ParameterDict implements weight sharing (实现权重参数共享)",
+            FALSE,
+            dict_shares_nothing,
+        ),
+    ),
+    corrections=(
+        "the article presents ParameterDict as a way to share weights; its three weights are "
+        "independent parameters, each used once",
+        "iteration order is sorted key order for a plain dict, not insertion order",
+    ),
+)
+
+FUNCTIONAL_LINEAR = Example(
+    name="functional_linear",
+    source=f"{SOURCE} a Parameter(randn(10,10)) used through F.linear",
+    build=FunctionalLinearModel,
+    make_input=two_samples_ten_features,
+    claims=(
+        Claim(
+            "x_times_w_transposed",
+            "F.linear(x, weight) is the linear transformation of x by the weight matrix: x·Wᵀ",
+            HOLDS,
+            linear_is_x_times_w_transposed,
+        ),
+        Claim(
+            "implements_sharing",
+            "passing a weight matrix to F.linear shares it between layers (在多个层之间实现权重参数共享)",
+            holds_only_when(
+                "the same Parameter is passed to F.linear at more than one place: the article's "
+                "model passes it once and shares nothing"
+            ),
+            linear_shares_only_when_reused,
+        ),
+    ),
+    corrections=("the article's model uses its weight once: it shows F.linear, not sharing",),
+)
+
+WEIGHT_NORM = Example(
+    name="weight_norm",
+    source=f"{SOURCE} weight normalisation, applied the correct way: "
+    "torch.nn.utils.parametrizations.weight_norm on a Linear",
+    build=WeightNormModel,
+    make_input=two_samples_ten_features,
+    claims=(
+        Claim(
+            "parametrization",
+            "weight norm splits the weight into a magnitude g (out, 1) and a direction v "
+            "(out, in), stored as parametrizations.weight.original0 and original1",
+            HOLDS,
+            parametrization_names_and_shapes,
+        ),
+        Claim(
+            "weight_formula",
+            "the weight is g·v/‖v‖, the norm taken per output row",
+            HOLDS,
+            weight_is_g_times_unit_direction,
+        ),
+        Claim(
+            "article_call",
+            "utils.weight_norm(self.weight) applies weight norm to a bare Parameter",
+            FALSE,
+            article_call_raises,
+        ),
+        Claim(
+            "shared_scalar",
+            "weight norm splits the weight into a scalar weight and a unit-norm vector, "
+            "the scalar weight being shared (标量权重是共享的)",
+            FALSE,
+            magnitude_is_per_row_not_one_scalar,
+        ),
+        Claim(
+            "implements_sharing",
+            "weight norm achieves the effect of parameter sharing (实现参数共享的效果)",
+            FALSE,
+            weight_norm_shares_nothing,
+        ),
+        Claim(
+            "legacy_function",
+            "torch.nn.utils.weight_norm, the function the article calls, is current API "
+            "(calling it gives no warning)",
+            holds_only_when(
+                "torch < 2.1: from 2.1 it is deprecated in favour of "
+                "torch.nn.utils.parametrizations.weight_norm and warns on every call"
+            ),
+            legacy_weight_norm_warns,
+        ),
+    ),
+    corrections=(
+        "the article calls utils.weight_norm on a bare Parameter, which raises: weight_norm takes "
+        "a module and the name of its parameter; the reference applies "
+        "torch.nn.utils.parametrizations.weight_norm to a Linear",
+        "the legacy torch.nn.utils.weight_norm is deprecated (torch >= 2.1); the reference uses "
+        "torch.nn.utils.parametrizations.weight_norm",
+        "the magnitude g is one value per output row (shape (out, 1)), not a shared scalar",
+    ),
+)
+
+EXAMPLES = (PARAMETER_LIST_CHAIN, PARAMETER_DICT_CHAIN, FUNCTIONAL_LINEAR, WEIGHT_NORM)
