@@ -1,3 +1,568 @@
-"""Placeholder: filled in by its topic author."""
+"""002_7dbee0fb0b47d5a0.txt: the blog post "PyTorch参数共享" — one Parameter used by several layers.
 
-EXAMPLES = ()
+The models are written as the post writes them. Corrections, with the post's words:
+- `return x` sits outside `forward` in all three nets (at class level Python rejects it:
+  "'return' outside function"); the reference returns from `forward`.
+- "(即[BS, C, H, W]中的[H, W]的转置)": `conv_weight.transpose(2, 3)` swaps the kernel's spatial dims
+  (kh, kw) of the weight [out, in, kh, kw]; the activation [BS, C, H, W] is never transposed.
+- "在gpu上运行时，transpose()后边必须加上.contiguous()…否则会报错": a test gives the verdict: conv2d
+  takes the non-contiguous transposed weight and returns the same result.
+- `num_features` in the suggested initialisation is never defined: the reference takes it to be
+  fan_in = in_channels·kh·kw (75 here) and says so.
+- "与上边的网络效果相同" (LinearNet2 has the same effect as LinearNet): x·W·Wᵀ equals x·Wᵀ·W only
+  when WᵀW = WWᵀ, true for the post's diagonal W, false for a random one.
+- Example 4 is a fragment that mixes construction and forward; the reference makes it a small
+  complete language-model head, in both modes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import nn
+from torch.func import functional_call
+from torch.nn import functional as F
+
+from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .seeding import SEED, generator, seeded
+from .tying import parameter_count, shared_gradients
+
+SOURCE = "002_7dbee0fb0b47d5a0.txt"
+
+
+# --- 例子1: two convolutions, one weight, the second use transposed -----------------------------
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv_weight = nn.Parameter(torch.randn(3, 3, 5, 5))
+
+    def forward(self, x):
+        x = nn.functional.conv2d(x, self.conv_weight, bias=None, stride=1, padding=2, dilation=1, groups=1)  # fmt: skip
+        x = nn.functional.conv2d(x, self.conv_weight.transpose(2, 3).contiguous(), bias=None, stride=1, padding=0, dilation=1, groups=1)  # fmt: skip
+        return x
+
+
+class UntiedConvNet(nn.Module):
+    """ConvNet with one clone of the weight per use, same values: its two gradients add up to the
+    shared weight's gradient.
+    """
+
+    def __init__(self, conv_weight: torch.Tensor):
+        super().__init__()
+        self.first_use = nn.Parameter(conv_weight.detach().clone())
+        self.second_use = nn.Parameter(conv_weight.detach().clone())
+
+    def forward(self, x):
+        x = F.conv2d(x, self.first_use, padding=2)
+        x = F.conv2d(x, self.second_use.transpose(2, 3).contiguous(), padding=0)
+        return x
+
+
+def untie_conv_weight(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    return UntiedConvNet(model.conv_weight), {"conv_weight": ["first_use", "second_use"]}
+
+
+def two_images_three_channels(g: torch.Generator) -> torch.Tensor:
+    return torch.randn(2, 3, 8, 8, generator=g)
+
+
+# --- 注意: the suggested He initialisation --------------------------------------------------------
+
+
+def he_scaled_randn(*shape: int) -> torch.Tensor:
+    """The post's `torch.randn(shape) * torch.tensor(2/num_features).sqrt_()`.
+
+    The post never defines `num_features`; it is taken to be fan_in, the number of inputs one output
+    sums over: in_channels·kh·kw of a conv weight [out, in, kh, kw] (3·5·5 = 75 here), the n^[l-1]
+    of the formula it quotes. This draws what `nn.init.kaiming_normal_(w, nonlinearity="relu")` draws.
+    """
+    num_features = math.prod(shape[1:])
+    return torch.randn(shape) * torch.tensor(2 / num_features).sqrt_()
+
+
+class HeInitConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv_weight = nn.Parameter(he_scaled_randn(3, 3, 5, 5))
+
+    def forward(self, x):  # ConvNet's forward
+        x = nn.functional.conv2d(x, self.conv_weight, bias=None, stride=1, padding=2, dilation=1, groups=1)  # fmt: skip
+        x = nn.functional.conv2d(x, self.conv_weight.transpose(2, 3).contiguous(), bias=None, stride=1, padding=0, dilation=1, groups=1)  # fmt: skip
+        return x
+
+
+# --- 例子2 and 例子3: two linear maps, one weight ---------------------------------------------------
+
+
+class LinearNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear_weight = nn.Parameter(torch.randn(3, 3))
+
+    def forward(self, x):
+        x = nn.functional.linear(x, self.linear_weight)  # x·Wᵀ
+        x = nn.functional.linear(x, self.linear_weight.t())  # ·W
+        return x
+
+
+class LinearNet2(nn.Module):
+    def __init__(self):
+        super().__init__()
+        # The post's `torch.FloatTensor([...])` is the legacy constructor; `torch.tensor` makes the
+        # same float32 values.
+        self.w = nn.Parameter(torch.tensor([[1.1, 0, 0], [0, 1, 0], [0, 0, 1]]))
+
+    def forward(self, x):
+        x = x.mm(self.w)  # x·W
+        x = x.mm(self.w.t())  # ·Wᵀ
+        return x
+
+
+class UntiedLinearNet(nn.Module):
+    """LinearNet with one clone of the weight per use (same values)."""
+
+    def __init__(self, linear_weight: torch.Tensor):
+        super().__init__()
+        self.first_use = nn.Parameter(linear_weight.detach().clone())
+        self.second_use = nn.Parameter(linear_weight.detach().clone())
+
+    def forward(self, x):
+        return F.linear(F.linear(x, self.first_use), self.second_use.t())
+
+
+class UntiedLinearNet2(nn.Module):
+    """LinearNet2 with one clone of the weight per use (same values)."""
+
+    def __init__(self, w: torch.Tensor):
+        super().__init__()
+        self.first_use = nn.Parameter(w.detach().clone())
+        self.second_use = nn.Parameter(w.detach().clone())
+
+    def forward(self, x):
+        return x.mm(self.first_use).mm(self.second_use.t())
+
+
+def untie_linear_weight(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    return UntiedLinearNet(model.linear_weight), {"linear_weight": ["first_use", "second_use"]}
+
+
+def untie_w(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    return UntiedLinearNet2(model.w), {"w": ["first_use", "second_use"]}
+
+
+def two_rows_three_features(g: torch.Generator) -> torch.Tensor:
+    return torch.randn(2, 3, generator=g)
+
+
+# --- 例子4: the token embedding reused as the output projection ------------------------------------
+
+VOCABULARY_SIZE, EMBEDDING_DIM = 11, 6
+
+
+class TiedLanguageModel(nn.Module):
+    """tokens -> embeddings -> hidden (Linear, tanh) -> logits over the vocabulary.
+
+    With `share_input_output_embed` the logits are `F.linear(x, embed_tokens.weight)`: the embedding
+    table is the output projection. Sharing needs the hidden size (the post's `output_embed_dim`) to
+    equal the embedding size.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, share_input_output_embed=True):
+        super().__init__()
+        self.share_input_output_embed = share_input_output_embed
+        self.embed_tokens = nn.Embedding(num_embeddings, embedding_dim)
+        self.hidden = nn.Linear(embedding_dim, embedding_dim)
+        if not self.share_input_output_embed:
+            # The post's `torch.Tensor(len(dictionary), output_embed_dim)` is the legacy constructor;
+            # `torch.empty` is its current spelling (uninitialised memory, filled on the next line).
+            self.embed_out = nn.Parameter(torch.empty(num_embeddings, embedding_dim))
+            nn.init.normal_(self.embed_out, mean=0, std=embedding_dim**-0.5)
+
+    def forward(self, tokens):
+        x = torch.tanh(self.hidden(self.embed_tokens(tokens)))
+        if self.share_input_output_embed:
+            x = F.linear(x, self.embed_tokens.weight)
+        else:
+            x = F.linear(x, self.embed_out)
+        return x
+
+
+def shared_language_model() -> TiedLanguageModel:
+    return TiedLanguageModel(VOCABULARY_SIZE, EMBEDDING_DIM, share_input_output_embed=True)
+
+
+def untied_language_model() -> TiedLanguageModel:
+    return TiedLanguageModel(VOCABULARY_SIZE, EMBEDDING_DIM, share_input_output_embed=False)
+
+
+def untie_output_projection(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    """The untied mode with `embed_out` a clone of the embedding table: same logits, two tensors."""
+    twin = copy.deepcopy(model)
+    twin.share_input_output_embed = False
+    twin.embed_out = nn.Parameter(model.embed_tokens.weight.detach().clone())
+    return twin, {"embed_tokens.weight": ["embed_tokens.weight", "embed_out"]}
+
+
+def two_sentences_of_five_tokens(g: torch.Generator) -> torch.Tensor:
+    return torch.randint(VOCABULARY_SIZE, (2, 5), generator=g)
+
+
+# --- 初始化的时候还可以让padding的部分为0 ------------------------------------------------------------
+
+PADDING_IDX = 0
+
+
+def Embedding(num_embeddings, embedding_dim, padding_idx):  # the post's name, capitalised
+    m = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
+    nn.init.normal_(m.weight, mean=0, std=embedding_dim**-0.5)
+    # nn.Embedding zeroes the padding row itself, but normal_ just overwrote it.
+    nn.init.constant_(m.weight[padding_idx], 0)
+    return m
+
+
+def padded_embedding() -> nn.Embedding:
+    return Embedding(VOCABULARY_SIZE, EMBEDDING_DIM, padding_idx=PADDING_IDX)
+
+
+def two_padded_sentences(g: torch.Generator) -> torch.Tensor:
+    tokens = torch.randint(1, VOCABULARY_SIZE, (2, 5), generator=g)
+    tokens[0, 3:] = PADDING_IDX  # the first sentence is two tokens shorter
+    return tokens
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+
+def output_loses_four_rows_and_columns(device: torch.device) -> bool:
+    model = CONV_SHARED_TRANSPOSE.model(device)
+    g = generator()
+    sizes = [(1, 3, 8, 8), (2, 3, 9, 12), (3, 3, 5, 7)]
+    return all(
+        model(torch.randn(n, c, h, w, generator=g).to(device)).shape == (n, 3, h - 4, w - 4)
+        for n, c, h, w in sizes
+    )
+
+
+def transpose_swaps_kernel_dims_not_activation(device: torch.device) -> bool:
+    """`transpose(2, 3)` acts on the weight [out, in, kh, kw]; the activation is never transposed."""
+    model, x = CONV_SHARED_TRANSPOSE.model(device), CONV_SHARED_TRANSPOSE.input(device)
+    weight = model.conv_weight.detach()
+    kernel_transposed = torch.equal(weight.transpose(2, 3), weight.permute(0, 1, 3, 2))
+    h = F.conv2d(x, weight, padding=2)
+    output = model(x).detach()
+    activation_untouched = F.conv2d(h, weight.permute(0, 1, 3, 2).contiguous())
+    activation_hw_transposed = F.conv2d(h.transpose(2, 3), weight)
+    return (
+        kernel_transposed
+        and torch.allclose(output, activation_untouched)
+        and not torch.allclose(output, activation_hw_transposed)
+    )
+
+
+def conv2d_accepts_non_contiguous_weight(device: torch.device) -> bool:
+    """On `device`, conv2d runs with the transposed weight left non-contiguous, forward and backward,
+    and gives what the `.contiguous()` copy gives.
+    """
+    model, x = CONV_SHARED_TRANSPOSE.model(device), CONV_SHARED_TRANSPOSE.input(device)
+    h = F.conv2d(x, model.conv_weight, padding=2).detach()
+    transposed = model.conv_weight.transpose(2, 3)
+    if transposed.is_contiguous():
+        return False  # nothing tested
+    try:
+        without = F.conv2d(h, transposed)
+        (grad_without,) = torch.autograd.grad(without.sum(), model.conv_weight)
+    except RuntimeError:
+        return False
+    with_copy = F.conv2d(h, transposed.contiguous())
+    (grad_with_copy,) = torch.autograd.grad(with_copy.sum(), model.conv_weight)
+    # Loose enough for TF32 convolutions where they are enabled; a wrong layout is off by O(1).
+    return torch.allclose(without, with_copy, rtol=1e-3, atol=1e-3) and torch.allclose(
+        grad_without, grad_with_copy, rtol=1e-3, atol=1e-3
+    )
+
+
+# The std of n normal draws has a standard deviation of about σ/√(2n): 4.7% of σ for the 225 weights
+# of the (3, 3, 5, 5) kernel (15% is 3.2 of those), 0.31% for a (32, 64, 5, 5) draw (2% is 6.4).
+SMALL_DRAW_RTOL, LARGE_DRAW_RTOL = 0.15, 0.02
+LARGE_DRAW_SHAPE = (32, 64, 5, 5)  # in ≠ out channels, so fan_in (1600) and fan_out (800) differ
+
+
+def std_matches(weight: torch.Tensor, rtol: float) -> bool:
+    fan_in = weight[0].numel()
+    return math.isclose(weight.std().item(), math.sqrt(2 / fan_in), rel_tol=rtol)
+
+
+def he_std_of_the_kernel(device: torch.device) -> bool:
+    return std_matches(HE_INIT_CONV.model(device).conv_weight.detach(), SMALL_DRAW_RTOL)
+
+
+def he_std_of_a_large_draw(device: torch.device) -> bool:
+    with seeded():
+        weight = he_scaled_randn(*LARGE_DRAW_SHAPE)
+    return std_matches(weight.to(device), LARGE_DRAW_RTOL)
+
+
+def computes_x_wt_w(device: torch.device) -> bool:
+    model, x = LINEAR_NET_TRANSPOSE.model(device), LINEAR_NET_TRANSPOSE.input(device)
+    w = model.linear_weight.detach()
+    return torch.allclose(model(x), x @ w.T @ w, atol=1e-6)
+
+
+def is_normal(w: torch.Tensor) -> bool:
+    return torch.allclose(w.T @ w, w @ w.T, atol=1e-6)
+
+
+def same_as_linear_net_only_for_normal_w(device: torch.device) -> bool:
+    """Both nets loaded with the same W: they agree for the post's diagonal W, not for a random W."""
+    mm_net, transpose_net = LINEAR_NET_MM.model(device), LINEAR_NET_TRANSPOSE.model(device)
+    x = LINEAR_NET_MM.input(device)
+
+    def agree_with(w: torch.Tensor) -> bool:
+        with torch.no_grad():
+            mm_net.w.copy_(w)
+            transpose_net.linear_weight.copy_(w)
+        return torch.allclose(mm_net(x), transpose_net(x), atol=1e-6)
+
+    document_w = mm_net.w.detach().clone()
+    random_w = torch.randn(3, 3, generator=generator(SEED + 1)).to(device)
+    return (
+        is_normal(document_w)
+        and agree_with(document_w)
+        and not is_normal(random_w)
+        and not agree_with(random_w)
+    )
+
+
+def output_projection_is_the_table(device: torch.device) -> bool:
+    shared = TIED_EMBEDDINGS.model(device)
+    untied = TIED_EMBEDDINGS.model(device, variant="untied")
+    tokens = TIED_EMBEDDINGS.input(device)
+    table = shared.embed_tokens.weight
+    vocabulary_size, dim = table.shape
+    vocabulary_sized = [p for p in shared.parameters() if p.shape == table.shape]
+    saved = parameter_count(untied)["unique"] - parameter_count(shared)["unique"]
+    # The logits read the table: with it zeroed (and nothing else changed) they are all zero.
+    zeroed = {"embed_tokens.weight": torch.zeros_like(table)}
+    logits_from_zero_table = functional_call(shared, zeroed, (tokens,))
+    return (
+        len(vocabulary_sized) == 1
+        and vocabulary_sized[0] is table
+        and saved == vocabulary_size * dim
+        and not torch.equal(shared(tokens), torch.zeros_like(logits_from_zero_table))
+        and torch.equal(logits_from_zero_table, torch.zeros_like(logits_from_zero_table))
+    )
+
+
+def table_gradient_is_lookup_plus_projection(device: torch.device) -> bool:
+    model, tokens = TIED_EMBEDDINGS.model(device), TIED_EMBEDDINGS.input(device)
+    facts = shared_gradients(model, tokens, TIED_EMBEDDINGS.forward, TIED_EMBEDDINGS.untie)
+    return len(facts) == 1 and facts[0]["uses"] == 2 and facts[0]["equals_sum_of_uses"]
+
+
+def padding_row_is_zero(device: torch.device) -> bool:
+    embedding, tokens = EMBEDDING_PADDING.model(device), EMBEDDING_PADDING.input(device)
+    padding = embedding.padding_idx
+    weight = embedding.weight.detach()
+    others = torch.cat((weight[:padding], weight[padding + 1 :]))
+    at_padding = embedding(tokens)[tokens == padding]
+    return (
+        at_padding.numel() > 0
+        and not weight[padding].any()
+        and bool(others.ne(0).all())
+        and not at_padding.any()
+    )
+
+
+def padding_row_gets_no_gradient(device: torch.device) -> bool:
+    """After backward the padding row's gradient is zero, so an SGD step leaves the row at zero."""
+    embedding, tokens = EMBEDDING_PADDING.model(device), EMBEDDING_PADDING.input(device)
+    padding = embedding.padding_idx
+    used = tokens.unique()
+    outputs = embedding(tokens)
+    weights = torch.randn(outputs.shape, generator=generator(SEED + 1)).to(device)  # a generic loss
+    (outputs * weights).sum().backward()
+    grad = embedding.weight.grad
+    torch.optim.SGD(embedding.parameters(), lr=0.1).step()
+    return (
+        bool((used == padding).any())
+        and not grad[padding].any()
+        and bool(grad[used[used != padding]].ne(0).any(dim=1).all())
+        and not embedding.weight[padding].any()
+    )
+
+
+# --- the examples ---------------------------------------------------------------------------------
+
+RETURN_OUTSIDE_FORWARD = (
+    "`return x` is indented at class level, outside `forward` (Python rejects it: 'return' "
+    "outside function); the reference returns from `forward`"
+)
+
+CONV_SHARED_TRANSPOSE = Example(
+    name="conv_shared_transpose",
+    source=f"{SOURCE} 例子1: ConvNet, one conv weight used by two conv2d calls, the second transposed",
+    build=ConvNet,
+    make_input=two_images_three_channels,
+    untie=untie_conv_weight,
+    claims=(
+        Claim(
+            "output_shape",
+            "for an input (N, 3, H, W) the output is (N, 3, H-4, W-4): padding 2 keeps the size, "
+            "the second 5×5 conv without padding removes 4 (checked for several sizes)",
+            HOLDS,
+            output_loses_four_rows_and_columns,
+        ),
+        Claim(
+            "transpose_of_h_w",
+            "conv_weight.transpose(2, 3) is the transpose of [H, W] in [BS, C, H, W] "
+            "(即[BS, C, H, W]中的[H, W]的转置)",
+            FALSE,
+            transpose_swaps_kernel_dims_not_activation,
+        ),
+        Claim(
+            "contiguous_required_on_gpu",
+            "on the GPU, transpose() must be followed by .contiguous(), otherwise conv2d errors "
+            "(checked on the device the claim is proven on: the CPU, and CUDA where present)",
+            FALSE,
+            conv2d_accepts_non_contiguous_weight,
+        ),
+    ),
+    corrections=(
+        RETURN_OUTSIDE_FORWARD,
+        "the text says transpose(2, 3) transposes [H, W] of [BS, C, H, W]: it swaps the kernel's "
+        "spatial dims (kh, kw) of the weight [out, in, kh, kw]; the activation is not transposed",
+        "the text says conv2d errors on the GPU without .contiguous() after transpose(): conv2d "
+        "accepts the non-contiguous weight and gives the same result; .contiguous() is harmless",
+    ),
+)
+
+HE_INIT_CONV = Example(
+    name="he_init_conv",
+    source=f"{SOURCE} 注意: ConvNet's weight scaled by sqrt(2/num_features) for ReLU (He init)",
+    build=HeInitConvNet,
+    make_input=two_images_three_channels,
+    untie=untie_conv_weight,
+    claims=(
+        Claim(
+            "std_of_the_kernel",
+            "the weights' std is sqrt(2/fan_in) (fan_in = 3·5·5 = 75): the 225 weights of this "
+            "kernel within 15% (about 3 standard deviations of the std of 225 draws)",
+            HOLDS,
+            he_std_of_the_kernel,
+        ),
+        Claim(
+            "std_of_a_large_draw",
+            "the weights' std is sqrt(2/fan_in): a (32, 64, 5, 5) draw made the same way "
+            "(fan_in = 1600) within 2%",
+            HOLDS,
+            he_std_of_a_large_draw,
+        ),
+    ),
+    corrections=(
+        "`num_features` is never defined: the reference takes it to be fan_in = in_channels·kh·kw "
+        "(3·5·5 = 75), the n^[l-1] of the formula the post quotes",
+    ),
+)
+
+LINEAR_NET_TRANSPOSE = Example(
+    name="linear_net_transpose",
+    source=f"{SOURCE} 例子2: LinearNet, F.linear with a weight and then with its transpose",
+    build=LinearNet,
+    make_input=two_rows_three_features,
+    untie=untie_linear_weight,
+    claims=(
+        Claim(
+            "computes_x_wt_w",
+            "the two layers, a parameter and its transpose, compute x·Wᵀ·W",
+            HOLDS,
+            computes_x_wt_w,
+        ),
+    ),
+    corrections=(RETURN_OUTSIDE_FORWARD,),
+)
+
+LINEAR_NET_MM = Example(
+    name="linear_net_mm",
+    source=f"{SOURCE} 例子3: LinearNet2, x.mm(w).mm(w.t()) with a fixed diagonal w",
+    build=LinearNet2,
+    make_input=two_rows_three_features,
+    untie=untie_w,
+    claims=(
+        Claim(
+            "same_effect_as_linear_net",
+            "x.mm(w).mm(w.t()) has the same effect as LinearNet (与上边的网络效果相同)",
+            holds_only_when(
+                "WᵀW = WWᵀ (W is normal), as for the post's diagonal W; false for a random W"
+            ),
+            same_as_linear_net_only_for_normal_w,
+        ),
+    ),
+    corrections=(
+        RETURN_OUTSIDE_FORWARD,
+        "the text says LinearNet2 has the same effect as LinearNet: it computes x·W·Wᵀ, LinearNet "
+        "x·Wᵀ·W; they agree only when WᵀW = WWᵀ, as for the post's diagonal W",
+    ),
+)
+
+TIED_EMBEDDINGS = Example(
+    name="tied_embeddings",
+    source=f"{SOURCE} 例子4: the token embedding table reused as the output projection",
+    build=shared_language_model,
+    make_input=two_sentences_of_five_tokens,
+    untie=untie_output_projection,
+    variants=(("untied", untied_language_model),),
+    claims=(
+        Claim(
+            "output_projection_is_the_table",
+            "with share_input_output_embed the output projection is embed_tokens.weight: one "
+            "Parameter, V·D fewer parameters than with a separate embed_out",
+            HOLDS,
+            output_projection_is_the_table,
+        ),
+        Claim(
+            "gradient_is_sum_of_uses",
+            "the shared table's gradient is the sum of the embedding lookup's gradient and the "
+            "output projection's",
+            HOLDS,
+            table_gradient_is_lookup_plus_projection,
+        ),
+    ),
+    corrections=(
+        "the snippet is a fragment that mixes construction (embed_out) with forward (the "
+        "projection); the reference makes it a small complete language-model head, in both modes",
+    ),
+)
+
+EMBEDDING_PADDING = Example(
+    name="embedding_padding",
+    source=f"{SOURCE} Embedding(num, dim, padding_idx): normal(0, dim^-0.5), padding row zeroed",
+    build=padded_embedding,
+    make_input=two_padded_sentences,
+    claims=(
+        Claim(
+            "padding_row_zero",
+            "the padding row is initialised to zero (初始化的时候还可以让padding的部分为0)",
+            HOLDS,
+            padding_row_is_zero,
+        ),
+        Claim(
+            "padding_row_no_gradient",
+            "the padding row's gradient is zero after backward, so training leaves it at zero",
+            HOLDS,
+            padding_row_gets_no_gradient,
+        ),
+    ),
+)
+
+EXAMPLES = (
+    CONV_SHARED_TRANSPOSE,
+    HE_INIT_CONV,
+    LINEAR_NET_TRANSPOSE,
+    LINEAR_NET_MM,
+    TIED_EMBEDDINGS,
+    EMBEDDING_PADDING,
+)
