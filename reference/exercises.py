@@ -1,3 +1,717 @@
-"""Placeholder: filled in by its topic author."""
+"""003_509c77070272da3f.txt: one reader's answers to the d2l exercises of "deep learning computation".
 
-EXAMPLES = ()
+MySequential with a Python list, a "parallel" block, repeated blocks, `NestMLP`'s parameters per
+sub-block, and a regression net whose first and last layer are one `Linear`. The models are written
+as the document writes them. Corrections, with the document's words:
+- `NestMLP` is defined twice, ending in `Linear(32, 16)` (the chapter's, used by `combine_net`) and
+  in `Linear(32, 20)` (used by `muti_module` and the parameter printout). The reference has one
+  class with the output width as an argument and names the second definition `NestMLP20`; both
+  still print as `NestMLP(`, as in the document.
+- `combine_net` concatenates with `torch.cat((X1, X2))`, i.e. along dim 0, the batch: the result
+  stacks the two networks' outputs as extra *samples*. The exercise asks for a parallel block
+  (平行块); the reference keeps the document's block and adds the per-sample concatenation (dim 1).
+- `combine_net`'s comment "不计算梯度的随机权重参数。因此其在训练期间保持不变" (random weights
+  that get no gradient and stay constant in training) belongs to the chapter's `FixedHiddenMLP`:
+  `net1` and `net2` are registered submodules and are trained.
+- The exercise asks for `FancyMLP`; the author could not find it (实在是没找到Fancy MLP) and used
+  `NestMLP`. The reference provides the older edition's `FancyMLP` as `fancy_mlp`.
+- The training run is unseeded, the `DataLoader` shuffle included; its epoch loss divides the sum of
+  batch *means* by the number of samples. The reference seeds data, initialisation and shuffle, and
+  divides by the number of batches.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .seeding import SEED, generator, seeded
+from .training import reproducible_only_when_seeded
+from .tying import alias_groups
+
+SOURCE = "003_509c77070272da3f.txt"
+
+
+# --- MySequential: a Python list versus registered submodules -------------------------------------
+
+
+class ListSequential(nn.Module):
+    """The document's MySequential that keeps its blocks in a plain Python list."""
+
+    def __init__(self, *args):
+        super().__init__()
+        self._module = []
+        for _idx, module in enumerate(args):
+            self._module.append(module)
+
+    def forward(self, X):
+        for block in self._module:
+            X = block(X)
+        return X
+
+
+class MySequential(nn.Module):
+    """The chapter's MySequential: each block is registered as a submodule."""
+
+    def __init__(self, *args):
+        super().__init__()
+        for idx, module in enumerate(args):
+            # `_modules` is the ordered dict nn.Module registers children in (what add_module fills).
+            self._modules[str(idx)] = module
+
+    def forward(self, X):
+        for block in self._modules.values():
+            X = block(X)
+        return X
+
+
+def mlp_blocks() -> tuple[nn.Module, ...]:
+    return nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)
+
+
+# Both are built from the same blocks, drawn in the same order under the same seed: same weights.
+def list_sequential() -> ListSequential:
+    return ListSequential(*mlp_blocks())
+
+
+def module_sequential() -> MySequential:
+    return MySequential(*mlp_blocks())
+
+
+def two_samples_twenty_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(2, 20, generator=g)
+
+
+def same_output_as_registered_blocks(device: torch.device) -> bool:
+    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+    # `.to(device)` does not move a list's blocks (see `to_dtype`): each is moved by hand.
+    for block in as_list._module:
+        block.to(device)
+    x = LIST_SEQUENTIAL.input(device)
+    return torch.equal(as_list(x), registered(x))
+
+
+def repr_shows_only_the_name(device: torch.device) -> bool:
+    model = LIST_SEQUENTIAL.model(device)
+    return repr(model) == f"{type(model).__name__}()" and len(model._module) == 3
+
+
+def no_registered_parameters(device: torch.device) -> bool:
+    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+    in_blocks = [p for block in as_list._module for p in block.parameters()]
+    return list(as_list.parameters()) == [] and len(in_blocks) == len(list(registered.parameters()))
+
+
+def empty_state_dict(device: torch.device) -> bool:
+    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+    return len(as_list.state_dict()) == 0 and len(registered.state_dict()) > 0
+
+
+def dtype_conversion_skips_the_blocks(device: torch.device) -> bool:
+    as_list = LIST_SEQUENTIAL.model(device).to(torch.float64)
+    registered = MODULE_SEQUENTIAL.model(device).to(torch.float64)
+    return all(
+        p.dtype == torch.float32 for block in as_list._module for p in block.parameters()
+    ) and all(p.dtype == torch.float64 for p in registered.parameters())
+
+
+def optimizer_refuses_it(device: torch.device) -> bool:
+    try:
+        torch.optim.SGD(LIST_SEQUENTIAL.model(device).parameters(), lr=0.1)
+    except ValueError as error:
+        return "optimizer got an empty parameter list" in str(error)
+    return False
+
+
+def repr_lists_the_blocks(device: torch.device) -> bool:
+    model = MODULE_SEQUENTIAL.model(device)
+    with seeded():
+        blocks = mlp_blocks()
+    listed = "".join(f"  ({i}): {block!r}\n" for i, block in enumerate(blocks))
+    return repr(model) == f"MySequential(\n{listed})"
+
+
+def one_sgd_step_lowers_the_loss(device: torch.device) -> bool:
+    """On a fixed batch, regressing the output towards zero: the weights move and the loss drops."""
+    model, x = MODULE_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.input(device)
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(x).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    moved = all(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
+    return moved and model(x).pow(2).mean().item() < loss.item()
+
+
+# --- a "parallel" block ---------------------------------------------------------------------------
+
+
+class NestMLP(nn.Module):
+    """The chapter's NestMLP (out_features=16). The document defines it a second time with 20."""
+
+    def __init__(self, out_features=16):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(),
+                                 nn.Linear(64, 32), nn.ReLU())  # fmt: skip
+        self.linear = nn.Linear(32, out_features)
+
+    def forward(self, X):
+        return self.linear(self.net(X))
+
+
+# The document's second definition: a NestMLP ending in Linear(32, 20). A partial of the same class
+# rather than a subclass, so it prints as `NestMLP(` exactly as the document's printouts show.
+NestMLP20 = functools.partial(NestMLP, out_features=20)
+
+
+class combine_net(nn.Module):
+    def __init__(self, net1, net2, dim=0):
+        super().__init__()
+        # Registered submodules: their parameters get gradients and are trained. (The document's
+        # comment here, "weights that get no gradient", belongs to the chapter's FixedHiddenMLP.)
+        self.net1 = net1
+        self.net2 = net2
+        # The document's `torch.cat((X1, X2))` concatenates along dim 0, the batch; dim=1 puts the
+        # two outputs side by side for each sample. A plain int: the repr stays the document's.
+        self.dim = dim
+
+    def forward(self, X):
+        X1 = self.net1(X)
+        X2 = self.net2(X)
+        X = torch.cat((X1, X2), self.dim)
+        return X
+
+
+def parallel_concat() -> combine_net:
+    net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 16))
+    return combine_net(net1, net2)
+
+
+def parallel_concat_features() -> combine_net:
+    net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 16))
+    return combine_net(net1, net2, dim=1)
+
+
+def one_sample_twenty_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(1, 20, generator=g)
+
+
+# `print(comb_net)` as the document prints it.
+DOCUMENTED_COMBINE_NET_REPR = """\
+combine_net(
+  (net1): NestMLP(
+    (net): Sequential(
+      (0): Linear(in_features=20, out_features=64, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=64, out_features=32, bias=True)
+      (3): ReLU()
+    )
+    (linear): Linear(in_features=32, out_features=16, bias=True)
+  )
+  (net2): Sequential(
+    (0): Linear(in_features=20, out_features=16, bias=True)
+  )
+)"""
+
+
+def combine_net_repr_as_documented(device: torch.device) -> bool:
+    return repr(PARALLEL_CONCAT.model(device)) == DOCUMENTED_COMBINE_NET_REPR
+
+
+def batch_concatenation_mixes_samples(device: torch.device) -> bool:
+    """With two samples, cat along dim 0 gives four rows: net1 on both samples, then net2 on both.
+    Row i is no longer sample i. Cat along dim 1 gives one row per sample holding both outputs.
+    """
+    along_batch = PARALLEL_CONCAT.model(device)
+    along_features = PARALLEL_CONCAT.model(device, "features")
+    x = torch.rand(2, 20, generator=generator()).to(device)
+    out1, out2 = along_batch.net1(x), along_batch.net2(x)
+    rows = along_batch(x)
+    per_sample = along_features(x)
+    return (
+        rows.shape[0] == 2 * x.shape[0]
+        and torch.equal(rows[1], out1[1])
+        and torch.equal(rows[2], out2[0])
+        and per_sample.shape[0] == x.shape[0]
+        and torch.equal(per_sample, torch.cat((out1, out2), 1))
+    )
+
+
+def widths_must_match_only_along_the_batch(device: torch.device) -> bool:
+    """Outputs 16 and 8 wide: cat along dim 0 raises, cat along dim 1 gives 24 features."""
+    with seeded():
+        net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 8))
+    x = PARALLEL_CONCAT.input(device)
+    along_batch = combine_net(net1, net2).to(device)
+    along_features = combine_net(net1, net2, dim=1).to(device)
+    try:
+        along_batch(x)
+    except RuntimeError:
+        return along_features(x).shape == (x.shape[0], 16 + 8)
+    return False
+
+
+def sub_networks_are_trained(device: torch.device) -> bool:
+    model, x = PARALLEL_CONCAT.model(device), PARALLEL_CONCAT.input(device)
+    model(x).sum().backward()
+    parameters = list(model.parameters())
+    return len(parameters) > 0 and all(
+        p.requires_grad and p.grad is not None and bool(p.grad.abs().sum() > 0) for p in parameters
+    )
+
+
+# --- repeated blocks ------------------------------------------------------------------------------
+
+
+class muti_module(nn.Module):
+    def __init__(self, basic_module=NestMLP20, repeat_times=3):
+        super().__init__()
+        self.repeat_times = repeat_times
+        for i in range(repeat_times):
+            self._modules[str(i)] = basic_module()
+
+    def forward(self, X):
+        for i in range(self.repeat_times):
+            X = self._modules[str(i)](X)
+        return X
+
+
+class muti_module_add_module(muti_module):
+    """The improvement the document points to: the public `add_module` instead of writing into
+    `_modules`. Only the registration differs; `forward` is muti_module's.
+    """
+
+    def __init__(self, basic_module=NestMLP20, repeat_times=3):
+        nn.Module.__init__(self)
+        self.repeat_times = repeat_times
+        for i in range(repeat_times):
+            self.add_module(str(i), basic_module())
+
+
+# `muti_net` as the document prints it.
+DOCUMENTED_MUTI_MODULE_REPR = """\
+muti_module(
+  (0): NestMLP(
+    (net): Sequential(
+      (0): Linear(in_features=20, out_features=64, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=64, out_features=32, bias=True)
+      (3): ReLU()
+    )
+    (linear): Linear(in_features=32, out_features=20, bias=True)
+  )
+  (1): NestMLP(
+    (net): Sequential(
+      (0): Linear(in_features=20, out_features=64, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=64, out_features=32, bias=True)
+      (3): ReLU()
+    )
+    (linear): Linear(in_features=32, out_features=20, bias=True)
+  )
+  (2): NestMLP(
+    (net): Sequential(
+      (0): Linear(in_features=20, out_features=64, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=64, out_features=32, bias=True)
+      (3): ReLU()
+    )
+    (linear): Linear(in_features=32, out_features=20, bias=True)
+  )
+)"""
+
+
+def muti_module_repr_as_documented(device: torch.device) -> bool:
+    return repr(REPEAT_BLOCKS.model(device)) == DOCUMENTED_MUTI_MODULE_REPR
+
+
+def add_module_registers_the_same(device: torch.device) -> bool:
+    """Same children, same keys, same output; the printout differs only in the class name."""
+    direct, public = REPEAT_BLOCKS.model(device), REPEAT_BLOCKS.model(device, "add_module")
+    x = REPEAT_BLOCKS.input(device)
+    return (
+        repr(public).removeprefix(type(public).__name__)
+        == repr(direct).removeprefix(type(direct).__name__)
+        and list(public.state_dict()) == list(direct.state_dict())
+        and torch.equal(public(x), direct(x))
+    )
+
+
+def blocks_are_separate_instances(device: torch.device) -> bool:
+    model = REPEAT_BLOCKS.model(device)
+    blocks = list(model.children())
+    first_weights = [block.net[0].weight for block in blocks]
+    return (
+        len({id(block) for block in blocks}) == model.repeat_times
+        and alias_groups(model) == []
+        and not torch.equal(first_weights[0], first_weights[1])
+    )
+
+
+# --- NestMLP's parameters, sub-block by sub-block -------------------------------------------------
+
+
+# `print(nest)` as the document prints it (its "output:" label left out): the second definition.
+DOCUMENTED_NEST_MLP_REPR = """\
+NestMLP(
+  (net): Sequential(
+    (0): Linear(in_features=20, out_features=64, bias=True)
+    (1): ReLU()
+    (2): Linear(in_features=64, out_features=32, bias=True)
+    (3): ReLU()
+  )
+  (linear): Linear(in_features=32, out_features=20, bias=True)
+)"""
+
+# What `print(idx, param.data[0])` shows for each sub-block: the name, and the shape of `data[0]`
+# (a row of 20, 64 or 32 values for a weight, a 0-d tensor for a bias), counted from the printout.
+DOCUMENTED_FIRST_ROWS = {
+    "net": [("0.weight", (20,)), ("0.bias", ()), ("2.weight", (64,)), ("2.bias", ())],
+    "linear": [("weight", (32,)), ("bias", ())],
+}
+
+
+def sub_block_names_as_documented(device: torch.device) -> bool:
+    nest = NEST_MLP.model(device)
+    printed = {
+        "net": [(idx, tuple(param.data[0].shape)) for idx, param in nest.net.named_parameters()],
+        "linear": [
+            (idx, tuple(param.data[0].shape)) for idx, param in nest.linear.named_parameters()
+        ],
+    }
+    return printed == DOCUMENTED_FIRST_ROWS
+
+
+def nest_mlp_repr_is_the_second_definition(device: torch.device) -> bool:
+    chapter, second = NEST_MLP.model(device), NEST_MLP.model(device, "second_definition")
+    return repr(second) == DOCUMENTED_NEST_MLP_REPR and repr(chapter) != DOCUMENTED_NEST_MLP_REPR
+
+
+# --- training an MLP whose first and last layer are one Linear ------------------------------------
+
+TRUE_W, TRUE_B = torch.tensor([2, -3.4]), torch.tensor(4.2)
+NUM, BATCH_SIZE, EPOCHS, LR = 1000, 10, 10, 0.03
+
+
+def data(w, b, num, g: torch.Generator):
+    x = torch.normal(0, 1, (num, len(w)), generator=g)
+    y = torch.matmul(x, w) + b
+    y = y + torch.normal(0, 0.01, y.shape, generator=g)
+    return x, y
+
+
+def data_loader(dataset, batch_size, is_train=True, g: torch.Generator | None = None):
+    dataset = TensorDataset(*dataset)
+    # The document passes no generator: its shuffle order changes from run to run.
+    return DataLoader(dataset, batch_size=batch_size, shuffle=is_train, generator=g)
+
+
+def shared_regression_net() -> nn.Sequential:
+    net1 = nn.Linear(2, 1)
+    return nn.Sequential(net1, nn.Linear(1, 2), net1)
+
+
+def ten_samples_two_features(g: torch.Generator) -> torch.Tensor:
+    return torch.normal(0, 1, (BATCH_SIZE, 2), generator=g)
+
+
+def train_shared_regression(
+    device: torch.device | str = "cpu", seed: int = SEED, epochs: int = EPOCHS
+) -> dict:
+    """The document's loop: Adam (lr 0.03) on HuberLoss, batches of 10 from 1000 samples, watching
+    the gradients of net[0] and net[2] (the same Linear) at every step.
+    """
+    g = generator(seed)
+    x, y = data(TRUE_W, TRUE_B, NUM, g)
+    train_loader = data_loader((x, y), BATCH_SIZE, is_train=True, g=g)
+    with seeded(seed):
+        net = shared_regression_net()
+    net.to(device)
+    # `parameters()` yields net1's weight and bias once, though net1 sits at 0 and at 2.
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
+    loss = nn.HuberLoss()
+
+    step_loss, epoch_loss = [], []
+    grad_equal, grad_identical = True, True
+    for _ in range(epochs):
+        loss_sum = 0.0
+        for X, Y in train_loader:
+            X, Y = X.to(device), Y.to(device)
+            y_hat = net(X)
+            # (target, prediction) in the (input, target) slots, as the document writes it: the
+            # Huber loss is symmetric in its two arguments, so value and gradients are the same.
+            loss_temp = loss(Y, y_hat.reshape(Y.shape))
+            optimizer.zero_grad()
+            loss_temp.backward()
+            # The document prints `==` (equal values); `is` proves they are one tensor.
+            grad_equal &= bool((net[0].weight.grad == net[2].weight.grad).all())
+            grad_identical &= net[0].weight.grad is net[2].weight.grad
+            optimizer.step()
+            # A float, not the tensor: the document's `loss_sum += loss_temp` keeps every graph alive.
+            step_loss.append(loss_temp.item())
+            loss_sum += step_loss[-1]
+        # Each batch loss is already a mean over its 10 samples, so the epoch's mean loss is the sum
+        # over batches divided by the number of batches. The document divides by `num` (1000
+        # samples), which makes its plotted curve 10 times too small.
+        epoch_loss.append(loss_sum / len(train_loader))
+
+    return {
+        "step_loss": step_loss,
+        "epoch_loss": epoch_loss,
+        "final_weights": {
+            name: net.get_parameter(name).detach().cpu().tolist()
+            for name in ("0.weight", "0.bias", "1.weight", "1.bias")
+        },
+        "shared_grad_equal_every_step": grad_equal,
+        "shared_grad_identical_every_step": grad_identical,
+    }
+
+
+# Claims run one epoch (100 steps): enough to see every step's gradients, and cheap.
+def one_epoch(device: torch.device, seed: int = SEED) -> dict:
+    return train_shared_regression(device, seed=seed, epochs=1)
+
+
+def printed_grads_equal(device: torch.device) -> bool:
+    return one_epoch(device)["shared_grad_equal_every_step"]
+
+
+def grads_are_one_tensor(device: torch.device) -> bool:
+    return one_epoch(device)["shared_grad_identical_every_step"]
+
+
+def printout_reproducible_only_when_seeded(device: torch.device) -> bool:
+    return reproducible_only_when_seeded(one_epoch, device)
+
+
+# --- the registry entries -------------------------------------------------------------------------
+
+LIST_SEQUENTIAL = Example(
+    name="list_sequential",
+    source=f"{SOURCE} MySequential that keeps its blocks in a plain Python list",
+    build=list_sequential,
+    make_input=two_samples_twenty_features,
+    claims=(
+        Claim(
+            "same_output",
+            "对于网络的计算输出而言,没有任何区别 (no difference in the computed output)",
+            HOLDS,
+            same_output_as_registered_blocks,
+        ),
+        Claim(
+            "bare_repr",
+            "只能输出MySequential() (printing the network shows only its class name)",
+            HOLDS,
+            repr_shows_only_the_name,
+        ),
+        Claim(
+            "no_parameters",
+            "parameters() of the list version is empty, though its blocks have parameters",
+            HOLDS,
+            no_registered_parameters,
+        ),
+        Claim(
+            "empty_state_dict",
+            "state_dict() of the list version is empty: nothing of it is saved or loaded",
+            HOLDS,
+            empty_state_dict,
+        ),
+        Claim(
+            "to_dtype",
+            ".to(torch.float64) leaves the blocks' weights float32 (and .to(device) leaves them "
+            "where they are)",
+            HOLDS,
+            dtype_conversion_skips_the_blocks,
+        ),
+        Claim(
+            "cannot_be_trained",
+            "an optimizer cannot be built from its parameters: torch.optim.SGD raises "
+            "'optimizer got an empty parameter list'",
+            HOLDS,
+            optimizer_refuses_it,
+        ),
+    ),
+)
+
+MODULE_SEQUENTIAL = Example(
+    name="module_sequential",
+    source=f"{SOURCE} the chapter's MySequential, registering each block in self._modules",
+    build=module_sequential,
+    make_input=two_samples_twenty_features,
+    claims=(
+        Claim(
+            "repr_lists_blocks",
+            "printing the network lists its blocks, each under its index",
+            HOLDS,
+            repr_lists_the_blocks,
+        ),
+        Claim(
+            "trains",
+            "one SGD step on a fixed batch changes every weight and lowers the loss",
+            HOLDS,
+            one_sgd_step_lowers_the_loss,
+        ),
+    ),
+)
+
+PARALLEL_CONCAT = Example(
+    name="parallel_concat",
+    source=f"{SOURCE} combine_net(net1, net2): the outputs of two networks concatenated",
+    build=parallel_concat,
+    make_input=one_sample_twenty_features,
+    variants=(("features", parallel_concat_features),),
+    claims=(
+        Claim(
+            "printed_repr",
+            "print(comb_net) prints the block shown in the document",
+            HOLDS,
+            combine_net_repr_as_documented,
+        ),
+        Claim(
+            "parallel_block",
+            "combine_net returns the two networks' outputs concatenated: 这也被称为平行块 "
+            "(a parallel block), each sample's output holding both",
+            FALSE,
+            batch_concatenation_mixes_samples,
+        ),
+        Claim(
+            "same_width",
+            "输出的维度一定要相同 不然不能cat (the two outputs must have the same width, or cat fails)",
+            holds_only_when(
+                "concatenating along dim 0, as the document does: along the features (dim 1) "
+                "the widths may differ and only the batch sizes must match"
+            ),
+            widths_must_match_only_along_the_batch,
+        ),
+        Claim(
+            "frozen_weights",
+            "不计算梯度的随机权重参数。因此其在训练期间保持不变 (the comment in combine_net: "
+            "random weights that get no gradient and stay constant during training)",
+            FALSE,
+            sub_networks_are_trained,
+        ),
+    ),
+    corrections=(
+        "torch.cat((X1, X2)) concatenates along dim 0, the batch: with n samples the output has 2n "
+        "rows and row i is no longer sample i. That silently mixes samples; it is not a parallel "
+        "block. The 'features' variant concatenates along dim 1, one row per sample",
+        "the comment 'weights that get no gradient and stay constant' is copied from the chapter's "
+        "FixedHiddenMLP: net1 and net2 are registered submodules and are trained",
+    ),
+)
+
+REPEAT_BLOCKS = Example(
+    name="repeat_blocks",
+    source=f"{SOURCE} muti_module: three instances of a NestMLP (20→20) chained, by self._modules",
+    build=muti_module,
+    make_input=two_samples_twenty_features,
+    variants=(("add_module", muti_module_add_module),),
+    claims=(
+        Claim(
+            "printed_repr",
+            "muti_net prints the block shown in the document",
+            HOLDS,
+            muti_module_repr_as_documented,
+        ),
+        Claim(
+            "add_module",
+            "registering with add_module (the better way the document points to) gives the same "
+            "children, keys and output as writing into self._modules",
+            HOLDS,
+            add_module_registers_the_same,
+        ),
+        Claim(
+            "instances",
+            "生成同一个块的多个实例 (several instances of one block): separate modules with their "
+            "own weights, nothing shared",
+            HOLDS,
+            blocks_are_separate_instances,
+        ),
+    ),
+    corrections=(
+        "NestMLP is defined twice, ending in Linear(32, 16) and in Linear(32, 20): the reference "
+        "has one NestMLP class with the width as an argument and names the 20-wide one NestMLP20",
+    ),
+)
+
+NEST_MLP = Example(
+    name="nest_mlp",
+    source=f"{SOURCE} NestMLP's parameters accessed sub-block by sub-block",
+    build=NestMLP,
+    make_input=two_samples_twenty_features,
+    variants=(("second_definition", NestMLP20),),
+    claims=(
+        Claim(
+            "sub_block_parameters",
+            "nest.net.named_parameters() yields 0.weight, 0.bias, 2.weight, 2.bias and "
+            "nest.linear.named_parameters() weight, bias, with first rows of 20, 64 and 32 values",
+            HOLDS,
+            sub_block_names_as_documented,
+        ),
+        Claim(
+            "printed_repr",
+            "print(nest) prints the block shown in the document",
+            holds_only_when(
+                "NestMLP is the document's second definition, ending in Linear(32, 20); the "
+                "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
+            ),
+            nest_mlp_repr_is_the_second_definition,
+        ),
+    ),
+    corrections=(
+        "the exercise asks for FancyMLP, which the author could not find (实在是没找到Fancy MLP): "
+        "the reference provides it as `fancy_mlp`",
+        "the document's NestMLP here is its second definition, ending in Linear(32, 20); the "
+        "reference builds the chapter's (Linear(32, 16)) and keeps the second as a variant",
+    ),
+)
+
+TRAIN_SHARED_REGRESSION = Example(
+    name="train_shared_regression",
+    source=f"{SOURCE} linear regression through Sequential(net1, Linear(1,2), net1), Adam, Huber",
+    build=shared_regression_net,
+    make_input=ten_samples_two_features,
+    train=train_shared_regression,
+    claims=(
+        Claim(
+            "printed_grad_equality",
+            "print(net[0].weight.grad == net[2].weight.grad) prints True at every step",
+            HOLDS,
+            printed_grads_equal,
+        ),
+        Claim(
+            "one_grad_object",
+            "net[0] and net[2] are one layer: their weight gradients are one tensor object "
+            "(`is`), not two equal ones",
+            HOLDS,
+            grads_are_one_tensor,
+        ),
+        Claim(
+            "printed_values",
+            "the printed loss and w_hat, b_hat",
+            holds_only_when("the data, initialisation and shuffle are seeded"),
+            printout_reproducible_only_when_seeded,
+        ),
+    ),
+    corrections=(
+        "data, initialisation and the DataLoader shuffle are unseeded in the document; the "
+        "reference draws data from a seeded generator, builds the net under a seed and passes a "
+        "seeded generator to the DataLoader",
+        "the document's epoch loss divides the sum of batch-mean losses by the number of samples "
+        "(1000), ten times too small; the reference divides by the number of batches",
+    ),
+)
+
+EXAMPLES = (
+    LIST_SEQUENTIAL,
+    MODULE_SEQUENTIAL,
+    PARALLEL_CONCAT,
+    REPEAT_BLOCKS,
+    NEST_MLP,
+    TRAIN_SHARED_REGRESSION,
+)
