@@ -13,6 +13,7 @@ from torch import nn
 
 from .example import FALSE, HOLDS, Claim, Example
 from .tying import shared_gradients, untie_registrations
+from .why_share import WHY_SHARE_CLAIMS
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
 
@@ -248,6 +249,8 @@ TIED_SEQUENTIAL = Example(
             HOLDS,
             gradients_of_both_uses_add_up,
         ),
+        # The closing text's benefits of sharing, each shown by running code in why_share.py.
+        *WHY_SHARE_CLAIMS,
     ),
     corrections=(
         "cell 28 repeats the value comparison and skips the write it describes; the reference "
