@@ -1,0 +1,51 @@
+"""Suite-wide settings: determinism before CUDA starts, the device cases, the JSON snapshots."""
+
+import os
+
+import pytest
+import torch
+
+from reference.seeding import configure_determinism
+
+from snapshot_json import JSONSnapshot
+
+configure_determinism()  # at import, before any test can initialise CUDA
+
+REQUIRE_CUDA = os.environ.get("REFERENCE_REQUIRE_CUDA") == "1"
+CUDA_PRESENT = torch.cuda.is_available()
+
+# CUDA cases are always collected (a CPU-only snapshot update still sees them) and skipped where
+# CUDA is absent.
+NEEDS_CUDA = pytest.mark.skipif(not CUDA_PRESENT, reason="CUDA is not available")
+DEVICES = ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)]
+
+# Examples whose documented point is that they cannot follow `.to(device)`: on CUDA they must fail.
+CANNOT_MOVE = {
+    "list_sequential": "its blocks live in a plain Python list, so .to(device) leaves them on the CPU",
+}
+
+
+def example_device_cases(names):
+    """(name, device) parameters for every example on every device, CUDA cases marked."""
+    for name in names:
+        yield pytest.param(name, "cpu", id=f"{name}-cpu")
+        marks = [NEEDS_CUDA]
+        if name in CANNOT_MOVE:
+            marks.append(
+                pytest.mark.xfail(raises=RuntimeError, strict=True, reason=CANNOT_MOVE[name])
+            )
+        yield pytest.param(name, "cuda", marks=marks, id=f"{name}-cuda")
+
+
+def pytest_configure(config):
+    if REQUIRE_CUDA and not CUDA_PRESENT:
+        raise pytest.UsageError(
+            "REFERENCE_REQUIRE_CUDA=1 (a CUDA tox env) but torch sees no CUDA device "
+            f"(torch {torch.__version__}, built with CUDA {torch.version.cuda}); "
+            "run a -cpu env instead, or fix the driver or CUDA_VISIBLE_DEVICES"
+        )
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshot)

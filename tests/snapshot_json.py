@@ -1,0 +1,227 @@
+"""JSON snapshots for syrupy: one readable file per snapshot under the top-level `snapshots/` folder,
+compared as numbers with a tolerance, written atomically, never deleted by an update.
+
+Also a small command, `python tests/snapshot_json.py changes [REV]`, that says value by value what
+changed in every snapshot file that differs from git revision REV (default HEAD).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+SNAPSHOTS = ROOT / "snapshots"
+
+# torch.testing.assert_close's defaults for float32.
+FLOAT32_RTOL, FLOAT32_ATOL = 1.3e-6, 1e-5
+
+# A test parameter of this name is not part of the snapshot's name: every device shares one snapshot.
+DEVICE_PARAMETER = "device"
+
+# Set to 1 only for a deliberate clean-up in a full, unfiltered run; see the README.
+PRUNE_VARIABLE = "REFERENCE_SNAPSHOT_PRUNE"
+
+
+class CorruptSnapshot(Exception):
+    pass
+
+
+def dumps(data: Any) -> str:
+    """Readable JSON; dicts keep their order (state_dict keys are ordered: never sort them)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def differences(actual: Any, expected: Any, rtol: float, atol: float, path: str = "$") -> list[str]:
+    """Where `actual` differs from `expected`: numbers within atol + rtol·|expected| are equal."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        same = type(actual) is type(expected) and actual == expected
+        return [] if same else [f"{path}: {expected!r} -> {actual!r}"]
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        if isinstance(expected, int) and isinstance(actual, int):
+            return [] if actual == expected else [f"{path}: {expected} -> {actual}"]
+        if math.isclose(actual, expected, rel_tol=0, abs_tol=atol + rtol * abs(expected)):
+            return []
+        return [f"{path}: {expected!r} -> {actual!r} (differs by {abs(actual - expected):.3g}; "
+                f"tolerance {atol:g} + {rtol:g}·|expected|)"]  # fmt: skip
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if list(expected) != list(actual):
+            return [f"{path}: keys {list(expected)} -> {list(actual)}"]
+        return [
+            d
+            for key in expected
+            for d in differences(actual[key], expected[key], rtol, atol, f"{path}.{key}")
+        ]
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return [
+                f"{path}: {len(expected)} items -> {len(actual)} items: {_short(expected)} -> {_short(actual)}"
+            ]
+        return [
+            d
+            for i, (a, e) in enumerate(zip(actual, expected, strict=True))
+            for d in differences(a, e, rtol, atol, f"{path}[{i}]")
+        ]
+    return [] if actual == expected else [f"{path}: {_short(expected)} -> {_short(actual)}"]
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def load(text: str, location: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CorruptSnapshot(
+            f"snapshot file {location} is not valid JSON ({error}); restore it from git "
+            f"(git checkout -- {os.path.relpath(location, ROOT)}) or delete it to regenerate it"
+        ) from None
+
+
+class JSONSnapshot(SingleFileSnapshotExtension):
+    """Syrupy extension: `snapshots/<test file>/<test>[<params but device>].json`."""
+
+    file_extension = "json"
+    _write_mode = WriteMode.TEXT
+    rtol = FLOAT32_RTOL
+    atol = FLOAT32_ATOL
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        test_file = Path(test_location.filepath).resolve().relative_to(TESTS)
+        return str(SNAPSHOTS / test_file.with_suffix(""))
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location, index=0) -> str:
+        callspec = getattr(test_location.item, "callspec", None)
+        if callspec is None:
+            return super().get_snapshot_name(test_location=test_location, index=index)
+        device = callspec.params.get(DEVICE_PARAMETER)
+        ids = [part for part in callspec.id.split("-") if device is None or part != str(device)]
+        base = test_location.item.originalname
+        name = f"{base}[{'-'.join(ids)}]" if ids else base
+        return name if not index else f"{name}.{index}"
+
+    @classmethod
+    def matches_test_location(cls, *, test_location, snapshot_location: str) -> bool:
+        return Path(snapshot_location).stem == cls.get_snapshot_name(test_location=test_location)
+
+    def serialize(self, data, **_options) -> str:
+        return dumps(data)
+
+    def read_snapshot_data_from_location(
+        self, *, snapshot_location: str, snapshot_name: str, session_id: str
+    ):
+        text = super().read_snapshot_data_from_location(
+            snapshot_location=snapshot_location, snapshot_name=snapshot_name, session_id=session_id
+        )
+        if text is not None:
+            load(text, snapshot_location)  # a corrupt file fails loudly, naming itself
+        return text
+
+    def matches(self, *, serialized_data, snapshot_data) -> bool:
+        return not differences(
+            json.loads(serialized_data), json.loads(snapshot_data), self.rtol, self.atol
+        )
+
+    def diff_lines(self, serialized_data, snapshot_data) -> Iterator[str]:
+        if not snapshot_data:
+            yield "no snapshot yet: run pytest --snapshot-update to create it"
+            return
+        found = differences(
+            json.loads(serialized_data), json.loads(snapshot_data), self.rtol, self.atol
+        )
+        yield f"{len(found)} difference(s), snapshot -> now:"
+        yield from (f"  {line}" for line in found)
+
+    def delete_snapshots(self, *, snapshot_location: str, snapshot_names: set[str]) -> None:
+        # syrupy deletes the snapshots of tests it did not see run: tests deselected with -k/-m, a
+        # device's or a release's tests that were not collected, another xdist worker's. Only a
+        # deliberate prune may delete.
+        if os.environ.get(PRUNE_VARIABLE) == "1":
+            super().delete_snapshots(
+                snapshot_location=snapshot_location, snapshot_names=snapshot_names
+            )
+        else:
+            warnings.warn(
+                f"kept {snapshot_location}: not used by this run ({PRUNE_VARIABLE}=1 to prune)",
+                stacklevel=1,
+            )
+
+    @classmethod
+    def write_snapshot_collection(cls, *, snapshot_collection, name_order=None) -> None:
+        # Write beside the target and rename over it: an interrupted update leaves old or new, never half.
+        target = Path(snapshot_collection.location)
+        data = next(iter(snapshot_collection)).data
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def with_tolerance(rtol: float, atol: float) -> type[JSONSnapshot]:
+    """The extension with a wider tolerance, for snapshots that need one (say where and why)."""
+    return type(
+        f"JSONSnapshot_rtol{rtol:g}_atol{atol:g}", (JSONSnapshot,), {"rtol": rtol, "atol": atol}
+    )
+
+
+# --- what changed: the update report --------------------------------------------------------------
+
+
+def changes(revision: str = "HEAD") -> list[str]:
+    """Every snapshot file added, removed or changed since `revision`, value by value."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--", "snapshots"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    if revision != "HEAD":
+        diff = subprocess.run(["git", "diff", "--name-status", revision, "--", "snapshots"],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
+        status += [f"{line[0]}  {line.split(None, 1)[1]}" for line in diff]
+    report = []
+    for line in sorted(set(status)):
+        code, path = line[:2].strip(), line[3:].strip()
+        if code in ("??", "A"):
+            report.append(f"added    {path}")
+        elif code == "D" or not (ROOT / path).exists():
+            report.append(f"REMOVED  {path}")
+        else:
+            old = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True,
+                                 text=True, check=True).stdout  # fmt: skip
+            found = differences(
+                load((ROOT / path).read_text(), path), load(old, f"{revision}:{path}"), 0, 0
+            )
+            report.append(f"changed  {path}: {len(found)} value(s)")
+            report += [f"    {d}" for d in found[:20]] + (
+                [f"    ... {len(found) - 20} more"] if len(found) > 20 else []
+            )
+    return report
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] != "changes":
+        sys.exit("usage: python tests/snapshot_json.py changes [REVISION]")
+    lines = changes(*sys.argv[2:3])
+    print("\n".join(lines) if lines else "no snapshot changed")
