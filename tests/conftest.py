@@ -27,14 +27,18 @@ CANNOT_MOVE = {
 
 def example_device_cases(names):
     """(name, device) parameters for every example on every device, CUDA cases marked."""
+    cases = []
     for name in names:
-        yield pytest.param(name, "cpu", id=f"{name}-cpu")
         marks = [NEEDS_CUDA]
         if name in CANNOT_MOVE:
             marks.append(
                 pytest.mark.xfail(raises=RuntimeError, strict=True, reason=CANNOT_MOVE[name])
             )
-        yield pytest.param(name, "cuda", marks=marks, id=f"{name}-cuda")
+        cases += [
+            pytest.param(name, "cpu", id=f"{name}-cpu"),
+            pytest.param(name, "cuda", marks=marks, id=f"{name}-cuda"),
+        ]
+    return cases
 
 
 def pytest_configure(config):
