@@ -220,8 +220,28 @@ def changes(revision: str = "HEAD") -> list[str]:
     return report
 
 
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python tests/snapshot_json.py")
+    parser.add_argument("command", choices=["changes"], help="list what changed in snapshots/")
+    parser.add_argument("revision", nargs="?", default="HEAD", help="compare with (default HEAD)")
+    parser.add_argument("--summary", metavar="FILE", help="also write the report as Markdown")
+    args = parser.parse_args(argv)
+    lines = changes(args.revision) or ["no snapshot changed"]
+    print("\n".join(lines))
+    if args.summary:
+        torch_line = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
+                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
+        body = "\n".join(lines)
+        Path(args.summary).write_text(
+            f"## Snapshot update on torch {torch_line}\n\n```\n{body}\n```\n\n"
+            "Review each value: a real PyTorch change gets a version-dependent expectation in "
+            "code with a citation (see the README), not just a new snapshot.\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] != "changes":
-        sys.exit("usage: python tests/snapshot_json.py changes [REVISION]")
-    lines = changes(*sys.argv[2:3])
-    print("\n".join(lines) if lines else "no snapshot changed")
+    sys.exit(main(sys.argv[1:]))
