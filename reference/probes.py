@@ -69,9 +69,9 @@ def tensor_stats(tensor: torch.Tensor) -> dict[str, Any]:
     }
 
 
-def initial_parameters(example: Example) -> dict[str, dict[str, Any]]:
+def initial_parameters(example: Example, variant: str | None = None) -> dict[str, dict[str, Any]]:
     """Summary statistics of every initial parameter, by name (state_dict order, one per object)."""
-    model = example.model("cpu")
+    model = example.model("cpu", variant)
     return {name: tensor_stats(p) for name, p in model.named_parameters()}
 
 

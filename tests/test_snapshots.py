@@ -12,7 +12,7 @@ from reference.probes import gradient_facts, initial_parameters, summary, tensor
 from reference.tying import alias_groups
 
 from conftest import example_device_cases
-from snapshot_json import with_tolerance
+from snapshot_json import FLOAT32_RTOL, with_tolerance
 
 NAMES = reference.names()
 VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
@@ -20,9 +20,16 @@ TRAINED = [name for name in NAMES if reference.get(name).train is not None]
 # Shared by registration (alias groups) or reused inside forward (the example provides an untie).
 SHARED = [n for n in NAMES if reference.get(n).untie or alias_groups(reference.get(n).model())]
 
-# Traces are hundreds of dependent optimizer steps: float32 rounding that differs between kernels
-# (CPU vs CUDA, one release's vectorisation vs another's) grows along them.
-TRACE_TOLERANCE = with_tolerance(rtol=1e-4, atol=1e-6)
+# Traces are compared with their own tolerances:
+# - train_shared_weight_net: 3 SGD steps that move weights by ~1e-5 and gradients of ~1e-3. The
+#   float32 default atol (1e-5) would hide a 10% change of either, so atol is 1e-8, rtol the default.
+# - train_shared_regression: 1000 dependent Adam steps. Rounding that differs between kernels
+#   (CPU vs CUDA, another CPU's vectorisation) grows along them, so rtol is 1e-4. Measured: torch
+#   2.13 and 2.14 give bit-identical traces on the same CPU; CUDA is not measured yet.
+TRACE_TOLERANCES = {
+    "train_shared_weight_net": with_tolerance(rtol=FLOAT32_RTOL, atol=1e-8),
+    "train_shared_regression": with_tolerance(rtol=1e-4, atol=1e-7),
+}
 
 
 @pytest.mark.parametrize(("name", "device"), example_device_cases(NAMES))
@@ -36,7 +43,12 @@ def test_structure(name, device, snapshot_json):
 @pytest.mark.parametrize(("name", "variant"), VARIANTS, ids=[f"{n}-{v}" for n, v in VARIANTS])
 def test_variant_structure(name, variant, snapshot_json):
     """Other builds a document shows for the same example (e.g. both concatenation axes)."""
-    assert summary(reference.get(name), "cpu", variant=variant) == snapshot_json
+    example = reference.get(name)
+    locked = {
+        "summary": summary(example, "cpu", variant=variant),
+        "initial_parameters": initial_parameters(example, variant),
+    }
+    assert locked == snapshot_json
 
 
 @pytest.mark.parametrize(("name", "device"), example_device_cases(NAMES))
@@ -69,4 +81,4 @@ def test_shared_gradients(name, device, snapshot_json):
 def test_training_trace(name, device, snapshot):
     trace = reference.get(name).train(device)
     assert trace["shared_grad_identical_every_step"]
-    assert trace == snapshot.use_extension(TRACE_TOLERANCE)
+    assert trace == snapshot.use_extension(TRACE_TOLERANCES[name])
