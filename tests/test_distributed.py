@@ -1,0 +1,47 @@
+"""Shared gradients under DistributedDataParallel: two CPU processes on gloo against one process.
+
+One test, so that one process group serves every check whichever xdist worker runs it (a module
+fixture would start a group on every worker that gets a test of this file).
+"""
+
+import pytest
+import torch
+import torch.distributed as dist
+
+from reference import distributed
+from reference.registry import get
+from reference.tying import alias_groups
+
+pytestmark = pytest.mark.skipif(
+    not (dist.is_available() and dist.is_gloo_available()),
+    reason="this torch has no torch.distributed with gloo",
+)
+
+
+def test_every_rank_has_the_single_process_gradients_and_the_ranks_agree():
+    ranks = distributed.gradients_on_two_processes(timeout=120)
+    assert len(ranks) == distributed.WORLD_SIZE
+    for name in distributed.MODELS:
+        single = distributed.single_process_gradients(name)
+        first = ranks[0][name]["gradients"]
+        for rank, found in enumerate(ranks):
+            gradients = found[name]["gradients"]
+            # Named once per Parameter: the tie is still one parameter, on every rank.
+            assert list(gradients) == list(single), (name, rank)
+            assert found[name]["alias_groups"] == alias_groups(get(name).model()), (name, rank)
+            for key, expected in single.items():
+                # The ranks' all-reduced average of their halves vs one process on the whole
+                # batch: the same sums in another order, equal within float32 rounding.
+                torch.testing.assert_close(gradients[key], expected, msg=f"{name} {key} rank {rank}")  # fmt: skip
+                # All-reduce leaves every rank the same bits.
+                assert torch.equal(gradients[key], first[key]), (name, key, rank)
+
+
+def test_one_rank_alone_differs_from_the_average():
+    """The check above has teeth: one rank's own half-batch gradient is not the whole-batch one."""
+    for name in distributed.MODELS:
+        model = get(name).model()
+        model(distributed.batch_of(name, rank=0)).mean().backward()
+        alone = distributed.gradients_of(model)
+        single = distributed.single_process_gradients(name)
+        assert any(not torch.allclose(alone[k], single[k]) for k in single), name
