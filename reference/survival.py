@@ -151,41 +151,41 @@ class TiedModel:
 
 MODELS = (
     TiedModel(
-        "tied_embeddings",
-        "tied_embeddings",
-        ("embed_tokens.weight", "embed_tokens.weight"),
-        ("embed_tokens", "embed_tokens"),
-        "in forward: F.linear(x, embed_tokens.weight)",
+        name="tied_embeddings",
+        example="tied_embeddings",
+        names=("embed_tokens.weight", "embed_tokens.weight"),
+        holders=("embed_tokens", "embed_tokens"),
+        how="in forward: F.linear(x, embed_tokens.weight)",
     ),
     TiedModel(
-        "tied_sequential",
-        "tied_sequential",
-        ("2.weight", "4.weight"),
-        ("2", "4"),
-        "one Linear registered twice in a Sequential",
+        name="tied_sequential",
+        example="tied_sequential",
+        names=("2.weight", "4.weight"),  # and 2.bias / 4.bias, tied the same way
+        holders=("2", "4"),
+        how="one Linear registered twice in a Sequential",
     ),
     TiedModel(
-        "tied_autoencoder",
-        "tied_autoencoder",
-        ("encoder.weight", "encoder.weight"),
-        ("encoder", "encoder"),
-        "in forward: F.linear(h, encoder.weight.t())",
+        name="tied_autoencoder",
+        example="tied_autoencoder",
+        names=("encoder.weight", "encoder.weight"),
+        holders=("encoder", "encoder"),
+        how="in forward: F.linear(h, encoder.weight.t())",
     ),
     TiedModel(
-        "registered_lm_head",
-        "tied_embeddings",
-        ("embed_tokens.weight", "lm_head.weight"),
-        ("embed_tokens", "lm_head"),
-        "registration: lm_head.weight = embed_tokens.weight",
-        registered_lm_head,
+        name="registered_lm_head",
+        example="tied_embeddings",
+        names=("embed_tokens.weight", "lm_head.weight"),
+        holders=("embed_tokens", "lm_head"),
+        how="registration: lm_head.weight = embed_tokens.weight",
+        rebuild=registered_lm_head,
     ),
     TiedModel(
-        "parametrized_autoencoder",
-        "tied_autoencoder",
-        ("encoder.weight", "decoder.parametrizations.weight.original"),
-        ("encoder", "decoder"),
-        "parametrize: decoder.weight = Transposed()(encoder.weight)",
-        parametrized_autoencoder,
+        name="parametrized_autoencoder",
+        example="tied_autoencoder",
+        names=("encoder.weight", "decoder.parametrizations.weight.original"),
+        holders=("encoder", "decoder"),
+        how="parametrize: decoder.weight = Transposed()(encoder.weight)",
+        rebuild=parametrized_autoencoder,
     ),
 )
 
@@ -194,7 +194,7 @@ def tied_model(name: str) -> TiedModel:
     return next(m for m in MODELS if m.name == name)
 
 
-# --- what an operation leaves -----------------------------------------------------------------------
+# --- what an operation leaves ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -543,6 +543,8 @@ class ReleaseChange:
     citation: str
 
 
+LISTING = "the tie's entries in the listing; the step is handed the listing as it is"
+
 # safetensors' torch functions convert through NumPy.
 SAFETENSORS = ("safetensors", "numpy")
 
@@ -561,9 +563,11 @@ class Operation:
 OPERATIONS = (
     Operation("state_dict()", state_dict, trains=False),
     Operation("state_dict(keep_vars=True)", state_dict_keep_vars, trains=False),
-    Operation("parameters()", parameters),
-    Operation("named_parameters()", named_parameters),
-    Operation("named_parameters(remove_duplicate=False)", named_parameters_with_duplicates),
+    Operation("parameters()", parameters, LISTING),
+    Operation("named_parameters()", named_parameters, LISTING),
+    Operation(
+        "named_parameters(remove_duplicate=False)", named_parameters_with_duplicates, LISTING
+    ),
     Operation("load_state_dict(copy)", load_state_dict_copy, "into a fresh model"),
     Operation("load_state_dict(assign=True)", load_state_dict_assign, "into a fresh model"),
     Operation(".to(torch.float64)", to_float64),
@@ -648,7 +652,9 @@ OPERATIONS = (
     Operation(
         "fully_shard(each holder), then root",
         fully_shard_separately,
-        "the two holders of the tie in separate FSDP groups",
+        "the two holders of the tie in separate FSDP groups; a tie made in forward has one "
+        "holder, whose group reshards after its own forward: the root's forward then reads the "
+        "tied weight as a sharded DTensor",
         change=ReleaseChange(
             since=(2, 13),
             error="ValueError",
@@ -759,7 +765,7 @@ def memory() -> list[dict]:
 
 def cell(found: dict) -> str:
     if found["error"] is not None:
-        return "error " + found["error"].split(":", 1)[0]
+        return "raises " + found["error"].split(":", 1)[0]
     if found["operation"].endswith(STEP):
         return {True: "once", False: "twice" if found["storage_shared"] else "apart"}[
             found["tied_after"]
@@ -780,18 +786,13 @@ LEGEND = (
 def render(table: dict) -> str:
     models = list(dict.fromkeys(r["model"] for r in table["rows"]))
     operations = list(dict.fromkeys(r["operation"] for r in table["rows"]))
-    cells = {(r["operation"], r["model"]): r for r in table["rows"]}
-    first = max(len(o) for o in operations)
-    widths = [max(len(m), 14) for m in models]
-    lines = [
-        f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})",
-        "",
-        "  ".join([" " * first, *(m.ljust(w) for m, w in zip(models, widths, strict=True))]),
-    ]
-    for name in operations:
-        found = [cells.get((name, m)) for m in models]
-        texts = [cell(f) if f else "" for f in found]
-        lines.append("  ".join([name.ljust(first), *(t.ljust(w) for t, w in zip(texts, widths, strict=True))]).rstrip())  # fmt: skip
+    found = {(r["operation"], r["model"]): r for r in table["rows"]}
+    grid = [[name] + [cell(found[name, m]) if (name, m) in found else "" for m in models] for name in operations]  # fmt: skip
+    header = ["", *models]
+    widths = [max(len(line[i]) for line in [header, *grid]) for i in range(len(header))]
+    lines = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})", ""]
+    for line in [header, *grid]:
+        lines.append("  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip())
     lines += ["", LEGEND, "", "Models:"]
     lines += [f"  {m.name}: {m.how} ({m.names[0]} / {m.names[1]})" for m in MODELS if m.name in models]  # fmt: skip
     errors = sorted({r["error"] for r in table["rows"] if r["error"]})
