@@ -7,7 +7,7 @@ import torch
 
 from reference.seeding import configure_determinism
 
-from snapshot_json import JSONSnapshot
+from snapshot_json import JSONSnapshot, keep_unused_snapshots
 
 configure_determinism()  # at import, before any test can initialise CUDA
 
@@ -42,6 +42,7 @@ def example_device_cases(names):
 
 
 def pytest_configure(config):
+    keep_unused_snapshots(config)
     if REQUIRE_CUDA and not CUDA_PRESENT:
         raise pytest.UsageError(
             "REFERENCE_REQUIRE_CUDA=1 (a CUDA tox env) but torch sees no CUDA device "

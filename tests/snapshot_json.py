@@ -169,6 +169,7 @@ class JSONSnapshot(SingleFileSnapshotExtension):
         handle, temporary = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
         )
+        os.chmod(temporary, _ordinary_file_mode())  # mkstemp makes it owner-only
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(data)
@@ -180,11 +181,31 @@ class JSONSnapshot(SingleFileSnapshotExtension):
             raise
 
 
+def _ordinary_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def with_tolerance(rtol: float, atol: float) -> type[JSONSnapshot]:
-    """The extension with a wider tolerance, for snapshots that need one (say where and why)."""
-    return type(
-        f"JSONSnapshot_rtol{rtol:g}_atol{atol:g}", (JSONSnapshot,), {"rtol": rtol, "atol": atol}
-    )
+    """The extension with another tolerance, for snapshots that need one (say where and why).
+
+    The class is registered in this module under a plain name: the xdist controller finds each
+    worker's extension by import path, and a class it cannot import leaves syrupy deleting files
+    on its own.
+    """
+    name = f"JSONSnapshot_rtol_{rtol:g}_atol_{atol:g}".replace(".", "p").replace("-", "m")
+    if name not in globals():
+        attributes = {"rtol": rtol, "atol": atol, "__module__": __name__, "__qualname__": name}
+        globals()[name] = type(name, (JSONSnapshot,), attributes)
+    return globals()[name]
+
+
+def keep_unused_snapshots(config) -> None:
+    """Call from `pytest_configure`: syrupy's cleanup of "unused" snapshots stays off (it can also
+    unlink files without asking the extension), unless pruning on purpose."""
+    if os.environ.get(PRUNE_VARIABLE) != "1":
+        config.option.no_cleanup = True
 
 
 # --- what changed: the update report --------------------------------------------------------------

@@ -50,7 +50,7 @@ PROJECT = {
 
         import pytest
 
-        from snapshot_json import JSONSnapshot
+        from snapshot_json import JSONSnapshot, keep_unused_snapshots
 
         VALUES = json.loads(Path(__file__).with_name("values.json").read_text())
 
@@ -67,6 +67,10 @@ PROJECT = {
                     pytest.param(name, "cuda", marks=NEEDS_CUDA, id=f"{name}-cuda"),
                 )
             ]
+
+
+        def pytest_configure(config):
+            keep_unused_snapshots(config)  # as the real conftest does
 
 
         @pytest.fixture
@@ -303,19 +307,12 @@ def test_perturbations_are_what_they_claim():
 # Syrupy's summary of the files it counts unused ("8 unused snapshots deleted." while updating, even
 # where the extension refused; "8 snapshots unused." where cleanup is off).
 UNUSED = re.compile(r"\b\d+ (unused snapshots? deleted|snapshots? unused)\.")
-XDIST_BUG = (
-    "bug in tests/snapshot_json.py: with_tolerance() builds a class whose import path "
-    "('abc.JSONSnapshot_rtol0.0001_atol1e-06') the xdist controller cannot import, so for every "
-    "snapshot that class discovered the controller has no extension and syrupy unlinks unused "
-    "files directly, never calling JSONSnapshot.delete_snapshots"
-)
 FULL = {path_of(test, key) for test, key, _ in BEYOND}
 UPDATES = [
     # arguments; the files to be rewritten (their test runs, its value changed beyond tolerance);
     # whether syrupy counts the extras unused (and would delete them but for the extension)
     pytest.param(["-n", "0"], FULL, True, id="n0"),
-    pytest.param(["-n", "2"], FULL, True, id="n2",
-                 marks=pytest.mark.xfail(raises=AssertionError, strict=True, reason=XDIST_BUG)),
+    pytest.param(["-n", "2"], FULL, True, id="n2"),
     pytest.param(["-n", "0", "-k", "alpha or beta"], FULL - {path_of("test_structure", "gamma")},
                  True, id="k"),
     pytest.param(["-n", "0", "-m", "slow"], {path_of("test_forward", "beta")}, False, id="m"),
@@ -385,11 +382,6 @@ def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch, step, error
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary file left
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in tests/snapshot_json.py: tempfile.mkstemp creates the file 0600 and os.replace "
-    "keeps that mode, so every snapshot the extension writes is readable by its owner only",
-)
 def test_written_file_has_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
