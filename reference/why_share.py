@@ -8,7 +8,7 @@ sharing weights enforces orthogonality".
 
 Two catalogue rows illustrate it, `tied_autoencoder` and `shared_rnn`; `WHY_SHARE_CLAIMS` are the
 closing claims themselves (parameter_access attaches them to `tied_sequential`), the memory claim
-measured on a tied MLP built like `tied_sequential`. Corrections, with the document's words:
+measured on `tied_sequential` itself. Corrections, with the document's words:
 - "共享权重会……强制正交" (sharing weights enforces orthogonality): tying alone does not make the
   weight orthogonal; a tied linear autoencoder *trained to its minimum* has W·Wᵀ = I (its rows are
   an orthonormal basis of the data's principal subspace).
@@ -171,15 +171,6 @@ def untied_copy(model: nn.Module) -> nn.Module:
     return untie_registrations(model)[0]
 
 
-def tied_mlp() -> nn.Sequential:
-    """Built like `tied_sequential` in the document: one Linear(8, 8) used twice."""
-    shared = nn.Linear(8, 8)
-    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
-                         shared, nn.ReLU(),
-                         shared, nn.ReLU(),
-                         nn.Linear(8, 1))  # fmt: skip
-
-
 # --- the CNN --------------------------------------------------------------------------------------
 
 
@@ -286,9 +277,9 @@ def sharing_saves_memory(device: torch.device) -> bool:
     """Tied vs its untied copy: fewer unique parameter bytes by exactly the shared layer's, the same
     bytes counted per name, and a saved state_dict smaller by at least the shared layer's bytes.
     """
-    with seeded():
-        tied = tied_mlp()
-    tied.to(device)
+    from . import registry  # the claim is measured on tied_sequential, whose entry carries it
+
+    tied = registry.get("tied_sequential").model(device)
     untied = untied_copy(tied)
     shared_bytes = memory_footprint(tied[2])["parameter_bytes_unique"]
     t, u = memory_footprint(tied), memory_footprint(untied)
