@@ -31,7 +31,6 @@ import copy
 import io
 import math
 import pickle
-import re
 import warnings
 
 import torch
@@ -41,6 +40,7 @@ from torch.nn.parameter import UninitializedParameter
 
 from .example import HOLDS, Claim, Example, holds_only_when
 from .exercises import NestMLP
+from .releases import torch_release
 from .seeding import generator, seeded
 from .tying import shared_gradients
 
@@ -681,12 +681,6 @@ def reuse_first_two_layers(device: torch.device) -> bool:
 # (pytorch/pytorch#137602; PyTorch 2.6 release notes, https://pytorch.org/blog/pytorch2-6/).
 # 2.4 and 2.5 still load it, with a FutureWarning announcing the change (pytorch/pytorch#129239).
 WEIGHTS_ONLY_DEFAULT_FROM = (2, 6)
-
-
-def torch_release() -> tuple[int, int]:
-    """The installed torch's (major, minor): '2.13.0+cpu' -> (2, 13)."""
-    major, minor = re.match(r"(\d+)\.(\d+)", torch.__version__).groups()
-    return int(major), int(minor)
 
 
 def default_load_refuses_modules() -> bool:

@@ -24,7 +24,6 @@ own name). Corrections, with the article's words:
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections import OrderedDict
 from typing import Any
@@ -38,6 +37,7 @@ from torch.nn.utils import parametrizations
 from torch.overrides import TorchFunctionMode
 
 from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .releases import torch_release
 from .seeding import seeded
 from .tying import alias_groups, parameter_count
 
@@ -126,12 +126,6 @@ def two_samples_ten_features(g: torch.Generator) -> torch.Tensor:
 
 
 # --- tools for the checks -------------------------------------------------------------------------
-
-
-def torch_version() -> tuple[int, ...]:
-    """The installed torch's release as a tuple: '2.13.0+cpu' -> (2, 13, 0); '2.14.0.dev2025…' too."""
-    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", torch.__version__)
-    return tuple(int(part or 0) for part in match.groups())
 
 
 class _CallsReceiving(TorchFunctionMode):
@@ -319,7 +313,7 @@ def legacy_weight_norm_warns(device: torch.device) -> bool:
         warnings.simplefilter("always")
         utils.weight_norm(layer)
     warned = any("deprecated" in str(w.message) for w in caught)
-    return warned == (torch_version() >= WARNS_FROM)
+    return warned == (torch_release() >= WARNS_FROM)
 
 
 PARAMETER_LIST_CHAIN = Example(

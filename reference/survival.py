@@ -682,11 +682,6 @@ def operation(name: str) -> Operation:
     return next(o for o in OPERATIONS if o.name == name)
 
 
-def release() -> tuple[int, int]:
-    major, minor = torch.__version__.split(".")[:2]
-    return int(major), int(minor)
-
-
 # --- the table ------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from torch.nn import functional as F
 import reference
 from reference import chapter
 from reference.chapter import FIXED_HIDDEN_MLP, MY_LINEAR
+from reference.releases import torch_release
 from reference.seeding import seeded
 
 CHAPTER_NAMES = [
@@ -131,7 +132,7 @@ def test_my_linear_passes_gradient_to_earlier_layers_but_keeps_none():
 )
 def test_torch_release(monkeypatch, version, release):
     monkeypatch.setattr(torch, "__version__", version)
-    assert chapter.torch_release() == release
+    assert torch_release() == release
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,10 @@ import torch
 from reference import survival
 from reference.cli import main
 from reference.registry import get
+from reference.releases import torch_release
 from reference.tying import alias_groups
 
-RELEASE = survival.release()
+RELEASE = torch_release()
 
 CELLS = [(op, tied) for op in survival.OPERATIONS for tied in survival.MODELS]
 
