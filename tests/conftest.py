@@ -7,9 +7,11 @@ import torch
 
 from reference.seeding import configure_determinism
 
+from perturbations import activate_from_environment
 from snapshot_json import JSONSnapshot, keep_unused_snapshots
 
 configure_determinism()  # at import, before any test can initialise CUDA
+PERTURBATION = activate_from_environment()  # REFERENCE_PERTURB: calibration and mutation runs
 
 REQUIRE_CUDA = os.environ.get("REFERENCE_REQUIRE_CUDA") == "1"
 CUDA_PRESENT = torch.cuda.is_available()
@@ -39,6 +41,12 @@ def example_device_cases(names):
             pytest.param(name, "cuda", marks=marks, id=f"{name}-cuda"),
         ]
     return cases
+
+
+def pytest_report_header(config):
+    if PERTURBATION is not None:
+        return f"perturbation: {PERTURBATION.name} ({PERTURBATION.kind}): {PERTURBATION.what}"
+    return None
 
 
 def pytest_configure(config):
