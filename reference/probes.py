@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -22,6 +23,18 @@ def shape(tensor: torch.Tensor) -> list[int]:
 
 def dtype_name(tensor: torch.Tensor) -> str:
     return str(tensor.dtype).removeprefix("torch.")
+
+
+# ParameterList and ParameterDict print a CUDA tensor's device, and ParameterDict its legacy type name
+# (`torch.cuda.FloatTensor`): torch/nn/modules/container.py, `extra_repr`.
+DEVICE_ANNOTATION = re.compile(r" \((?:cuda|privateuseone)(?::\d+)?\)(?=\])")
+DEVICE_TYPE_NAME = re.compile(r"\btorch\.cuda\.(\w+Tensor)\b")
+
+
+def device_neutral_repr(model: nn.Module) -> str:
+    """`repr(model)` with the device annotations that containers add for CUDA tensors removed, so
+    one snapshot holds for every device (a CUDA test proves the rest of the text is the same)."""
+    return DEVICE_TYPE_NAME.sub(r"torch.\1", DEVICE_ANNOTATION.sub("", repr(model)))
 
 
 def output_facts(output: torch.Tensor) -> dict[str, Any]:
@@ -46,7 +59,7 @@ def summary(
     return {
         "name": example.name,
         "source": example.source,
-        "repr": repr(model),
+        "repr": device_neutral_repr(model),
         "state_dict_keys": list(model.state_dict().keys()),
         "parameters": named_shapes(model),
         "parameter_count": parameter_count(model),
@@ -58,11 +71,16 @@ def summary(
 
 
 def tensor_stats(tensor: torch.Tensor) -> dict[str, Any]:
-    """Shape, dtype, mean, std and the first few values of a tensor (its values, on the CPU)."""
+    """Shape, dtype, largest magnitude, mean, std and the first few values of a tensor (on the CPU).
+
+    `max_abs` is the tensor's scale: the snapshots judge the other numbers against it, as a whole
+    tensor is judged, since a mean of values that cancel can be far smaller than its rounding.
+    """
     values = tensor.detach().to("cpu", torch.float64).flatten()
     return {
         "shape": shape(tensor),
         "dtype": dtype_name(tensor),
+        "max_abs": values.abs().max().item() if values.numel() else 0.0,
         "mean": values.mean().item(),
         "std": values.std().item() if values.numel() > 1 else 0.0,
         "leading": values[:LEADING_VALUES].tolist(),
@@ -76,5 +94,7 @@ def initial_parameters(example: Example, variant: str | None = None) -> dict[str
 
 
 def gradient_facts(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
+    """The shared-gradient proof's facts, with the shared gradient's statistics locked too."""
     model, x = example.model(device), example.input(device)
-    return shared_gradients(model, x, example.forward, example.untie)
+    facts = shared_gradients(model, x, example.forward, example.untie)
+    return [{**fact, "gradient": tensor_stats(fact["gradient"])} for fact in facts]

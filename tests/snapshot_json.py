@@ -15,6 +15,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,6 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 SNAPSHOTS = ROOT / "snapshots"
-
-# torch.testing.assert_close's defaults for float32.
-FLOAT32_RTOL, FLOAT32_ATOL = 1.3e-6, 1e-5
 
 # A test parameter of this name is not part of the snapshot's name: every device shares one snapshot.
 DEVICE_PARAMETER = "device"
@@ -43,25 +41,93 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def differences(actual: Any, expected: Any, rtol: float, atol: float, path: str = "$") -> list[str]:
-    """Where `actual` differs from `expected`: numbers within atol + rtol·|expected| are equal."""
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a locked number may move and still be the same result.
+
+    A number is judged against the scale of the group it belongs to, as a whole tensor is judged
+    rather than element by element: a tensor's summary statistics against its largest magnitude
+    (`max_abs`), a list of numbers (a trace, a weight row) against its largest entry, a lone number
+    against itself. It matches when it is within `atol + rtol · scale` of the snapshot.
+    `noise` is the largest deviation (in units of scale) measured across the machines and releases
+    a user brings (`tools/calibrate.py`); a failure says how many times that it is.
+    """
+
+    rtol: float
+    atol: float = 0.0
+    noise: float = 0.0
+
+    def allows(self, deviation: float, scale: float) -> bool:
+        return deviation <= self.atol + self.rtol * scale
+
+    def explain(self, deviation: float, scale: float) -> str:
+        if scale == 0:
+            return f"differs by {deviation:.3g}; tolerance {self.atol:g} (the scale is 0)"
+        relative = deviation / scale
+        budget = (
+            f"; {relative / self.noise:.3g}× the measured noise {self.noise:.2g}"
+            if self.noise
+            else "; no noise was measured here"
+        )
+        return (
+            f"differs by {deviation:.3g} = {relative:.3g} of scale {scale:.3g} "
+            f"(tolerance {self.rtol:g} of scale{budget})"
+        )
+
+
+EXACT = Tolerance(rtol=0.0)
+# torch.testing.assert_close's float32 defaults: what a snapshot that declares no tolerance gets.
+FLOAT32 = Tolerance(rtol=1.3e-6, atol=1e-5)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def numbers_in(value: Any) -> list[float]:
+    """Every number in a list nested to any depth, or [] if anything else is inside."""
+    if is_number(value):
+        return [value]
+    if isinstance(value, list):
+        found = [numbers_in(item) for item in value]
+        if all(f or item == [] for f, item in zip(found, value, strict=True)):
+            return [n for f in found for n in f]
+    return []
+
+
+def group_scale(expected: Any) -> float | None:
+    """The scale a group of numbers is judged against, or None where `expected` is no group."""
+    if isinstance(expected, dict) and is_number(expected.get("max_abs")):
+        return abs(expected["max_abs"])  # a tensor's statistics (probes.tensor_stats)
+    if isinstance(expected, list) and (found := numbers_in(expected)):
+        return max(abs(n) for n in found)
+    return None
+
+
+def differences(
+    actual: Any, expected: Any, tolerance: Tolerance, path: str = "$", scale: float | None = None
+) -> list[str]:
+    """Where `actual` differs from `expected`, numbers judged by `tolerance` against their scale."""
+    if scale is None:
+        scale = group_scale(expected)
     if isinstance(expected, bool) or isinstance(actual, bool):
         same = type(actual) is type(expected) and actual == expected
         return [] if same else [f"{path}: {expected!r} -> {actual!r}"]
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
+    if is_number(expected) and is_number(actual):
         if isinstance(expected, int) and isinstance(actual, int):
             return [] if actual == expected else [f"{path}: {expected} -> {actual}"]
-        if math.isclose(actual, expected, rel_tol=0, abs_tol=atol + rtol * abs(expected)):
+        own_scale = abs(expected) if scale is None else scale
+        deviation = abs(actual - expected)
+        if tolerance.allows(deviation, own_scale):
             return []
-        return [f"{path}: {expected!r} -> {actual!r} (differs by {abs(actual - expected):.3g}; "
-                f"tolerance {atol:g} + {rtol:g}·|expected|)"]  # fmt: skip
+        return [f"{path}: {expected!r} -> {actual!r} ({tolerance.explain(deviation, own_scale)})"]
     if isinstance(expected, dict) and isinstance(actual, dict):
         if list(expected) != list(actual):
             return [f"{path}: keys {list(expected)} -> {list(actual)}"]
         return [
             d
             for key in expected
-            for d in differences(actual[key], expected[key], rtol, atol, f"{path}.{key}")
+            for d in differences(actual[key], expected[key], tolerance, f"{path}.{key}", scale)
         ]
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
@@ -71,9 +137,36 @@ def differences(actual: Any, expected: Any, rtol: float, atol: float, path: str 
         return [
             d
             for i, (a, e) in enumerate(zip(actual, expected, strict=True))
-            for d in differences(a, e, rtol, atol, f"{path}[{i}]")
+            for d in differences(a, e, tolerance, f"{path}[{i}]", scale)
         ]
     return [] if actual == expected else [f"{path}: {_short(expected)} -> {_short(actual)}"]
+
+
+def largest_deviation(actual: Any, expected: Any, scale: float | None = None) -> float:
+    """The largest deviation of a number from the snapshot, in units of its group's scale
+    (`inf` where anything but a number changed): what `tools/calibrate.py` measures."""
+    if scale is None:
+        scale = group_scale(expected)
+    if is_number(expected) and is_number(actual) and not isinstance(expected, bool):
+        if isinstance(expected, int) and isinstance(actual, int):
+            return 0.0 if actual == expected else math.inf
+        own_scale = abs(expected) if scale is None else scale
+        deviation = abs(actual - expected)
+        if deviation == 0:
+            return 0.0
+        return deviation / own_scale if own_scale else math.inf
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if list(expected) != list(actual):
+            return math.inf
+        return max(
+            (largest_deviation(actual[k], expected[k], scale) for k in expected), default=0.0
+        )
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return math.inf
+        pairs = zip(actual, expected, strict=True)
+        return max((largest_deviation(a, e, scale) for a, e in pairs), default=0.0)
+    return 0.0 if actual == expected and type(actual) is type(expected) else math.inf
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -96,8 +189,7 @@ class JSONSnapshot(SingleFileSnapshotExtension):
 
     file_extension = "json"
     _write_mode = WriteMode.TEXT
-    rtol = FLOAT32_RTOL
-    atol = FLOAT32_ATOL
+    tolerance = FLOAT32  # the suite's tests declare theirs (tests/tolerances.py)
 
     @classmethod
     def dirname(cls, *, test_location) -> str:
@@ -134,16 +226,14 @@ class JSONSnapshot(SingleFileSnapshotExtension):
 
     def matches(self, *, serialized_data, snapshot_data) -> bool:
         return not differences(
-            json.loads(serialized_data), json.loads(snapshot_data), self.rtol, self.atol
+            json.loads(serialized_data), json.loads(snapshot_data), self.tolerance
         )
 
     def diff_lines(self, serialized_data, snapshot_data) -> Iterator[str]:
         if not snapshot_data:
             yield "no snapshot yet: run pytest --snapshot-update to create it"
             return
-        found = differences(
-            json.loads(serialized_data), json.loads(snapshot_data), self.rtol, self.atol
-        )
+        found = differences(json.loads(serialized_data), json.loads(snapshot_data), self.tolerance)
         yield f"{len(found)} difference(s), snapshot -> now:"
         yield from (f"  {line}" for line in found)
 
@@ -187,16 +277,18 @@ def _ordinary_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def with_tolerance(rtol: float, atol: float) -> type[JSONSnapshot]:
-    """The extension with another tolerance, for snapshots that need one (say where and why).
+def with_tolerance(tolerance: Tolerance) -> type[JSONSnapshot]:
+    """The extension judging numbers by `tolerance`.
 
     The class is registered in this module under a plain name: the xdist controller finds each
     worker's extension by import path, and a class it cannot import leaves syrupy deleting files
     on its own.
     """
-    name = f"JSONSnapshot_rtol_{rtol:g}_atol_{atol:g}".replace(".", "p").replace("-", "m")
+    name = "JSONSnapshot_" + "_".join(
+        f"{field}_{value:g}" for field, value in vars(tolerance).items()
+    ).replace(".", "p").replace("-", "m").replace("+", "")
     if name not in globals():
-        attributes = {"rtol": rtol, "atol": atol, "__module__": __name__, "__qualname__": name}
+        attributes = {"tolerance": tolerance, "__module__": __name__, "__qualname__": name}
         globals()[name] = type(name, (JSONSnapshot,), attributes)
     return globals()[name]
 
@@ -232,7 +324,7 @@ def changes(revision: str = "HEAD") -> list[str]:
             old = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True,
                                  text=True, check=True).stdout  # fmt: skip
             found = differences(
-                load((ROOT / path).read_text(), path), load(old, f"{revision}:{path}"), 0, 0
+                load((ROOT / path).read_text(), path), load(old, f"{revision}:{path}"), EXACT
             )
             report.append(f"changed  {path}: {len(found)} value(s)")
             report += [f"    {d}" for d in found[:20]] + (

@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 from syrupy.data import Snapshot, SnapshotCollection
 
-from snapshot_json import FLOAT32_ATOL, FLOAT32_RTOL, PRUNE_VARIABLE, JSONSnapshot, differences
+from snapshot_json import FLOAT32, PRUNE_VARIABLE, JSONSnapshot, Tolerance, differences
 
 SNAPSHOT_JSON = Path(__file__).with_name("snapshot_json.py")
 
 # The synthetic project's trace tolerance, as test_snapshots.TRACE_TOLERANCE.
-TRACE_RTOL, TRACE_ATOL = 1e-4, 1e-6
+TRACE = Tolerance(rtol=1e-4, atol=1e-6)
 
 PROJECT = {
     "pytest.ini": """
@@ -83,10 +83,10 @@ PROJECT = {
         import pytest
 
         from conftest import VALUES, device_cases
-        from snapshot_json import JSONSnapshot, with_tolerance
+        from snapshot_json import JSONSnapshot, Tolerance, with_tolerance
 
         NAMES = ["alpha", "beta", "gamma"]
-        TRACE = with_tolerance(rtol=1e-4, atol=1e-6)
+        TRACE = with_tolerance(Tolerance(rtol=1e-4, atol=1e-6))
         FACTS = [(name, kind) for name in ("alpha", "beta") for kind in ("summary", "trace")]
 
 
@@ -288,20 +288,17 @@ def test_perturbations_are_what_they_claim():
     """The premises of the update tests, checked with the extension's own comparison."""
     old, new = baseline_values(), perturbed(baseline_values())
 
-    def differs(test, key, rtol, atol):
-        return bool(differences(new[test][key], old[test][key], rtol, atol))
+    def differs(test, key, tolerance):
+        return bool(differences(new[test][key], old[test][key], tolerance))
 
     test, key, field = ONE_ULP
     assert new[test][key][field] != old[test][key][field]
-    assert not differs(test, key, FLOAT32_RTOL, FLOAT32_ATOL)
+    assert not differs(test, key, FLOAT32)
     test, key, _ = WITHIN_TRACE
-    assert differs(test, key, FLOAT32_RTOL, FLOAT32_ATOL)
-    assert not differs(test, key, TRACE_RTOL, TRACE_ATOL)
+    assert differs(test, key, FLOAT32)
+    assert not differs(test, key, TRACE)
     for test, key, _ in BEYOND:
-        rtol, atol = (
-            (TRACE_RTOL, TRACE_ATOL) if key.endswith("trace") else (FLOAT32_RTOL, FLOAT32_ATOL)
-        )
-        assert differs(test, key, rtol, atol)
+        assert differs(test, key, TRACE if key.endswith("trace") else FLOAT32)
 
 
 # Syrupy's summary of the files it counts unused ("8 unused snapshots deleted." while updating, even

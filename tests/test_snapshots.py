@@ -1,89 +1,61 @@
 """The registry, locked: one JSON snapshot per example and fact, shared by every device.
 
 A real change in PyTorch, the reference or its seeds fails here and the failure lists each changed
-value; `pytest --snapshot-update` then rewrites only the files whose values really changed.
+value, with how far it is beyond the measured noise; `pytest --snapshot-update` then rewrites only
+the files whose values really changed. What each kind locks is in `locked.py`, how far each may move
+in `tolerances.py`.
 """
 
 import pytest
-import torch
 
-import reference
-from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
-from reference.tying import alias_groups
-
+import locked
 from conftest import example_device_cases
-from snapshot_json import FLOAT32_RTOL, with_tolerance
-
-NAMES = reference.names()
-VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
-TRAINED = [name for name in NAMES if reference.get(name).train is not None]
-# Shared by registration (alias groups) or reused inside forward (the example provides an untie).
-SHARED = [n for n in NAMES if reference.get(n).untie or alias_groups(reference.get(n).model())]
-
-# Traces are compared with their own tolerances:
-# - train_shared_weight_net: 3 SGD steps that move weights by ~1e-5 and gradients of ~1e-3. The
-#   float32 default atol (1e-5) would hide a 10% change of either, so atol is 1e-8, rtol the default.
-# - train_shared_regression: 1000 dependent Adam steps. Rounding that differs between kernels
-#   (CPU vs CUDA, another CPU's vectorisation) grows along them, so rtol is 1e-4. Measured: torch
-#   2.13 and 2.14 give bit-identical traces on the same CPU; CUDA is not measured yet.
-# Initial values come from the CPU generator, bit-identical on every device. An absolute floor
-# sized for unit-scale values (1e-5) would hide a 1e-3 change of a weight of 0.005, so the floor is
-# 1e-8 and the comparison is relative: one float32 ulp passes, a relative 1e-3 fails.
-INITIAL_VALUES = with_tolerance(rtol=FLOAT32_RTOL, atol=1e-8)
-
-TRACE_TOLERANCES = {
-    "train_shared_weight_net": with_tolerance(rtol=FLOAT32_RTOL, atol=1e-8),
-    "train_shared_regression": with_tolerance(rtol=1e-4, atol=1e-7),
-}
+from tolerances import extension_for
 
 
-@pytest.mark.parametrize(("name", "device"), example_device_cases(NAMES))
-def test_structure(name, device, snapshot_json):
+@pytest.mark.parametrize(("name", "device"), example_device_cases(locked.NAMES))
+def test_structure(name, device, snapshot):
     """Ordered state_dict keys, parameters, counts, alias groups, repr, output, claims."""
-    data = summary(reference.get(name), device)
+    data = locked.structure(name, device)
     assert [c for c in data["claims"] if not c["proven"]] == []
-    assert data == snapshot_json
+    assert data == snapshot.use_extension(extension_for("structure", name))
 
 
-@pytest.mark.parametrize(("name", "variant"), VARIANTS, ids=[f"{n}-{v}" for n, v in VARIANTS])
+@pytest.mark.parametrize(
+    ("name", "variant"), locked.VARIANTS, ids=[f"{n}-{v}" for n, v in locked.VARIANTS]
+)
 def test_variant_structure(name, variant, snapshot):
     """Other builds a document shows for the same example (e.g. both concatenation axes)."""
-    example = reference.get(name)
-    locked = {
-        "summary": summary(example, "cpu", variant=variant),
-        "initial_parameters": initial_parameters(example, variant),
-    }
-    assert locked == snapshot.use_extension(INITIAL_VALUES)
+    data = locked.variant_structure(name, variant)
+    assert data == snapshot.use_extension(extension_for("variant", name))
 
 
-@pytest.mark.parametrize(("name", "device"), example_device_cases(NAMES))
-def test_forward(name, device, snapshot_json):
+@pytest.mark.parametrize(("name", "device"), example_device_cases(locked.NAMES))
+def test_forward(name, device, snapshot):
     """Output shape, dtype and values (statistics), the same on every device within tolerance."""
-    _, _, output = reference.get(name).run(device)
-    assert output.device.type == torch.device(device).type
-    assert tensor_stats(output) == snapshot_json
+    assert locked.forward(name, device) == snapshot.use_extension(extension_for("forward", name))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", locked.NAMES)
 def test_initial_parameters(name, snapshot):
     """Statistics of every initial parameter: a change in PyTorch's default initialisation shows."""
-    assert initial_parameters(reference.get(name)) == snapshot.use_extension(INITIAL_VALUES)
+    assert locked.initial(name) == snapshot.use_extension(extension_for("initial", name))
 
 
-@pytest.mark.parametrize(("name", "device"), example_device_cases(SHARED))
-def test_shared_gradients(name, device, snapshot_json):
+@pytest.mark.parametrize(("name", "device"), example_device_cases(locked.SHARED))
+def test_shared_gradients(name, device, snapshot):
     """Every name of a shared parameter sees one .grad object, equal to the sum over its uses."""
-    facts = gradient_facts(reference.get(name), device)
+    facts = locked.shared_gradients(name, device)
     assert facts, f"{name} shares no parameter"
     for fact in facts:
         assert fact["one_grad_object"], fact
         assert fact["equals_sum_of_uses"], fact
         assert fact["uses"] >= 2, fact
-    assert facts == snapshot_json
+    assert facts == snapshot.use_extension(extension_for("gradients", name))
 
 
-@pytest.mark.parametrize(("name", "device"), example_device_cases(TRAINED))
+@pytest.mark.parametrize(("name", "device"), example_device_cases(locked.TRAINED))
 def test_training_trace(name, device, snapshot):
-    trace = reference.get(name).train(device)
+    trace = locked.training_trace(name, device)
     assert trace["shared_grad_identical_every_step"]
-    assert trace == snapshot.use_extension(TRACE_TOLERANCES[name])
+    assert trace == snapshot.use_extension(extension_for("trace", name))

@@ -1,0 +1,79 @@
+"""What each snapshot locks: one function per kind of snapshot, from an example to JSON-able data.
+
+`tests/test_snapshots.py` asserts these against `snapshots/test_snapshots/`; `tools/calibrate.py`
+recomputes them under the machines and releases a user brings, to measure the noise the tolerances
+in `tests/tolerances.py` must absorb. One function, two uses: what is calibrated is what is locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+import reference
+from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
+from reference.tying import alias_groups
+
+NAMES = reference.names()
+VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
+TRAINED = [name for name in NAMES if reference.get(name).train is not None]
+# Shared by registration (alias groups) or reused inside forward (the example provides an untie).
+SHARED = [n for n in NAMES if reference.get(n).untie or alias_groups(reference.get(n).model())]
+
+
+def structure(name: str, device: str) -> dict[str, Any]:
+    """Ordered state_dict keys, parameters, counts, alias groups, repr, output, claims."""
+    return summary(reference.get(name), device)
+
+
+def variant_structure(name: str, variant: str) -> dict[str, Any]:
+    example = reference.get(name)
+    return {
+        "summary": summary(example, "cpu", variant=variant),
+        "initial_parameters": initial_parameters(example, variant),
+    }
+
+
+def forward(name: str, device: str) -> dict[str, Any]:
+    _, _, output = reference.get(name).run(device)
+    assert output.device.type == torch.device(device).type
+    return tensor_stats(output)
+
+
+def initial(name: str) -> dict[str, Any]:
+    return initial_parameters(reference.get(name))
+
+
+def shared_gradients(name: str, device: str) -> list[dict[str, Any]]:
+    return gradient_facts(reference.get(name), device)
+
+
+def training_trace(name: str, device: str) -> dict[str, Any]:
+    return reference.get(name).train(device)
+
+
+# Snapshot file stem -> (kind, what makes its data on a device). The kind names the test.
+Producer = Callable[[str], Any]
+
+
+def cpu_snapshots() -> Iterator[tuple[str, str, str, Producer]]:
+    """(file stem, kind, example name, producer(device)) for every snapshot the suite locks."""
+    for name in NAMES:
+        yield f"test_structure[{name}]", "structure", name, lambda d, n=name: structure(n, d)
+        yield f"test_forward[{name}]", "forward", name, lambda d, n=name: forward(n, d)
+        yield f"test_initial_parameters[{name}]", "initial", name, lambda _d, n=name: initial(n)
+    for name, label in VARIANTS:
+        yield (
+            f"test_variant_structure[{name}-{label}]",
+            "variant",
+            name,
+            lambda _d, n=name, v=label: variant_structure(n, v),
+        )
+    for name in SHARED:
+        stem = f"test_shared_gradients[{name}]"
+        yield stem, "gradients", name, lambda d, n=name: shared_gradients(n, d)
+    for name in TRAINED:
+        stem = f"test_training_trace[{name}]"
+        yield stem, "trace", name, lambda d, n=name: training_trace(n, d)

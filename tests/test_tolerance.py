@@ -1,0 +1,46 @@
+"""The snapshot comparison: numbers judged against the scale of their group, failures in noise units."""
+
+import math
+
+from snapshot_json import Tolerance, differences, largest_deviation
+
+TOLERANCE = Tolerance(rtol=1e-5, noise=4e-7)
+
+
+def stats(mean: float, leading: list[float], max_abs: float = 100.0) -> dict:
+    return {"shape": [3], "dtype": "float32", "max_abs": max_abs, "mean": mean, "leading": leading}
+
+
+def test_a_mean_of_cancelling_values_is_judged_against_the_tensor_not_itself():
+    # A mean of 1e-6 in a tensor of scale 100 moves by 1e-5: rounding (1e-7 of scale), not a change.
+    assert differences(stats(1e-6 + 1e-5, [1.0]), stats(1e-6, [1.0]), TOLERANCE) == []
+    # Element by element the same move would be a 1000% change: the old comparison failed it.
+    assert differences(1e-6 + 1e-5, 1e-6, TOLERANCE) != []
+
+
+def test_a_change_beyond_the_scale_tolerance_fails_and_says_how_far_beyond_the_noise():
+    found = differences(stats(0.0, [30.0 + 0.01]), stats(0.0, [30.0]), TOLERANCE)
+    assert len(found) == 1
+    assert found[0].startswith("$.leading[0]: 30.0 -> 30.01")
+    assert "= 0.0001 of scale 100" in found[0]
+    assert "250× the measured noise" in found[0]
+
+
+def test_a_trace_is_judged_against_its_largest_entry():
+    trace = [5.0, 1.0, 0.001]
+    assert differences([5.0, 1.0, 0.001 + 1e-5], trace, TOLERANCE) == []  # 2e-6 of 5
+    assert differences([5.0, 1.0 + 1e-3, 0.001], trace, TOLERANCE) != []  # 2e-4 of 5
+
+
+def test_integers_booleans_and_keys_are_exact():
+    assert differences({"a": 3}, {"a": 2}, TOLERANCE) == ["$.a: 2 -> 3"]
+    assert differences([True], [False], TOLERANCE) == ["$[0]: False -> True"]
+    assert differences({"b": 1}, {"a": 1}, TOLERANCE) == ["$: keys ['a'] -> ['b']"]
+    assert differences([1.0, 2.0], [1.0], TOLERANCE)[0].startswith("$: 1 items -> 2 items")
+
+
+def test_largest_deviation_is_in_units_of_scale_and_infinite_for_structure():
+    assert math.isclose(largest_deviation(stats(0.5, [1.0]), stats(0.0, [1.0])), 0.5 / 100)
+    assert largest_deviation({"a": 1.0}, {"a": 1.0}) == 0.0
+    assert largest_deviation({"a": 2}, {"a": 1}) == math.inf
+    assert largest_deviation(["x"], ["y"]) == math.inf
