@@ -36,6 +36,10 @@ class UsageError(Exception):
     """A mistake in what the user asked for; printed as one line, exit status 2."""
 
 
+class Failure(Exception):
+    """Running an example failed on the asked device; printed as one line, exit status 1."""
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake is one line (the usage is one `--help` away)."""
 
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except Failure as error:
+        print(f"{prog}: failed: {error}", file=sys.stderr)
+        return 1
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -293,10 +300,10 @@ def show_example(example: Example, device: torch.device, variant: str | None, as
     configure_determinism()
     try:
         data = summary(example, device, variant)
-    except RuntimeError as error:
+    except Exception as error:
         behind = left_behind(example.model(device, variant), device)
         if not behind:
-            raise UsageError(
+            raise Failure(
                 f"{example.name} on {device}: {type(error).__name__}: {first_line(error)}"
             ) from None
         print(render_left_behind(example.name, device, behind, error, as_json))
@@ -353,7 +360,12 @@ def trace_one(args: argparse.Namespace) -> int:
     from .seeding import configure_determinism
 
     configure_determinism()
-    data = example.train(device)
+    try:
+        data = example.train(device)
+    except Exception as error:
+        raise Failure(
+            f"{args.name} on {device}: {type(error).__name__}: {first_line(error)}"
+        ) from None
     print(json.dumps(data, indent=2) if args.json else render_trace(args.name, data))
     if args.plot is not None:
         try:
@@ -526,7 +538,7 @@ def where_to_read(example: Example, variant: str | None) -> str:
 
 def render_values(label: str, facts: dict[str, Any]) -> str:
     """'input:  shape (2, 20), float32: [0.4963, 0.7682, …]' (four decimals, as torch prints)."""
-    shown = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in facts["leading"]]
+    shown = [number(v) if isinstance(v, float) else str(v) for v in facts["leading"]]
     more = ", …" if facts["numel"] > len(shown) else ""
     return f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: [{', '.join(shown)}{more}]"
 
@@ -613,14 +625,19 @@ def render_trace(name: str, data: dict[str, Any]) -> str:
     for key, value in data.items():
         if key not in ("step_loss", "epoch_loss"):
             lines.append(wrap_text(f"{key}: {rounded(value)}", indent="  ").lstrip())
-    lines.append("(four decimals here; --json for every digit)")
+    lines.append("(rounded as torch prints; --json for every digit)")
     return "\n".join(lines)
+
+
+def number(value: float) -> str:
+    """Four decimals, as torch prints a tensor; scientific where four decimals would hide it."""
+    return f"{value:.4f}" if value == 0 or 1e-4 <= abs(value) < 1e5 else f"{value:.4e}"
 
 
 def rounded(value: Any) -> str:
     """Nested lists and dicts with floats at four decimals, as torch prints tensors."""
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return number(value)
     if isinstance(value, bool | int | str) or value is None:
         return json.dumps(value)
     if isinstance(value, dict):

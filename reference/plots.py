@@ -68,7 +68,8 @@ def check_writable(path: str) -> None:
 
 
 def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
-    """Step and epoch losses on a log scale (a loss falls by orders of magnitude), whole steps."""
+    """Step and epoch losses against whole steps, on a log scale where the loss falls by more than
+    a decade."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,8 +87,11 @@ def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
             "o-",
             label="mean loss of each epoch",
         )
-        if min(steps + epochs) > 0:
+        low, high = min(steps + epochs), max(steps + epochs)
+        if low > 0 and high / low > 10:  # over a decade: a linear axis would flatten the tail
             axes.set_yscale("log")
+        else:  # plain numbers, no "+3.8e-2" offset to add in one's head
+            axes.ticklabel_format(axis="y", style="plain", useOffset=False)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("optimizer step")
         axes.set_ylabel("loss" + (" (log scale)" if axes.get_yscale() == "log" else ""))
