@@ -44,7 +44,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake is one line (the usage is one `--help` away)."""
 
     def error(self, message: str) -> None:
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:

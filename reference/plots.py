@@ -68,6 +68,18 @@ def check_writable(path: str) -> None:
 
 
 def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    figure = loss_figure(name, trace)
+    try:
+        figure.savefig(path, format=plot_format(path))
+    except OSError as error:
+        raise PlotError(f"cannot write the plot to {path!r}: {error.strerror or error}") from None
+    finally:
+        plt.close(figure)
+
+
+def loss_figure(name: str, trace: dict[str, Any]):
     """Step and epoch losses against whole steps, on a log scale where the loss falls by more than
     a decade."""
     import matplotlib
@@ -79,28 +91,23 @@ def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
     steps, epochs = trace["step_loss"], trace["epoch_loss"]
     per_epoch = len(steps) // len(epochs)
     figure, axes = plt.subplots(figsize=(6.4, 4.0))
-    try:
-        axes.plot(range(1, len(steps) + 1), steps, label="loss of each step", linewidth=0.8)
-        axes.plot(
-            [per_epoch * (i + 1) for i in range(len(epochs))],
-            epochs,
-            "o-",
-            label="mean loss of each epoch",
-        )
-        low, high = min(steps + epochs), max(steps + epochs)
-        if low > 0 and high / low > 10:  # over a decade: a linear axis would flatten the tail
-            axes.set_yscale("log")
-        else:  # plain numbers, no "+3.8e-2" offset to add in one's head
-            axes.ticklabel_format(axis="y", style="plain", useOffset=False)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("optimizer step")
-        axes.set_ylabel("loss" + (" (log scale)" if axes.get_yscale() == "log" else ""))
-        axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs")
-        axes.grid(True, which="major", alpha=0.3)
-        axes.legend()
-        figure.tight_layout()
-        figure.savefig(path, format=plot_format(path))
-    except OSError as error:
-        raise PlotError(f"cannot write the plot to {path!r}: {error.strerror or error}") from None
-    finally:
-        plt.close(figure)
+    axes.plot(range(1, len(steps) + 1), steps, label="loss of each step", linewidth=0.8)
+    axes.plot(
+        [per_epoch * (i + 1) for i in range(len(epochs))],
+        epochs,
+        "o-",
+        label="mean loss of each epoch",
+    )
+    low, high = min(steps + epochs), max(steps + epochs)
+    if low > 0 and high / low > 10:  # over a decade: a linear axis would flatten the tail
+        axes.set_yscale("log")
+    else:  # plain numbers, no "+3.8e-2" offset to add in one's head
+        axes.ticklabel_format(axis="y", style="plain", useOffset=False)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("optimizer step")
+    axes.set_ylabel("loss" + (" (log scale)" if axes.get_yscale() == "log" else ""))
+    axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs")
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    return figure
