@@ -1,56 +1,89 @@
-"""`python -m reference`: run every example, or list, run and trace one.
+"""`python -m reference` (or `torch-builders-reference`): run every example, or list, run and trace one.
 
-A user's mistake (an unknown name, a device that is not there, a plot path that cannot be written)
-ends with exit status 2 and one line that names the problem, never a traceback.
+A user's mistake (an unknown command, name, variant or device, a plot that cannot be made) ends with
+exit status 2 and one line that names the problem, never a traceback. torch is imported only by the
+commands that run something, so `--help` and most mistakes answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import json
-import os
+import re
+import shutil
 import sys
-from typing import Any
+import textwrap
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+from . import documents
 
-from . import registry
-from .probes import summary
-from .seeding import available_devices, configure_determinism
+if TYPE_CHECKING:
+    import torch
+
+    from .example import Example
 
 USAGE_ERROR = 2
+PROG = "torch-builders-reference"
+COMMANDS = ("list", "run", "trace", "survival")
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 class UsageError(Exception):
     """A mistake in what the user asked for; printed as one line, exit status 2."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    configure_determinism()
+class Failure(Exception):
+    """Running an example failed on the asked device; printed as one line, exit status 1."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> None:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(prog)
     try:
+        check_command(argv, prog)
+        args = parser.parse_args(argv)
+        args.prog = prog
         return args.handler(args)
-    except (UsageError, registry.UnknownExample) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except UsageError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except Failure as error:
+        print(f"{prog}: failed: {error}", file=sys.stderr)
+        return 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m reference",
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog=prog,
         description="Seeded, checked examples of building PyTorch models and tying parameters. "
-        "With no command: run every example and print one row each.",
+        "With no command: run every example and print one row each (exit 1 if a claim's check "
+        "disagrees with its verdict).",
     )
     parser.set_defaults(handler=run_all)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    list_command = commands.add_parser("list", help="the examples' names and sources")
+    list_command = commands.add_parser(
+        "list", help="the examples by document, what each shows, its variants"
+    )
     list_command.add_argument("--json", action="store_true", help="print JSON")
     list_command.set_defaults(handler=list_examples)
 
-    run = commands.add_parser("run", help="one example's summary: keys, parameters, ties, claims")
+    run = commands.add_parser(
+        "run", help="one example: input and output values, keys, parameters, ties, claims"
+    )
     run.add_argument("name")
+    run.add_argument("--variant", metavar="LABEL", help="another build the document shows")
     run.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     run.add_argument("--json", action="store_true", help="print JSON (what the snapshots lock)")
     run.set_defaults(handler=run_one)
@@ -59,7 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("name")
     trace.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     trace.add_argument("--json", action="store_true", help="print JSON")
-    trace.add_argument("--plot", metavar="PATH", help="write a loss-curve PNG (needs matplotlib)")
+    trace.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="also write the loss curve; the format from the extension: .png, .pdf or .svg "
+        "(needs matplotlib)",
+    )
     trace.set_defaults(handler=trace_one)
 
     survival = commands.add_parser("survival", help="which operations keep a tie, on this torch")
@@ -68,61 +106,273 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_command(argv: list[str], prog: str) -> None:
+    """An unknown command, in one line with the closest one (argparse prints two, and no hint)."""
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(
+            f"unknown command {argv[0]!r}{hint} (commands: {', '.join(COMMANDS)}; {prog} --help)"
+        )
+
+
+# --- finding what was asked for -------------------------------------------------------------------
+
+
+def find_example(name: str, prog: str) -> Example:
+    """A registry example, or one of the survival table's registration-tied models."""
+    from . import registry
+
+    extra = survival_examples()
+    if name in extra:
+        return extra[name]
+    try:
+        return registry.get(name)
+    except registry.UnknownExample as unknown:
+        close = unknown.close or difflib.get_close_matches(name, extra, n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise UsageError(f"unknown example {name!r}.{hint} ({prog} list lists all)") from None
+
+
+def survival_examples() -> dict[str, Example]:
+    """The survival table's models tied by registration (`registered_lm_head`,
+    `parametrized_autoencoder`), runnable like examples: built from their registry example with the
+    same seed and values. They are not registry entries: the survival table locks their ties.
+    """
+    import functools
+    from dataclasses import replace
+
+    from . import registry, survival
+
+    found = {}
+    for tied in survival.MODELS:
+        if tied.rebuild is survival.as_built:
+            continue
+        base = registry.get(tied.example)
+
+        def build(base=base, rebuild=tied.rebuild):
+            return rebuild(base.build())
+
+        functools.update_wrapper(build, tied.rebuild)  # `run` points at the survival builder
+        found[tied.name] = replace(
+            base,
+            name=tied.name,
+            source=f"{base.seed_file} {base.name}, tied the survival table's way: {tied.how}",
+            build=build,
+            claims=(),
+            corrections=(),
+            untie=None,
+            train=None,
+            variants=(),
+        )
+    return found
+
+
+def checked_variant(example: Example, label: str | None) -> str | None:
+    labels = [name for name, _ in example.variants]
+    if label is None or label in labels:
+        return label
+    if not labels:
+        raise UsageError(f"{example.name!r} has no variants")
+    close = difflib.get_close_matches(label, labels, n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(
+        f"{example.name!r} has no variant {label!r}{hint} (its variants: {', '.join(labels)})"
+    )
+
+
+def checked_device(name: str) -> torch.device:
+    """One of the devices this machine has, by the name `available_devices` lists ('cpu:3' is no
+    device: torch accepts it and ignores the index)."""
+    import torch
+
+    from .seeding import available_devices
+
+    available = available_devices()
+    if name not in available:
+        raise UsageError(
+            f"device {name!r} is not available here; available: {', '.join(available)}"
+        )
+    return torch.device(name)
+
+
 # --- commands -------------------------------------------------------------------------------------
 
 
 def run_all(args: argparse.Namespace) -> int:
-    rows, unproven = [], []
+    from . import registry
+    from .probes import summary, ties_in_forward
+    from .seeding import configure_determinism
+
+    configure_determinism()
+    rows, conditions, unproven = [], [], []
     for name in registry.names():
-        data = summary(registry.get(name))
-        rows.append(table_row(data))
+        example = registry.get(name)
+        data = summary(example)
+        rows.append(table_row(data, ties_in_forward(example, example.model()), conditions))
         unproven += [f"{name}.{c['claim']}" for c in data["claims"] if not c["proven"]]
-    print(
-        render_table(
-            ["example", "source", "output", "params unique/total", "claims", "alias groups"], rows
-        )
-    )
-    print(f"\n{len(rows)} examples; every claim proven." if not unproven else "")
+    header = ["example", "doc", "output", "parameters", "claims: verdicts", "ties"]
+    print(render_table(header, rows, wrap=(4, 5)))
+    print()
+    for number, (name, condition) in enumerate(conditions, start=1):
+        print(wrap_text(f"[{number}] {name}: {condition}", hanging=" " * (len(str(number)) + 3)))
+    print()
+    print(wrap_text(TABLE_LEGEND))
+    print("doc:")
+    for name, document in documents.DOCUMENTS.items():
+        print(f"  {documents.short_name(name):<3}  {document.title}")
     if unproven:
-        print(f"claims whose check disagrees with the verdict: {', '.join(unproven)}")
+        print(f"\nclaims whose check disagrees with the verdict: {', '.join(unproven)}")
         return 1
+    print(f"\n{len(rows)} examples; every verdict above was proven by running its check.")
     return 0
+
+
+TABLE_LEGEND = (
+    "parameters: elements, each Parameter counted once; (N by name): counted once per name, "
+    "where a tie gives one Parameter several names. ties: names that are one Parameter "
+    "(a = b), or one name that forward reads N times (×N (forward)). "
+    "`run NAME` shows an example in full."
+)
 
 
 def list_examples(args: argparse.Namespace) -> int:
-    entries = [{"name": n, "source": registry.get(n).source} for n in registry.names()]
+    from . import registry
+
+    entries = [listing(registry.get(n), "example") for n in registry.names()]
+    entries += [listing(e, "survival table model") for e in survival_examples().values()]
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
-    else:
-        print(render_table(["example", "source"], [[e["name"], e["source"]] for e in entries]))
+        return 0
+    width = terminal_width()
+    for name, document in documents.DOCUMENTS.items():
+        mine = [e for e in entries if e["document"] == name]
+        if not mine:
+            continue
+        print(f"{name}  {document.title}")
+        print(f"  ({document.kind})")
+        rows = [[e["name"], describe_listing(e)] for e in mine]
+        print(textwrap.indent(render_table(["", ""], rows, wrap=(1,), width=width - 2), "  "))
+        print()
+    print(f"`{args.prog} run NAME` runs one; `--variant LABEL` runs one of its variants.")
     return 0
 
 
+def listing(example: Example, kind: str) -> dict[str, Any]:
+    source = documents.parse(example.source)
+    return {
+        "name": example.name,
+        "kind": kind,
+        "document": source.document.name,
+        "title": source.document.title,
+        "section": source.section or None,
+        "shows": source.shows,
+        "variants": [label for label, _ in example.variants],
+        "trains": example.train is not None,
+    }
+
+
+def describe_listing(entry: dict[str, Any]) -> str:
+    parts = [f"{entry['section']}: " if entry["section"] else "", entry["shows"]]
+    if entry["variants"]:
+        parts.append(f" [variants: {', '.join(entry['variants'])}]")
+    if entry["trains"]:
+        parts.append(" [trace]")
+    if entry["kind"] != "example":
+        parts.append(f" [{entry['kind']}]")
+    return "".join(parts)
+
+
 def run_one(args: argparse.Namespace) -> int:
-    example = registry.get(args.name)
-    data = summary(example, checked_device(args.device))
-    if args.json:
+    example = find_example(args.name, args.prog)
+    variant = checked_variant(example, args.variant)
+    device = checked_device(args.device)
+    return show_example(example, device, variant, as_json=args.json)
+
+
+def show_example(example: Example, device: torch.device, variant: str | None, as_json: bool) -> int:
+    """Print one example's summary, or, where forward fails on `device`, what went wrong in one
+    line: for tensors `.to(device)` could not move (the point of `list_sequential`), which they are.
+    """
+    from .probes import left_behind, summary, ties_in_forward, values
+    from .seeding import configure_determinism
+
+    configure_determinism()
+    try:
+        data = summary(example, device, variant)
+    except Exception as error:
+        behind = left_behind(example.model(device, variant), device)
+        if not behind:
+            raise Failure(
+                f"{example.name} on {device}: {type(error).__name__}: {first_line(error)}"
+            ) from None
+        print(render_left_behind(example.name, device, behind, error, as_json))
+        return 0
+    if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render_summary(data))
+        model = example.model("cpu", variant)
+        in_forward = ties_in_forward(example, model) if variant is None else {}
+        extra = {"values": values(example, device, variant), "in_forward": in_forward}
+        print(render_summary(data, example, variant, device, extra))
     return 0 if all(c["proven"] for c in data["claims"]) else 1
 
 
+def render_left_behind(
+    name: str, device: torch.device, behind: dict[str, str], error: Exception, as_json: bool
+) -> str:
+    if as_json:
+        outcome = {"name": name, "device": str(device), "forward_error": first_line(error)}
+        return json.dumps({**outcome, "left_behind": behind}, indent=2)
+    where = sorted(set(behind.values()))
+    return "\n".join(
+        [
+            f"{name} on {device}: forward raised {type(error).__name__} ({first_line(error)})",
+            wrap_text(
+                f"That is this example's point: .to({str(device)!r}) moves only registered "
+                f"modules and parameters, and these are kept in a plain Python attribute, so they "
+                f"stayed on {', '.join(where)}: {', '.join(behind)}.",
+                indent="  ",
+            ),
+        ]
+    )
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [""])[0]
+
+
 def trace_one(args: argparse.Namespace) -> int:
-    example = registry.get(args.name)
+    from . import plots
+
+    example = find_example(args.name, args.prog)
     if example.train is None:
+        from . import registry
+
         trainable = [n for n in registry.names() if registry.get(n).train is not None]
         raise UsageError(f"{args.name!r} has no training trace; these do: {', '.join(trainable)}")
-    if args.plot:
-        check_writable(args.plot)
-    data = example.train(checked_device(args.device))
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print(render_trace(args.name, data))
-    if args.plot:
-        plot_losses(args.name, data, args.plot)
-        print(f"loss curve written to {args.plot}")
+    device = checked_device(args.device)
+    if args.plot is not None:
+        try:
+            plots.check_plot_target(args.plot)  # before the training, which takes a while
+        except plots.PlotError as error:
+            raise UsageError(str(error)) from None
+    from .seeding import configure_determinism
+
+    configure_determinism()
+    try:
+        data = example.train(device)
+    except Exception as error:
+        raise Failure(
+            f"{args.name} on {device}: {type(error).__name__}: {first_line(error)}"
+        ) from None
+    print(json.dumps(data, indent=2) if args.json else render_trace(args.name, data))
+    if args.plot is not None:
+        try:
+            plots.plot_losses(args.name, data, args.plot)
+        except plots.PlotError as error:
+            raise UsageError(str(error)) from None
+        print(f"loss curve written to {args.plot}", file=sys.stderr)  # stdout stays the trace
     return 0
 
 
@@ -134,124 +384,262 @@ def survival_table(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- checks on what the user asked for ------------------------------------------------------------
-
-
-def checked_device(name: str) -> torch.device:
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise UsageError(
-            f"unknown device {name!r}; available: {', '.join(available_devices())}"
-        ) from None
-    if device.type == "cpu":
-        return device
-    cuda_present = device.type == "cuda" and torch.cuda.is_available()
-    if cuda_present and (device.index is None or device.index < torch.cuda.device_count()):
-        return device
-    raise UsageError(
-        f"device {name!r} is not available here; available: {', '.join(available_devices())}"
-    )
-
-
-def check_writable(path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write the plot to {path!r}: not a writable file path")
-
-
 # --- text rendering -------------------------------------------------------------------------------
 
 
-def table_row(data: dict[str, Any]) -> list[str]:
-    verdicts: dict[str, int] = {}
-    for claim in data["claims"]:
-        verdict = (
-            "holds only when"
-            if claim["verdict"].startswith("holds only when")
-            else claim["verdict"]
-        )
-        verdicts[verdict] = verdicts.get(verdict, 0) + 1
-    proven = "proven" if all(c["proven"] for c in data["claims"]) else "NOT PROVEN"
-    claims = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.items())
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS where set; 100 when not a terminal), at least 60."""
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_words(
+    text: str | list[str], width: int, indent: str = "", hanging: str | None = None
+) -> list[str]:
+    """Lines of at most `width` columns, counted as a terminal does (textwrap counts characters,
+    and a Chinese character takes two columns); a word longer than a line keeps its own line.
+    `text` is split at spaces, or given as its words (a key with a space must not break)."""
+    hanging = indent if hanging is None else hanging
+    lines, line, fresh = [], indent, True
+    for word in text.split() if isinstance(text, str) else text:
+        candidate = line + ("" if fresh else " ") + word
+        if fresh or display_width(candidate) <= width:
+            line, fresh = candidate, False
+        else:
+            lines.append(line)
+            line = hanging + word
+    lines.append(line)
+    return lines
+
+
+def wrap_text(text: str | list[str], indent: str = "", hanging: str | None = None) -> str:
+    """`text` filled to the terminal; following lines indented by `hanging` (default: `indent`)."""
+    return "\n".join(wrap_words(text, terminal_width() - 1, indent, hanging))
+
+
+def table_row(
+    data: dict[str, Any], in_forward: dict[str, int], conditions: list[tuple[str, str]]
+) -> list[str]:
     counts = data["parameter_count"]
+    parameters = str(counts["unique"])
+    if counts["total"] != counts["unique"]:
+        parameters += f" ({counts['total']} by name)"
     return [
         data["name"],
-        data["source"].split(" ", 1)[0],
-        "x".join(map(str, data["output"]["shape"])) or "scalar",
-        f"{counts['unique']}/{counts['total']}",
-        f"{claims} ({proven})" if claims else "-",
-        "; ".join("=".join(group) for group in data["alias_groups"]) or "-",
+        documents.short_name(data["source"].split(" ", 1)[0]),
+        "×".join(map(str, data["output"]["shape"])) or "scalar",
+        parameters,
+        claims_cell(data["name"], data["claims"], conditions),
+        ties_cell(data["alias_groups"], in_forward) or "-",
     ]
 
 
-def render_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = [header, ["-" * w for w in widths], *rows]
-    return "\n".join(
-        "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
+def claims_cell(name: str, claims: list[dict[str, Any]], conditions: list[tuple[str, str]]) -> str:
+    """'2 holds; false; holds only when [3]': a condition goes to footnote 3, whole up to its
+    first colon or semicolon (where the verdict's explanation starts); a verdict whose check
+    disagrees says NOT PROVEN."""
+    counts: dict[str, int] = {}
+    for claim in claims:
+        verdict = claim["verdict"]
+        if verdict.startswith("holds only when "):
+            conditions.append((name, re.split(r"[:;] ", verdict, maxsplit=1)[0]))
+            verdict = f"holds only when [{len(conditions)}]"
+        if not claim["proven"]:
+            verdict += " (NOT PROVEN)"
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return "; ".join(f"{n} {v}" if n > 1 else v for v, n in counts.items()) or "-"
 
 
-def render_summary(data: dict[str, Any]) -> str:
+def ties_cell(alias_groups: list[list[str]], in_forward: dict[str, int]) -> str:
+    """Ties in words: '2.weight = 4.weight', or 'shared = net1.0 (weight, bias)' where whole
+    modules are shared, for names that are one Parameter; 'embed_tokens.weight ×2 (forward)' for one
+    name that forward reads twice."""
+    registered: dict[tuple[str, ...], list[str]] = {}  # holders -> parameter names
+    for group in alias_groups:
+        holders = tuple(name.rpartition(".")[0] for name in group)
+        leaves = {name.rpartition(".")[2] for name in group}
+        key = holders if all(holders) and len(leaves) == 1 else tuple(group)
+        registered.setdefault(key, []).append(group[0].rpartition(".")[2] if key == holders else "")
+    forward: dict[tuple[str, int], list[str]] = {}  # (holder, uses) -> parameter names
+    for name, uses in in_forward.items():
+        holder, _, leaf = name.rpartition(".")
+        forward.setdefault((holder, uses), []).append(leaf if holder else name)
+    parts = []
+    for holders, leaves in registered.items():
+        if len(leaves) > 1:
+            parts.append(" = ".join(holders) + f" ({', '.join(leaves)})")
+        else:
+            parts.append(" = ".join(f"{h}.{leaves[0]}" if leaves[0] else h for h in holders))
+    for (holder, uses), leaves in forward.items():
+        if len(leaves) > 1:
+            parts.append(f"{holder} ×{uses} (forward: {', '.join(leaves)})")
+        else:
+            parts.append(f"{holder + '.' if holder else ''}{leaves[0]} ×{uses} (forward)")
+    return "; ".join(parts)
+
+
+def render_table(
+    header: list[str],
+    rows: list[list[str]],
+    wrap: tuple[int, ...] = (),
+    width: int | None = None,
+) -> str:
+    """Columns two spaces apart; the columns in `wrap` are narrowed and wrapped until the table
+    fits `width` (the terminal's), widest first."""
+    width = width or terminal_width()
+    lines = [header, *rows] if any(header) else rows
+    widths = [max(display_width(line[i]) for line in lines) for i in range(len(header))]
+    # A wrapped column keeps its longest word whole (a parameter name must not break).
+    narrowest = {
+        i: max(display_width(w) for line in lines for w in line[i].split() or [""]) for i in wrap
+    }
+    while sum(widths) + 2 * (len(widths) - 1) > width - 1:
+        wrappable = [i for i in wrap if widths[i] > max(narrowest[i], len(header[i]) // 2, 8)]
+        if not wrappable:
+            break
+        widest = max(wrappable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    out = []
+    if any(header):
+        out += [header, ["-" * w for w in widths]]
+    rendered = []
+    for line in out + rows:
+        cells = [
+            wrap_words(cell, w) if i in wrap and line not in out else [cell]
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        for k in range(max(len(c) for c in cells)):
+            parts = [c[k] if k < len(c) else "" for c in cells]
+            rendered.append(
+                "  ".join(
+                    p + " " * (w - display_width(p)) for p, w in zip(parts, widths, strict=True)
+                ).rstrip()
+            )
+    return "\n".join(rendered)
+
+
+def where_to_read(example: Example, variant: str | None) -> str:
+    """The file (relative to the repository) and the function or class that builds the model."""
+    build = inspect.unwrap(example.build if variant is None else dict(example.variants)[variant])
+    try:
+        path = Path(inspect.getsourcefile(build)).resolve()
+        line = inspect.getsourcelines(build)[1]
+    except (TypeError, OSError):
+        return build.__qualname__
+    shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
+    name = build.__qualname__
+    name = f"a lambda at line {line}" if name == "<lambda>" else name
+    return f"{shown}:{line}  {name}"
+
+
+def render_values(label: str, facts: dict[str, Any]) -> str:
+    """'input:  shape (2, 20), float32: [0.4963, 0.7682, …]' (four decimals, as torch prints)."""
+    shown = [number(v) if isinstance(v, float) else str(v) for v in facts["leading"]]
+    more = ", …" if facts["numel"] > len(shown) else ""
+    return f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: [{', '.join(shown)}{more}]"
+
+
+def render_summary(
+    data: dict[str, Any],
+    example: Example,
+    variant: str | None,
+    device: torch.device,
+    extra: dict[str, Any],
+) -> str:
+    import torch
+
+    source = documents.parse(data["source"])
     counts = data["parameter_count"]
+    title = data["name"] + (f" --variant {variant}" if variant else "")
+    header = [
+        wrap_text(f"{title}: {source.shows}", hanging="  "),
+        f"  document  {source.document.name}  {source.document.title}",
+    ]
+    if source.section:
+        header.append(f"  section   {source.section}")
+    header += [
+        f"  open      {where_to_read(example, variant)}",
+        f"  torch     {torch.__version__}, on {device}",
+    ]
+    if example.variants and variant is None:
+        header.append(
+            f"  variants  {', '.join(label for label, _ in example.variants)} (--variant LABEL)"
+        )
+    values = extra["values"]
+    inputs = values["inputs"]
     lines = [
-        f"{data['name']}  ({data['source']})",
+        *header,
         "",
         data["repr"],
         "",
-        "state_dict keys: " + ", ".join(data["state_dict_keys"]),
-        "parameters:      " + ", ".join(f"{n} {tuple(s)}" for n, s in data["parameters"]),
-        f"parameter count: {counts['unique']} unique, {counts['total']} counted once per name",
-        "alias groups:    " + ("; ".join(" = ".join(g) for g in data["alias_groups"]) or "none"),
-        f"output:          shape {tuple(data['output']['shape'])}, {data['output']['dtype']}",
-        "claims:",
+        *[
+            render_values("input" if len(inputs) == 1 else f"input {i}", f)
+            for i, f in enumerate(inputs)
+        ],
+        render_values("output", values["output"]),
+        "",
+        listed("state_dict keys", data["state_dict_keys"], "none: nothing is registered"),
+        listed(
+            "parameters",
+            [f"{n} {tuple(s)}" for n, s in data["parameters"]],
+            "none registered",
+        ),
+        f"parameter count: {counts['unique']} elements, each Parameter once; "
+        f"{counts['total']} counted once per name",
+        listed(
+            "ties",
+            ties_cell(data["alias_groups"], extra["in_forward"]).split("; "),
+            "none",
+            separator="; ",
+        ),
+        "",
+        "claims (the document's, each with the verdict running code gives it):",
     ]
     for claim in data["claims"]:
-        mark = "proven" if claim["proven"] else "NOT PROVEN"
-        lines.append(f"  [{mark}] {claim['claim']}: {claim['text']} -> {claim['verdict']}")
-    lines += [f"correction: {c}" for c in data["corrections"]]
+        proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"
+        lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
+        lines.append(wrap_text(f"-> {claim['verdict']} ({proven})", indent="     "))
+    if not data["claims"]:
+        lines.append("  none")
+    lines += [wrap_text(f"correction: {c}") for c in data["corrections"]]
     return "\n".join(lines)
+
+
+def listed(label: str, items: list[str], empty: str, separator: str = ", ") -> str:
+    """'label: a, b, c' wrapped under the label; `empty` where there is nothing."""
+    items = [i for i in items if i] or [empty]
+    words = [i + separator.rstrip() for i in items[:-1]] + items[-1:]
+    return wrap_text(words, indent=f"{label + ':':<17}", hanging=" " * 17)
 
 
 def render_trace(name: str, data: dict[str, Any]) -> str:
     lines = [
         f"{name}: {len(data['step_loss'])} steps, {len(data['epoch_loss'])} epochs",
-        "epoch loss:",
+        "epoch  mean loss",
     ]
-    lines += [f"  {i + 1:>3}  {loss:.6f}" for i, loss in enumerate(data["epoch_loss"])]
+    lines += [f"{i + 1:>5}  {loss:.6g}" for i, loss in enumerate(data["epoch_loss"])]
     for key, value in data.items():
         if key not in ("step_loss", "epoch_loss"):
-            lines.append(f"{key}: {json.dumps(value)}")
+            lines.append(wrap_text(f"{key}: {rounded(value)}", indent="  ").lstrip())
+    lines.append("(rounded as torch prints; --json for every digit)")
     return "\n".join(lines)
 
 
-def plot_losses(name: str, data: dict[str, Any], path: str) -> None:
-    try:
-        import matplotlib
+def number(value: float) -> str:
+    """Four decimals, as torch prints a tensor; scientific where four decimals would hide it."""
+    return f"{value:.4f}" if value == 0 or 1e-4 <= abs(value) < 1e5 else f"{value:.4e}"
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError(
-            "--plot needs matplotlib: pip install 'torch-builders-reference[plot]' (or matplotlib)"
-        ) from None
-    steps = data["step_loss"]
-    figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot(range(1, len(steps) + 1), steps, label="step loss", linewidth=0.8)
-    per_epoch = len(steps) // len(data["epoch_loss"])
-    axes.plot(
-        [per_epoch * (i + 1) for i in range(len(data["epoch_loss"]))],
-        data["epoch_loss"],
-        "o-",
-        label="epoch loss",
-    )
-    axes.set(xlabel="step", ylabel="loss", title=name)
-    axes.legend()
-    try:
-        figure.savefig(path, format="png")
-    except OSError as error:
-        raise UsageError(f"cannot write the plot to {path!r}: {error.strerror}") from None
-    finally:
-        plt.close(figure)
+
+def rounded(value: Any) -> str:
+    """Nested lists and dicts with floats at four decimals, as torch prints tensors."""
+    if isinstance(value, float):
+        return number(value)
+    if isinstance(value, bool | int | str) or value is None:
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {rounded(v)}" for k, v in value.items()) + "}"
+    return "[" + ", ".join(rounded(v) for v in value) + "]"

@@ -98,3 +98,70 @@ def gradient_facts(example: Example, device: torch.device | str = "cpu") -> list
     model, x = example.model(device), example.input(device)
     facts = shared_gradients(model, x, example.forward, example.untie)
     return [{**fact, "gradient": tensor_stats(fact["gradient"])} for fact in facts]
+
+
+# --- what the command line shows beside the summary -----------------------------------------------
+
+
+def ties_in_forward(example: Example, model: nn.Module) -> dict[str, int]:
+    """Parameters that `forward` reads more than once under one name, and how many times.
+
+    A tie made in forward (`F.linear(x, embed_tokens.weight)`) leaves one name, so `alias_groups`
+    cannot see it; the example's `untie` knows it, as one clone per use.
+    """
+    if example.untie is None:
+        return {}
+    _, clones_of = example.untie(model)
+    return {name: len(clones) for name, clones in clones_of.items() if len(clones) > 1}
+
+
+def leading_values(tensor: torch.Tensor, count: int = 6) -> list[float | int | bool]:
+    """The first `count` values, in storage order, as plain numbers (on the CPU)."""
+    return tensor.detach().flatten()[:count].cpu().tolist()
+
+
+def value_facts(tensor: torch.Tensor) -> dict[str, Any]:
+    return {**output_facts(tensor), "numel": tensor.numel(), "leading": leading_values(tensor)}
+
+
+def inputs_of(x: Any) -> list[torch.Tensor]:
+    """The input's tensors: one, or each element of a tuple."""
+    return [x] if isinstance(x, torch.Tensor) else [t for t in x if isinstance(t, torch.Tensor)]
+
+
+def values(
+    example: Example, device: torch.device | str = "cpu", variant: str | None = None
+) -> dict[str, Any]:
+    """Input and output of one forward pass: shapes, dtypes and leading values."""
+    _, x, output = example.run(device, variant)
+    return {"inputs": [value_facts(t) for t in inputs_of(x)], "output": value_facts(output)}
+
+
+# nn.Module's own attributes: what is left in a module's __dict__ are the attributes a model added.
+_MODULE_ATTRIBUTES = frozenset(vars(nn.Module()))
+
+
+def left_behind(model: nn.Module, device: torch.device | str) -> dict[str, str]:
+    """Tensors a model holds outside its registrations (in a plain list, tuple or dict attribute)
+    that are not on `device`, by path: `.to(device)` moves only what is registered.
+    """
+    target = torch.device(device).type
+    found = {}
+    for prefix, module in model.named_modules():
+        for attribute, value in vars(module).items():
+            if attribute in _MODULE_ATTRIBUTES or not isinstance(value, list | tuple | dict):
+                continue
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                path = f"{prefix + '.' if prefix else ''}{attribute}[{key!r}]"
+                tensors = (
+                    item.named_parameters()
+                    if isinstance(item, nn.Module)
+                    else [("", item)]
+                    if isinstance(item, torch.Tensor)
+                    else []
+                )
+                for name, tensor in tensors:
+                    if tensor.device.type != target:
+                        found[f"{path}.{name}" if name else path] = str(tensor.device)
+    return found
