@@ -15,18 +15,33 @@ from __future__ import annotations
 
 from snapshot_json import JSONSnapshot, Tolerance, with_tolerance
 
-# Kinds of snapshot (the `kind` of tests/locked.py) -> tolerance.
+# Kinds of snapshot (the `kind` of tests/locked.py) -> tolerance, in units of scale. Measured on
+# torch 2.13 (x86-64, 2 cores) against torch 2.15, ISA default/avx2, one thread, one ulp on every
+# F.linear output, and the H100 figures; the signal is the smallest catching change's largest move.
+#   kind       noise (variation)        signal (change)              tol    tol/noise  signal/tol
+#   forward    9.6e-7 (ulp_linear)      1.5e-4 (one weight ×1.001)   1e-5   10×        15×
+#   initial    1.6e-7 (isa_default)     1.0e-3 (one weight ×1.001)   1e-5   64×        100×
+#   gradients  3.7e-7 (CUDA, H100)      1.0e-3 (one weight ×1.001)   1e-5   27×        100×
+# `structure` and `variant` hold counts, names and booleans (exact) besides the initial values of a
+# variant, judged as `initial`.
 KINDS: dict[str, Tolerance] = {
-    "structure": Tolerance(rtol=1e-5, noise=4e-7),
-    "variant": Tolerance(rtol=1e-5, noise=4e-7),
-    "forward": Tolerance(rtol=1e-5, noise=4e-7),
-    "initial": Tolerance(rtol=1e-5, noise=4e-7),
-    "gradients": Tolerance(rtol=1e-5, noise=5e-7),
-    "trace": Tolerance(rtol=1e-5, noise=5e-7),
+    "structure": Tolerance(rtol=1e-5, noise=1.6e-7),
+    "variant": Tolerance(rtol=1e-5, noise=1.6e-7),
+    "forward": Tolerance(rtol=1e-5, noise=9.6e-7),
+    "initial": Tolerance(rtol=1e-5, noise=1.6e-7),
+    "gradients": Tolerance(rtol=1e-5, noise=3.7e-7),
+    "trace": Tolerance(rtol=1e-5, noise=1.1e-7),
 }
 
 # Per-example overrides, as PyTorch's ModuleInfo entries carry theirs: (kind, example) -> tolerance.
-OVERRIDES: dict[tuple[str, str], Tolerance] = {}
+OVERRIDES: dict[tuple[str, str], Tolerance] = {
+    # 1000 dependent Adam steps: rounding grows along the trace, to 1.2e-6 of the first loss (one
+    # ulp on linear outputs; ISA default 9.5e-7, CUDA 9.9e-8). The smallest catching change moves it
+    # 3.5e-4 (one weight ×1.001; Adam's lr +1%: 7e-3, Huber's delta +1%: 9.1e-3). 2e-5 leaves 17×
+    # on each side. Judged against the trace's largest loss, not at the noise floor of the
+    # converged loss (~3e-3, where rounding is 1e-3 of the value itself).
+    ("trace", "train_shared_regression"): Tolerance(rtol=2e-5, noise=1.2e-6),
+}
 
 
 def tolerance_for(kind: str, name: str) -> Tolerance:
