@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from . import registry
+from . import registry, survival_command
 from .probes import summary
 from .seeding import available_devices, configure_determinism
 
@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(handler=trace_one)
 
     survival = commands.add_parser("survival", help="which operations keep a tie, on this torch")
-    survival.add_argument("--json", action="store_true", help="print JSON")
-    survival.set_defaults(handler=survival_table)
+    survival_command.add_arguments(survival)
+    survival.set_defaults(handler=survival_command.command)
     return parser
 
 
@@ -123,14 +123,6 @@ def trace_one(args: argparse.Namespace) -> int:
     if args.plot:
         plot_losses(args.name, data, args.plot)
         print(f"loss curve written to {args.plot}")
-    return 0
-
-
-def survival_table(args: argparse.Namespace) -> int:
-    from . import survival
-
-    table = survival.table()
-    print(json.dumps(table, indent=2) if args.json else survival.render(table))
     return 0
 
 
