@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import documents
+from . import documents, survival_command
 
 if TYPE_CHECKING:
     import torch
@@ -101,8 +101,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     trace.set_defaults(handler=trace_one)
 
     survival = commands.add_parser("survival", help="which operations keep a tie, on this torch")
-    survival.add_argument("--json", action="store_true", help="print JSON")
-    survival.set_defaults(handler=survival_table)
+    survival_command.add_arguments(survival)
+    survival.set_defaults(handler=survival_command.command)
     return parser
 
 
@@ -376,12 +376,6 @@ def trace_one(args: argparse.Namespace) -> int:
     return 0
 
 
-def survival_table(args: argparse.Namespace) -> int:
-    from . import survival
-
-    table = survival.table()
-    print(json.dumps(table, indent=2) if args.json else survival.render(table))
-    return 0
 
 
 # --- text rendering -------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""`python -m reference survival`: the table on the installed torch, filtered, as text or JSON; or,
+with `--matrix`, several releases' saved tables side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (rows, legend, notes)")
+    parser.add_argument("--model", metavar="NAME", help="only this tied model")
+    parser.add_argument(
+        "--operation", metavar="TEXT", help="only operations whose name contains TEXT"
+    )
+    parser.add_argument(
+        "--matrix",
+        nargs="+",
+        metavar="PATH",
+        help="render saved `survival --json` results (files, or folders of them) across releases",
+    )
+    parser.add_argument(
+        "--markdown", metavar="PATH", help="with --matrix: write a Markdown document"
+    )
+    parser.add_argument(
+        "--heatmap", metavar="PNG", help="with --matrix: write a heat map (needs matplotlib)"
+    )
+
+
+def command(args: argparse.Namespace) -> int:
+    from .cli import UsageError
+
+    if args.matrix:
+        return matrix_command(args)
+    if args.markdown or args.heatmap:
+        raise UsageError("--markdown and --heatmap render a matrix: give --matrix PATH too")
+    from . import survival, survival_render
+
+    models = chosen_models(args.model, UsageError)
+    operations = chosen_operations(args.operation, UsageError)
+    table = survival.table(operations, models)
+    print(json.dumps(table, indent=2, ensure_ascii=False) if args.json else survival_render.render(table))  # fmt: skip
+    return 0
+
+
+def close_choices(text: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(text, choices, n=3, cutoff=0.3) or choices
+    return ", ".join(repr(c) for c in close)
+
+
+def chosen_models(name: str | None, usage_error) -> tuple:
+    from .survival_cases import MODELS
+
+    if name is None:
+        return MODELS
+    found = tuple(m for m in MODELS if m.name == name)
+    if not found:
+        raise usage_error(f"no tied model {name!r}; close: {close_choices(name, [m.name for m in MODELS])}")  # fmt: skip
+    return found
+
+
+def chosen_operations(text: str | None, usage_error) -> tuple:
+    from .survival_cases import OPERATIONS
+
+    if text is None:
+        return OPERATIONS
+    found = tuple(op for op in OPERATIONS if text.lower() in op.name.lower())
+    if not found:
+        names = [op.name for op in OPERATIONS]
+        raise usage_error(f"no operation contains {text!r}; close: {close_choices(text, names)}")
+    return found
+
+
+def matrix_command(args: argparse.Namespace) -> int:
+    from . import survival_render
+    from .cli import UsageError
+
+    paths = [Path(p) for p in args.matrix]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    try:
+        tables = survival_render.load_tables(paths)
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as error:
+        raise UsageError(f"not a `survival --json` result: {error}") from None
+    if not tables:
+        raise UsageError(f"no .json results in {', '.join(args.matrix)}")
+    if args.heatmap:
+        try:
+            survival_render.plot_heatmap(tables, args.heatmap)
+        except ImportError:
+            raise UsageError("--heatmap needs matplotlib: pip install matplotlib") from None
+        except OSError as error:
+            raise UsageError(f"cannot write {args.heatmap}: {error.strerror}") from None
+    if args.markdown:
+        image = Path(args.heatmap).name if args.heatmap else None
+        try:
+            Path(args.markdown).write_text(survival_render.render_markdown(tables, image))
+        except OSError as error:
+            raise UsageError(f"cannot write {args.markdown}: {error.strerror}") from None
+    if not (args.markdown or args.heatmap):
+        print(survival_render.render_matrix(tables))
+    return 0
