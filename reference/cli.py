@@ -142,11 +142,11 @@ def survival_examples() -> dict[str, Example]:
     import functools
     from dataclasses import replace
 
-    from . import registry, survival
+    from . import registry, survival_cases
 
     found = {}
-    for tied in survival.MODELS:
-        if tied.rebuild is survival.as_built:
+    for tied in survival_cases.MODELS:
+        if tied.rebuild is survival_cases.as_built:
             continue
         base = registry.get(tied.example)
 
@@ -374,8 +374,6 @@ def trace_one(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         print(f"loss curve written to {args.plot}", file=sys.stderr)  # stdout stays the trace
     return 0
-
-
 
 
 # --- text rendering -------------------------------------------------------------------------------
