@@ -64,13 +64,18 @@ def check_consistent() -> int:
     """Every place that names the newest release names tox.ini's."""
     tox_ini = (ROOT / "tox.ini").read_text(encoding="utf-8")
     factor, version = matrix_newest(tox_ini)
+
+    def text(path: str) -> str:
+        return (ROOT / path).read_text(encoding="utf-8")
+
     places = {
-        "tox.ini [testenv:update] default TORCH_SPEC": set(UPDATE_DEFAULT.findall(tox_ini)) == {version},
+        "tox.ini [testenv:update] default TORCH_SPEC": set(UPDATE_DEFAULT.findall(tox_ini))
+        == {version},
         f".github/workflows/ci.yml (tox factor {factor})": f'"{factor[5:]}"'
-        in (ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"),
+        in text(".github/workflows/ci.yml"),
         ".github/workflows/snapshot-update.yml (default input)": f'default: "{version}"'
-        in (ROOT / ".github/workflows/snapshot-update.yml").read_text(encoding="utf-8"),
-        "README.md": f"torch {version}" in (ROOT / "README.md").read_text(encoding="utf-8"),
+        in text(".github/workflows/snapshot-update.yml"),
+        "README.md": f"torch {version}" in text("README.md"),
     }
     stale = [place for place, ok in places.items() if not ok]
     for place in stale:
