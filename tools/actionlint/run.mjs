@@ -93,13 +93,15 @@ async function main(argv) {
     throw new SetupError(`no workflow files found in ${workflowDir}`);
   }
   const config = await loadConfig();
-  const lint = await createLinter();
   let findings = 0;
   let notes = 0;
 
   for (const file of files) {
     const shown = path.relative(repoRoot, file) || file;
     const source = await readFile(file, "utf8");
+    // A fresh linter per file: one instance runs out of WebAssembly memory after a few files
+    // ("memory access out of bounds" on the fourth workflow here).
+    const lint = await createLinter();
     for (const f of lint(source, shown)) {
       if (isConfiguredLabel(f, config)) continue;
       const line = `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`;
