@@ -9,7 +9,9 @@ as pytest runs it with `-n 0` and with `-n auto` (the better of the two is the s
 `python -m reference` (every example). It prints the machine's load (`os.getloadavg()`) before and
 after, each time and its multiple of `import torch`, and the slowest ten tests of the serial run
 (pytest's `--durations=10`). A benchmark, not a test: timings on a shared machine are noisy, so
-read the load beside each figure and repeat when it is high.
+read the load beside each figure and repeat when it is high. Beside each wall-clock time, in
+brackets, the CPU time of the processes it waited for (user + system): it varies less with the
+load, but it is not the figure that counts (with -n auto it adds up the workers).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +32,27 @@ SUITE = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--dura
 REFERENCE = [sys.executable, "-m", "reference"]
 
 
-def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+@dataclass
+class Timing:
+    wall: float  # seconds on the clock: the figure that counts
+    cpu: float  # user + system seconds of the processes waited for: less sensitive to the load
+
+
+def timed(command: list[str]) -> tuple[Timing, subprocess.CompletedProcess]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu), done
+
+
+def figure(timing: Timing, unit: Timing) -> str:
+    return (
+        f"{timing.wall:.2f} s = {timing.wall / unit.wall:.1f}x import torch "
+        f"[cpu {timing.cpu:.2f} s = {timing.cpu / unit.cpu:.1f}x]"
+    )
 
 
 def load() -> str:
@@ -70,31 +91,28 @@ def main(argv: list[str] | None = None) -> int:
 
     import_times = []
     for _ in range(3):
-        seconds, done = timed(IMPORT_TORCH)
+        timing, done = timed(IMPORT_TORCH)
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)
             return 1
-        import_times.append(seconds)
-    unit = min(import_times)
-    print(f"import torch: {unit:.2f} s (best of {', '.join(f'{t:.2f}' for t in import_times)})")
+        import_times.append(timing)
+    unit = min(import_times, key=lambda t: t.wall)
+    tries = ", ".join(f"{t.wall:.2f}" for t in import_times)
+    print(f"import torch: {unit.wall:.2f} s (best of {tries}) [cpu {unit.cpu:.2f} s]")
 
     suite = {}
     for workers in ("0", "auto"):
-        seconds, done = timed([*SUITE, "-n", workers])
-        suite[workers] = (seconds, done)
-        print(f"pytest -n {workers}: {seconds:.2f} s = {seconds / unit:.1f}x import torch  ({outcome(done)})")  # fmt: skip
-    best = min(suite, key=lambda w: suite[w][0])
-    best_seconds = suite[best][0]
-    print(f"suite: {best_seconds:.2f} s = {best_seconds / unit:.1f}x import torch (-n {best})")
+        timing, done = timed([*SUITE, "-n", workers])
+        suite[workers] = (timing, done)
+        print(f"pytest -n {workers}: {figure(timing, unit)}  ({outcome(done)})")
+    best = min(suite, key=lambda w: suite[w][0].wall)
+    print(f"suite: {figure(suite[best][0], unit)} (-n {best})")
 
     failed = any(done.returncode != 0 for _, done in suite.values())
     if not args.no_reference:
-        seconds, done = timed(REFERENCE)
+        timing, done = timed(REFERENCE)
         failed = failed or done.returncode != 0
-        print(
-            f"python -m reference: {seconds:.2f} s = {seconds / unit:.1f}x import torch "
-            f"(exit {done.returncode})"
-        )
+        print(f"python -m reference: {figure(timing, unit)} (exit {done.returncode})")
 
     print(f"after: {load()}")
     print("slowest ten tests (pytest -n 0 --durations=10):")
