@@ -97,13 +97,32 @@ def worker(rank: int, world_size: int, port: int, folder: str) -> None:
         dist.destroy_process_group()
 
 
+def rank_start_method() -> str:
+    """How the ranks start: from the forkserver, its imports set (they take effect when this
+    process starts its server), or spawned where there is no forkserver."""
+    import torch.multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return "spawn"
+    mp.set_forkserver_preload(RANK_IMPORTS)
+    return "forkserver"
+
+
+def start_rank_server() -> None:
+    """Start the forkserver now: it imports `RANK_IMPORTS` in the background, on another core, and
+    `gradients_on_two_processes()` finds it ready. Optional; a no-op where there is no forkserver.
+    """
+    from multiprocessing import forkserver
+
+    if rank_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
 def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order."""
     import torch.multiprocessing as mp
 
-    start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    if start_method == "forkserver":
-        mp.set_forkserver_preload(RANK_IMPORTS)  # used when this process starts its forkserver
+    start_method = rank_start_method()
     with tempfile.TemporaryDirectory() as folder:
         context = mp.start_processes(
             worker,
