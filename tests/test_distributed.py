@@ -20,8 +20,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 # In a single pytest process, the ranks' forkserver starts at collection and imports torch on the
-# other core while the suite runs on this one. Not in an xdist worker: every worker collects this
-# file, and only one runs the test.
+# other core while the suite runs on this one (the conftest runs this file last). Not in an xdist
+# worker: every worker collects this file, and only one runs the test.
 if "PYTEST_XDIST_WORKER" not in os.environ and dist.is_available():
     distributed.start_rank_server()
 
