@@ -7,8 +7,11 @@ whole batch. `gradients_on_two_processes()` returns what each rank has after one
 `single_process_gradients()` what one process has.
 
 How the processes start: the caller binds port 0 on 127.0.0.1 to find a free port, then
-`torch.multiprocessing.start_processes(..., start_method="spawn")` starts two fresh interpreters
-(spawn, not fork: no torch state is inherited). Each joins one gloo process group over
+`torch.multiprocessing.start_processes(..., start_method="forkserver")` forks the two ranks from a
+server process that imports torch, this package and the compiler stack DDP touches
+(`RANK_IMPORTS`) once and does nothing else: the ranks inherit those imports and no state of the
+caller (not a fork of the caller itself: a test runner has threads and sockets of its own). Where
+there is no forkserver (Windows) they are spawned. Each joins one gloo process group over
 `tcp://127.0.0.1:<port>` with gloo bound to the loopback interface, runs every check in that one
 group, writes its results into a temporary folder, and leaves the group. The caller waits at most
 `timeout` seconds; past it, it ends both processes and raises `TimeoutError`.
@@ -30,6 +33,10 @@ from .tying import alias_groups
 
 MODELS = ("tied_sequential", "tied_embeddings")
 WORLD_SIZE = 2
+
+# What the forkserver imports before it forks the ranks: a spawned rank paid for these itself, and
+# DistributedDataParallel's constructor imports torch._dynamo (several seconds per process).
+RANK_IMPORTS = ["reference.distributed", "torch._dynamo", "torch.nn.parallel"]
 
 
 def free_port() -> int:
@@ -90,17 +97,39 @@ def worker(rank: int, world_size: int, port: int, folder: str) -> None:
         dist.destroy_process_group()
 
 
+def rank_start_method() -> str:
+    """How the ranks start: from the forkserver, its imports set (they take effect when this
+    process starts its server), or spawned where there is no forkserver."""
+    import torch.multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return "spawn"
+    mp.set_forkserver_preload(RANK_IMPORTS)
+    return "forkserver"
+
+
+def start_rank_server() -> None:
+    """Start the forkserver now: it imports `RANK_IMPORTS` in the background, on another core, and
+    `gradients_on_two_processes()` finds it ready. Optional; a no-op where there is no forkserver.
+    """
+    from multiprocessing import forkserver
+
+    if rank_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
 def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order."""
     import torch.multiprocessing as mp
 
+    start_method = rank_start_method()
     with tempfile.TemporaryDirectory() as folder:
         context = mp.start_processes(
             worker,
             args=(WORLD_SIZE, free_port(), folder),
             nprocs=WORLD_SIZE,
             join=False,
-            start_method="spawn",
+            start_method=start_method,
         )
         deadline = time.monotonic() + timeout
         try:

@@ -628,6 +628,7 @@ class Operation:
     needs_process_group: bool = False
     needs: tuple[str, ...] = ()  # optional packages the operation imports
     trains: bool = True  # it leaves a module or a listing of parameters: an optimizer step follows
+    once: bool = False  # deterministic and costly: run once per model and process (`kept_outcomes`)
 
     def earlier_on(self, release: tuple[int, int], model: str) -> Earlier | None:
         """What the row read on `release`, where that release predates a change to it."""
@@ -818,6 +819,7 @@ OPERATIONS = (
         f"torch.compile(backend={COMPILE_BACKEND!r})",
         compiled,
         "one forward and backward; gradient checked against eager",
+        once=True,
     ),
     Operation(
         "apply(nn.init.normal_)",

@@ -1,7 +1,7 @@
 """A snapshot update never loses data (issue 4): proven on a small synthetic project.
 
-Each test copies a pre-generated project into `tmp_path` (no torch in it: one pytest run costs well
-under a second) that uses our `JSONSnapshot` extension the way the real suite does: tests
+Each test copies a pre-generated project into `tmp_path` (no torch in it) that uses our
+`JSONSnapshot` extension the way the real suite does: tests
 parametrised over names and a `device` (the CUDA case collected and skipped, as on a CPU-only
 machine), a tolerance variant made by `with_tolerance`, a marker-selected test. Its baseline also
 holds snapshots that a CPU-only run on this release does not produce: those of tests that exist
@@ -11,6 +11,9 @@ every file survives every kind of update run, that only a change beyond toleranc
 that an interrupted write leaves the old file, and that a corrupt file is named and kept.
 `test_unsafe_configuration_is_detected` runs the same scenario with pruning on and sees the files
 go: the check used everywhere here does fail when deletion can happen.
+
+Nested runs are in this interpreter (`run_pytest`, with pytester), which saves a process start per
+run; only `-n 2` starts processes, its two workers.
 """
 
 from __future__ import annotations
@@ -20,15 +23,17 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from syrupy.data import Snapshot, SnapshotCollection
 
 from snapshot_json import FLOAT32, PRUNE_VARIABLE, JSONSnapshot, Tolerance, differences
+
+pytest_plugins = ["pytester"]  # nested runs are in-process (`run_pytest`)
 
 SNAPSHOT_JSON = Path(__file__).with_name("snapshot_json.py")
 
@@ -197,30 +202,57 @@ def baseline_values() -> dict:
     }
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for a nested pytest: nothing of the outer run's pytest, xdist or pruning.
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
-    An inherited PYTEST_XDIST_WORKER (the outer run under -n) makes syrupy in the nested run think
-    it is a worker, and skip its unused-snapshot step altogether: every check here would pass
-    vacuously.
+
+class UsesTheProjectsExtension:
+    """Plugin for a nested run: the project's copy of snapshot_json must be the one in use.
+
+    The outer run's module (same name, already imported) writes under the repository's snapshots/;
+    should it ever stand in for the project's, the nested run stops before any test runs.
     """
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("PYTEST_", "SAFETY_"))
-        and name not in ("PYTHONPATH", PRUNE_VARIABLE)
-    }
-    return env | {"PYTHONDONTWRITEBYTECODE": "1"} | extra
+
+    def __init__(self, project: Path):
+        self.snapshots = project.resolve() / "snapshots"
+
+    def pytest_sessionstart(self, session):
+        module = sys.modules.get("snapshot_json")
+        if module is None or self.snapshots != module.SNAPSHOTS:
+            raise pytest.UsageError(f"the nested run's snapshot_json is {module}")
 
 
-def run_pytest(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *args],
-        cwd=project, env=clean_env(**env), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+@pytest.fixture
+def run_pytest(pytester, monkeypatch):
+    """A nested pytest in the project, in this interpreter (pytester restores sys.modules and
+    sys.path after each run), isolated from the outer run: no PYTEST_XDIST_* variables (an
+    inherited PYTEST_XDIST_WORKER makes syrupy in the nested run think it is a worker and skip its
+    unused-snapshot step: every check here would pass vacuously), no SAFETY_* or pruning unless
+    given, and the outer `snapshot_json` out of sys.modules so that the project's conftest imports
+    the project's copy.
+    """
+
+    def run(project: Path, *args: str, **env: str) -> Run:
+        with monkeypatch.context() as patch:
+            for name in os.environ:
+                if name.startswith(("PYTEST_XDIST_", "SAFETY_")) or name == PRUNE_VARIABLE:
+                    patch.delenv(name)
+            for name, value in env.items():
+                patch.setenv(name, value)
+            patch.delitem(sys.modules, "snapshot_json", raising=False)
+            patch.chdir(project)
+            result = pytester.runpytest_inprocess(
+                "-q", *args, plugins=[UsesTheProjectsExtension(project)]
+            )
+        return Run(int(result.ret), result.stdout.str(), result.stderr.str())
+
+    return run
 
 
-def output(run: subprocess.CompletedProcess) -> str:
+def output(run: Run) -> str:
     return f"--- exit {run.returncode}\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
 
 
@@ -243,19 +275,31 @@ def lost_snapshots(before: dict[str, bytes], after: dict[str, bytes]) -> list[st
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """The synthetic project with every snapshot generated: a full run, CUDA and other release on."""
-    project = tmp_path_factory.mktemp("template")
+def template_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("template")
+
+
+@pytest.fixture
+def template(template_folder, run_pytest) -> Path:
+    """The synthetic project with every snapshot generated: a full run, CUDA and other release on.
+    The first test of the module that needs it generates it (nested runs need the function-scoped
+    pytester); the others find it in the module's folder.
+    """
+    project = template_folder / "project"
+    if project.exists():
+        return project
+    building = template_folder / "building"
+    shutil.rmtree(building, ignore_errors=True)  # what a failed attempt left
     for name, text in PROJECT.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(textwrap.dedent(text).lstrip())
-    shutil.copy(SNAPSHOT_JSON, project / "tests" / "snapshot_json.py")
-    write_values(project, baseline_values())
-    run = run_pytest(project, "-n", "0", "--snapshot-update", **EXTRA_ENV)
+        (building / name).parent.mkdir(parents=True, exist_ok=True)
+        (building / name).write_text(textwrap.dedent(text).lstrip())
+    shutil.copy(SNAPSHOT_JSON, building / "tests" / "snapshot_json.py")
+    write_values(building, baseline_values())
+    run = run_pytest(building, "-n", "0", "--snapshot-update", **EXTRA_ENV)
     assert run.returncode == 0, output(run)
     expected = {path_of(test, key) for test, keys in KEYS.items() for key in keys}
-    assert set(snapshot_files(project)) == expected, output(run)
-    return project
+    assert set(snapshot_files(building)) == expected, output(run)
+    return building.rename(project)
 
 
 @pytest.fixture
@@ -319,7 +363,7 @@ UPDATES = [
 
 
 @pytest.mark.parametrize(("arguments", "rewritten", "at_risk"), UPDATES)
-def test_update_keeps_every_snapshot(project, arguments, rewritten, at_risk):
+def test_update_keeps_every_snapshot(project, run_pytest, arguments, rewritten, at_risk):
     """(a) every file survives, (b) unchanged values leave the bytes alone, (c) only a change beyond
     tolerance rewrites a file, and only that file."""
     values = perturbed(baseline_values())
@@ -395,7 +439,7 @@ def test_written_file_has_ordinary_permissions(tmp_path):
 # --- (e): a corrupt file fails the run, named, and an update leaves it in place -------------------
 
 
-def test_corrupt_snapshot_is_named_and_kept(project):
+def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
     corrupt = (project / "snapshots" / path_of("test_structure", "beta")).resolve()
     corrupt.write_text('{\n  "mean": 0.12,\n  "cou')  # an edit or a merge that went wrong
     before = snapshot_files(project)
@@ -419,9 +463,23 @@ def test_corrupt_snapshot_is_named_and_kept(project):
      (["-n", "0", "-k", "alpha or beta"], {p for p in EXTRAS if "[gamma]" not in p})],
     ids=["n0", "k"],
 )  # fmt: skip
-def test_unsafe_configuration_is_detected(project, arguments, expected):
+def test_unsafe_configuration_is_detected(project, run_pytest, arguments, expected):
     """REFERENCE_SNAPSHOT_PRUNE=1 lets syrupy delete: what the other tests check does catch it."""
     before = snapshot_files(project)
     run = run_pytest(project, "--snapshot-update", *arguments, **{PRUNE_VARIABLE: "1"})
     assert run.returncode == 0, output(run)
     assert lost_snapshots(before, snapshot_files(project)) == sorted(expected), output(run)
+
+
+def test_the_extension_itself_refuses_to_delete(tmp_path, monkeypatch):
+    """The second guard on its own. With syrupy's cleanup off (`keep_unused_snapshots`) the runs
+    above never ask the extension to delete, so they cannot see whether it would refuse."""
+    target = tmp_path / "test_x[a].json"
+    target.write_text("{}\n")
+    monkeypatch.delenv(PRUNE_VARIABLE, raising=False)
+    with pytest.warns(UserWarning, match=r"not used by this run"):
+        JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
+    assert target.read_text() == "{}\n"
+    monkeypatch.setenv(PRUNE_VARIABLE, "1")  # the deliberate prune does delete
+    JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
+    assert not target.exists()
