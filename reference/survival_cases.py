@@ -638,7 +638,11 @@ class Operation:
         )  # fmt: skip
 
     def citation_for(self, model: str) -> Citation | None:
-        return next((c for c in self.citations if model in c.models), None)
+        """What explains this operation's row for `model`: its citation, or else, on a release
+        before a cited change, what changed (the step row after an earlier split included)."""
+        cited = next((c for c in self.citations if model in c.models), None)
+        earlier = next((e.citation for e in self.earlier if model in e.models), None)
+        return cited or earlier
 
 
 LISTING = "the tie's entries in the listing; the step is handed the listing as it is"
