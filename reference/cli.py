@@ -209,7 +209,7 @@ def render_summary(data: dict[str, Any]) -> str:
         "claims:",
     ]
     for claim in data["claims"]:
-        mark = "proven" if claim["proven"] else "NOT PROVEN"
+        mark = claim.get("where") or ("proven" if claim["proven"] else "NOT PROVEN")
         lines.append(f"  [{mark}] {claim['claim']}: {claim['text']} -> {claim['verdict']}")
     lines += [f"correction: {c}" for c in data["corrections"]]
     return "\n".join(lines)

@@ -9,6 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
+Untie = Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]]
+
 
 def alias_groups(model: nn.Module) -> list[list[str]]:
     """State_dict keys that are one Parameter object, in state_dict order; groups of two or more."""
@@ -72,7 +74,7 @@ def shared_gradients(
     model: nn.Module,
     x: Any,
     forward: Callable[[nn.Module, Any], torch.Tensor],
-    untie: Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]] | None = None,
+    untie: Untie | None = None,
 ) -> list[dict[str, Any]]:
     """For every shared parameter: do all its names see one `.grad` object, and is that gradient the
     sum of the gradients its uses get in an untied copy (each use its own clone, same values)?
@@ -96,6 +98,8 @@ def shared_gradients(
                 "names": names,
                 "uses": len([g for g in clone_grads if g is not None]),
                 "one_grad_object": all(g is grads[0] for g in grads) and grads[0] is not None,
+                # A sum proof over dead uses (0 = 0 + 0) proves nothing: each use must add something.
+                "every_use_contributes": all(bool(g.any()) for g in clone_grads if g is not None),
                 "max_abs_difference_from_sum": difference,
                 "equals_sum_of_uses": bool(
                     torch.allclose(tied.grad, summed, rtol=1.3e-6, atol=1e-5)
@@ -103,6 +107,12 @@ def shared_gradients(
             }
         )
     return facts
+
+
+def shared_parameter_names(model: nn.Module, untie: Untie | None = None) -> list[str]:
+    """The first name of every shared parameter: registered under several names or, with the
+    example's `untie`, reused inside `forward`."""
+    return list((untie or untie_registrations)(model)[1])
 
 
 def _names_of(model: nn.Module, param: nn.Parameter) -> list[str]:

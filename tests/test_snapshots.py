@@ -4,12 +4,13 @@ A real change in PyTorch, the reference or its seeds fails here and the failure 
 value; `pytest --snapshot-update` then rewrites only the files whose values really changed.
 """
 
+import itertools
+
 import pytest
 import torch
 
 import reference
 from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
-from reference.tying import alias_groups
 
 from conftest import example_device_cases
 from snapshot_json import FLOAT32_RTOL, with_tolerance
@@ -17,8 +18,9 @@ from snapshot_json import FLOAT32_RTOL, with_tolerance
 NAMES = reference.names()
 VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
 TRAINED = [name for name in NAMES if reference.get(name).train is not None]
-# Shared by registration (alias groups) or reused inside forward (the example provides an untie).
-SHARED = [n for n in NAMES if reference.get(n).untie or alias_groups(reference.get(n).model())]
+# Declared in the registry (tests/test_examples.py checks each declaration against the model), so an
+# example that loses its tie fails instead of dropping out of test_shared_gradients.
+SHARED = [name for name in NAMES if reference.get(name).shares]
 
 # Traces are compared with their own tolerances:
 # - train_shared_weight_net: 3 SGD steps that move weights by ~1e-5 and gradients of ~1e-3. The
@@ -42,6 +44,10 @@ def test_structure(name, device, snapshot_json):
     """Ordered state_dict keys, parameters, counts, alias groups, repr, output, claims."""
     data = summary(reference.get(name), device)
     assert [c for c in data["claims"] if not c["proven"]] == []
+    # Where a GPU claim was proven depends on the device; the snapshot is every device's.
+    where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
+    if device == "cpu":
+        assert all(w.endswith("cuda not checked here") for w in where.values()), where
     assert data == snapshot_json
 
 
@@ -61,6 +67,9 @@ def test_forward(name, device, snapshot_json):
     """Output shape, dtype and values (statistics), the same on every device within tolerance."""
     _, _, output = reference.get(name).run(device)
     assert output.device.type == torch.device(device).type
+    # A forward snapshot of a dead model locks nothing: every sample must get its own output.
+    if output.dim() > 1 and output.shape[0] > 1:
+        assert not all(torch.equal(output[0], sample) for sample in output[1:]), output
     assert tensor_stats(output) == snapshot_json
 
 
@@ -73,12 +82,14 @@ def test_initial_parameters(name, snapshot):
 @pytest.mark.parametrize(("name", "device"), example_device_cases(SHARED))
 def test_shared_gradients(name, device, snapshot_json):
     """Every name of a shared parameter sees one .grad object, equal to the sum over its uses."""
-    facts = gradient_facts(reference.get(name), device)
-    assert facts, f"{name} shares no parameter"
+    example = reference.get(name)
+    facts = gradient_facts(example, device)
+    assert [fact["names"][0] for fact in facts] == list(example.shares)
     for fact in facts:
         assert fact["one_grad_object"], fact
         assert fact["equals_sum_of_uses"], fact
         assert fact["uses"] >= 2, fact
+        assert fact["every_use_contributes"], fact  # else the sum proves 0 = 0 + 0
     assert facts == snapshot_json
 
 
@@ -86,4 +97,9 @@ def test_shared_gradients(name, device, snapshot_json):
 def test_training_trace(name, device, snapshot):
     trace = reference.get(name).train(device)
     assert trace["shared_grad_identical_every_step"]
+    # What a trace watches must move, else it locks a model that does not learn.
+    assert trace["step_loss"][-1] < trace["step_loss"][0], trace["step_loss"]
+    for before, after in itertools.pairwise(trace.get("epochs", [])):
+        assert after["shared_weight_rows"] != before["shared_weight_rows"], after
+        assert any(value for row in before["shared_grad_rows"] for value in row), before
     assert trace == snapshot.use_extension(TRACE_TOLERANCES[name])
