@@ -134,7 +134,7 @@ def shared_layer_learns_only_at_a_live_seed(device: torch.device) -> bool:
     facts, model = shared_layer_facts(SEED)
     dead_at_0 = not model.shared_linear.weight.grad.any()
     facts, model = shared_layer_facts(SHARED_WEIGHT_NET.seed)
-    return dead_at_0 and all(f["every_use_contributes"] and f["uses"] == 2 for f in facts)
+    return dead_at_0 and all(f["contributing_uses"] == f["uses"] == 2 for f in facts)
 
 
 def net_alive_at_seed(device: torch.device) -> bool:

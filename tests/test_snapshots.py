@@ -23,8 +23,8 @@ TRAINED = [name for name in NAMES if reference.get(name).train is not None]
 SHARED = [name for name in NAMES if reference.get(name).shares]
 
 # Traces are compared with their own tolerances:
-# - train_shared_weight_net: 3 SGD steps that move weights by ~1e-5 and gradients of ~1e-3. The
-#   float32 default atol (1e-5) would hide a 10% change of either, so atol is 1e-8, rtol the default.
+# - train_shared_weight_net: 3 SGD steps (seed 1) that move weights by ~3e-4, gradients ~1e-2. The
+#   float32 default atol (1e-5) would hide a 3% change of a move, so atol is 1e-8, rtol the default.
 # - train_shared_regression: 1000 dependent Adam steps. Rounding that differs between kernels
 #   (CPU vs CUDA, another CPU's vectorisation) grows along them, so rtol is 1e-4. Measured: torch
 #   2.13 and 2.14 give bit-identical traces on the same CPU; CUDA is not measured yet.
@@ -89,7 +89,7 @@ def test_shared_gradients(name, device, snapshot_json):
         assert fact["one_grad_object"], fact
         assert fact["equals_sum_of_uses"], fact
         assert fact["uses"] >= 2, fact
-        assert fact["every_use_contributes"], fact  # else the sum proves 0 = 0 + 0
+        assert fact["contributing_uses"] >= 2, fact  # else the sum proves 0 = 0 + 0, or x = x + 0
     assert facts == snapshot_json
 
 
