@@ -79,6 +79,14 @@ def run(perturbation: Perturbation) -> Result:
     )
 
 
+def run_and_report(perturbation: Perturbation) -> Result:
+    """`run`, with one progress line on stderr (a whole run takes minutes)."""
+    result = run(perturbation)
+    caught = "caught" if result.caught else "not caught"
+    print(f"{result.name}: {caught} in {result.seconds:.0f} s: {result.verdict}", file=sys.stderr)
+    return result
+
+
 def table(results: list[Result]) -> str:
     rows = [
         "| perturbation | kind | caught? | first failing test(s) | verdict |",
@@ -109,7 +117,7 @@ def main(argv: list[str]) -> int:
         return 2
     chosen = [PERTURBATIONS[n] for n in args.names or PERTURBATIONS]
     with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run, chosen))
+        results = list(pool.map(run_and_report, chosen))
     print(table(results))
     alarms = [r.name for r in results if r.verdict != "OK"]
     caught = sum(r.caught for r in results if r.kind != BENIGN)
