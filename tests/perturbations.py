@@ -210,9 +210,24 @@ def _sequential_copies_its_modules() -> None:
 
 
 def _deepcopy_forgets_shared_parameters() -> None:
-    """copy.deepcopy copies a Parameter once per reference instead of once per object."""
-    deepcopy = nn.Parameter.__deepcopy__
-    nn.Parameter.__deepcopy__ = lambda self, memo: deepcopy(self, {})
+    """copy.deepcopy of a module copies each module's own parameters afresh: a Parameter assigned to
+    two modules becomes two (modules themselves are still copied once)."""
+
+    def deepcopy(self, memo):
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key == "_parameters":
+                value = {
+                    name: None if p is None else nn.Parameter(p.detach().clone(), p.requires_grad)
+                    for name, p in value.items()
+                }
+            else:
+                value = copy.deepcopy(value, memo)
+            object.__setattr__(clone, key, value)
+        return clone
+
+    nn.Module.__deepcopy__ = deepcopy
 
 
 def _load_state_dict_assigns() -> None:
