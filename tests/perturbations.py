@@ -137,8 +137,17 @@ def _kaiming_without_sqrt5() -> None:
     nn.init.kaiming_uniform_ = without_sqrt5
 
 
-def _padding_row_not_zeroed() -> None:
-    nn.Embedding._fill_padding_idx_with_zero = lambda self: None
+def _padding_row_gets_gradient() -> None:
+    """F.embedding ignores padding_idx in backward: the padding row receives a gradient. (Not the
+    initial zeroing: the document's `Embedding` zeroes that row itself, so the reference cannot see
+    torch's own zeroing change.)"""
+    embedding = torch.nn.functional.embedding
+
+    @functools.wraps(embedding)
+    def without_padding(input, weight, padding_idx=None, *args, **kwargs):
+        return embedding(input, weight, None, *args, **kwargs)
+
+    torch.nn.functional.embedding = without_padding
 
 
 def _optimizer_zero_grad_does_nothing() -> None:
@@ -472,10 +481,10 @@ PERTURBATIONS: dict[str, Perturbation] = {
             _kaiming_without_sqrt5,
         ),
         Perturbation(
-            "padding_row_kept",
+            "padding_row_gradient",
             CATCHING,
-            "Embedding(padding_idx=...) leaves the padding row as drawn",
-            _padding_row_not_zeroed,
+            "Embedding(padding_idx=...)'s padding row receives a gradient",
+            _padding_row_gets_gradient,
         ),
         Perturbation(
             "mse_sum",
