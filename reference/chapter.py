@@ -430,7 +430,9 @@ def my_init_zero_or_large(device: torch.device) -> bool:
     net = INIT_FUNCTIONS.model(device, "my_init")
     weights = torch.cat([m.weight.detach().flatten() for m in linear_layers(net)])
     magnitudes = weights.abs()
-    return bool((((magnitudes >= 5) & (magnitudes <= 10)) | (weights == 0)).all())
+    zero, large = weights == 0, (magnitudes >= 5) & (magnitudes <= 10)
+    # Both kinds must occur: all zeros (what a narrower draw gives) would pass the rule vacuously.
+    return bool((large | zero).all() and large.any() and zero.any())
 
 
 def direct_setting_edits_in_place(device: torch.device) -> bool:
@@ -538,8 +540,18 @@ MEAN_TOLERANCE = 1e-6
 
 def output_mean_is_zero(device: torch.device) -> bool:
     net, x = CENTERED_LAYER.model(device), CENTERED_LAYER.input(device)
-    y = net(x)
-    return abs(y.mean().item()) <= MEAN_TOLERANCE and y.abs().max().item() > 1e3 * MEAN_TOLERANCE
+    hidden = net[0](x)
+    y = net[1](hidden)
+    # Centring each column (or row) also gives mean zero; the layer subtracts the one mean of all
+    # entries, which shows where the columns' and rows' means differ.
+    one_mean_subtracted = torch.equal(y, hidden - hidden.mean())
+    means_differ = all(hidden.mean(dim).unique().numel() > 1 for dim in (0, 1))
+    return (
+        abs(y.mean().item()) <= MEAN_TOLERANCE
+        and y.abs().max().item() > 1e3 * MEAN_TOLERANCE
+        and one_mean_subtracted
+        and means_differ
+    )
 
 
 def no_parameters_of_its_own(device: torch.device) -> bool:
@@ -739,6 +751,7 @@ MLP_EXAMPLE = Example(
 
 FIXED_HIDDEN_MLP = Example(
     name="fixed_hidden_mlp",
+    shares=("linear.weight", "linear.bias"),
     source=f"{SOURCE} §6.1 Layers and Modules: FixedHiddenMLP, a constant weight, one Linear used twice, control flow",
     build=FixedHiddenMLP,
     make_input=twenty_features,
@@ -764,6 +777,7 @@ FIXED_HIDDEN_MLP = Example(
             "(and to a GPU) rand_weight is still float32 on the CPU",
             HOLDS,
             to_leaves_rand_weight_behind,
+            about_cuda=True,
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -782,6 +796,7 @@ FIXED_HIDDEN_MLP = Example(
 
 FANCY_MLP = Example(
     name="fancy_mlp",
+    shares=("linear.weight", "linear.bias"),
     source=f"{SOURCE} §6.1 Layers and Modules (older edition): FancyMLP, the L2 norm and a ×10 branch",
     build=FancyMLP,
     make_input=twenty_features,
@@ -812,6 +827,7 @@ FANCY_MLP = Example(
 
 CHIMERA = Example(
     name="chimera",
+    shares=("2.linear.weight", "2.linear.bias"),
     source=f"{SOURCE} §6.1 Layers and Modules: the chimera, Sequential(NestMLP(), Linear(16,20), FixedHiddenMLP())",
     build=chimera,
     make_input=twenty_features,

@@ -594,7 +594,9 @@ def render_summary(
     for claim in data["claims"]:
         proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"
         lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
-        lines.append(wrap_text(f"-> {claim['verdict']} ({proven})", indent="     "))
+        lines.append(
+            wrap_text(f"-> {claim['verdict']} ({claim.get('where') or proven})", indent="     ")
+        )
     if not data["claims"]:
         lines.append("  none")
     lines += [wrap_text(f"correction: {c}") for c in data["corrections"]]

@@ -9,7 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .seeding import generator, seeded
+from .seeding import SEED, generator, seeded
+from .tying import Untie
 
 HOLDS = "holds"
 FALSE = "false"
@@ -24,19 +25,18 @@ class Claim:
     """A statement a document makes, the verdict the reference gives it, and the check that proves it.
 
     `check(device)` runs code and returns True when what it observes agrees with `verdict`
-    (for a `false` verdict: True when the code shows the statement to be false).
+    (for a `false` verdict: True when the code shows the statement to be false). `about_cuda`: the
+    statement is about the GPU, so a check run elsewhere proves it only for that device.
     """
 
     name: str
     text: str
     verdict: str
     check: Callable[[torch.device], bool]
+    about_cuda: bool = False
 
     def proven(self, device: torch.device | str = "cpu") -> bool:
         return bool(self.check(torch.device(device)))
-
-
-Untie = Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]]
 
 
 def call_model(model: nn.Module, x: Any) -> torch.Tensor:
@@ -54,6 +54,11 @@ class Example:
     `train(device, seed=SEED)`, for the training examples, returns a JSON-able trace.
     `variants` are other builds the document shows for the same example (label, builder): the
     snapshot suite locks their structure too.
+
+    Declared, so that the tests compare them with what they observe (a lost property fails loudly):
+    `shares`, the first name of every shared parameter (registered under several names, or reused
+    inside `forward`); `seed`, the seed of the model and the input, another than `SEED` only where
+    the default gives a dead model (a claim of the example records that finding).
     """
 
     name: str
@@ -66,6 +71,8 @@ class Example:
     untie: Untie | None = None
     train: Callable[..., dict] | None = None
     variants: tuple[tuple[str, Callable[[], nn.Module]], ...] = ()
+    shares: tuple[str, ...] = ()
+    seed: int = SEED
 
     @property
     def seed_file(self) -> str:
@@ -73,12 +80,12 @@ class Example:
 
     def model(self, device: torch.device | str = "cpu", variant: str | None = None) -> nn.Module:
         build = self.build if variant is None else dict(self.variants)[variant]
-        with seeded():
+        with seeded(self.seed):
             model = build()
         return model.to(device)
 
     def input(self, device: torch.device | str = "cpu") -> Any:
-        return to_device(self.make_input(generator()), device)
+        return to_device(self.make_input(generator(self.seed)), device)
 
     def run(
         self, device: torch.device | str = "cpu", variant: str | None = None

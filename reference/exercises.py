@@ -527,6 +527,7 @@ LIST_SEQUENTIAL = Example(
             "where they are)",
             HOLDS,
             dtype_conversion_skips_the_blocks,
+            about_cuda=True,
         ),
         Claim(
             "cannot_be_trained",
@@ -673,6 +674,7 @@ NEST_MLP = Example(
 
 TRAIN_SHARED_REGRESSION = Example(
     name="train_shared_regression",
+    shares=("0.weight", "0.bias"),
     source=f"{SOURCE} linear regression through Sequential(net1, Linear(1,2), net1), Adam, Huber",
     build=shared_regression_net,
     make_input=ten_samples_two_features,

@@ -5,6 +5,11 @@ The models are written as the document writes them. Corrections, with the docume
 - The demo cell after `SharedWeightNet` builds `ParallelModule` again; the reference builds
   `SharedWeightNet`.
 - The training printout is unseeded; the reference seeds it, so its values are reproducible.
+
+Both models end every branch in a ReLU and are tiny, so a seed can leave them dead. At seed 0 (the
+reference's default) they are: `ParallelModule`'s net2 outputs zeros and both samples give one output;
+`SharedWeightNet`'s net2 outputs zeros and its shared layer gets no gradient through either use. The
+examples use seeds where the lesson is alive; a claim of each records the finding at seed 0.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, call_model, holds_only_when
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded, rows
-from .tying import alias_groups
+from .tying import alias_groups, shared_gradients
 
 SOURCE = "000_a6308e5ad6e05d30.txt"
+
+# The first seeds at which every branch is alive (outputs not all zero, samples told apart, the shared
+# layer's gradient non-zero through both uses); see the claims `alive_at_seed`.
+PARALLEL_SEED, SHARED_SEED = 4, 1
 
 
 class ParallelModule(nn.Module):
@@ -92,10 +101,56 @@ def demo_cell_shows_no_sharing(device: torch.device) -> bool:
     )
 
 
+def dead_at_seed_0_alive_at(example: Example, dead: str):
+    """A claim check: at seed 0 branch `dead` outputs zeros and the samples get one output; at the
+    example's seed every branch outputs something and the samples differ."""
+
+    def check(device: torch.device) -> bool:
+        def outputs(seed):
+            with seeded(seed):
+                model = example.build().to(device)
+            x = example.make_input(generator(seed)).to(device)
+            return model, x, model(x)
+
+        model, x, output = outputs(SEED)
+        dead_at_0 = not getattr(model, dead)(x).any() and torch.equal(output[0], output[1])
+        model, x, output = outputs(example.seed)
+        alive = all(branch(x).any() for branch in (model.net1, model.net2))
+        return dead_at_0 and alive and not torch.equal(output[0], output[1])
+
+    return check
+
+
+def shared_layer_learns_only_at_a_live_seed(device: torch.device) -> bool:
+    """At seed 0 the shared layer gets no gradient (0 = 0 + 0); at the example's seed both uses add
+    to it."""
+
+    def shared_layer_facts(seed):
+        with seeded(seed):
+            model = SharedWeightNet().to(device)
+        x = two_samples_five_features(generator(seed)).to(device)
+        return shared_gradients(model, x, call_model), model
+
+    facts, model = shared_layer_facts(SEED)
+    dead_at_0 = not model.shared_linear.weight.grad.any()
+    facts, model = shared_layer_facts(SHARED_WEIGHT_NET.seed)
+    return dead_at_0 and all(f["contributing_uses"] == f["uses"] == 2 for f in facts)
+
+
+def net_alive_at_seed(device: torch.device) -> bool:
+    return dead_at_seed_0_alive_at(SHARED_WEIGHT_NET, "net2")(
+        device
+    ) and shared_layer_learns_only_at_a_live_seed(device)
+
+
+def parallel_alive_at_seed(device: torch.device) -> bool:
+    return dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")(device)
+
+
 # --- training -------------------------------------------------------------------------------------
 
 
-def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SEED) -> dict:
+def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SHARED_SEED) -> dict:
     """The document's loop: 3 epochs of SGD (lr 0.01) on MSE, recording the shared layer's first two
     weight rows and gradient rows after `backward` and before `step`.
     """
@@ -150,6 +205,7 @@ PARALLEL_MODULE = Example(
     source=f"{SOURCE} ParallelModule: two MLP branches over the same input, combined in forward",
     build=ParallelModule,
     make_input=two_samples_five_features,
+    seed=PARALLEL_SEED,
     claims=(
         Claim(
             "concatenation",
@@ -163,15 +219,26 @@ PARALLEL_MODULE = Example(
             HOLDS,
             output_has_two_columns_for_any_batch,
         ),
+        Claim(
+            "alive_at_seed",
+            "the cell's output for two samples shows what the two branches compute",
+            holds_only_when(
+                "the seed leaves both branches alive: at seed 0 net2 outputs zeros, net1 one value "
+                f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
+            ),
+            parallel_alive_at_seed,
+        ),
     ),
     corrections=("the text calls the combination a concatenation; forward averages the branches",),
 )
 
 SHARED_WEIGHT_NET = Example(
     name="shared_weight_net",
+    shares=("shared_linear.weight", "shared_linear.bias"),
     source=f"{SOURCE} SharedWeightNet: one Linear(5,3) is the first layer of both branches",
     build=SharedWeightNet,
     make_input=two_samples_five_features,
+    seed=SHARED_SEED,
     claims=(
         Claim(
             "one_shared_layer",
@@ -185,15 +252,26 @@ SHARED_WEIGHT_NET = Example(
             FALSE,
             demo_cell_shows_no_sharing,
         ),
+        Claim(
+            "alive_at_seed",
+            "the shared layer learns through both branches: its gradient sums net1's and net2's",
+            holds_only_when(
+                "the seed leaves the ReLUs alive: at seed 0 net2 outputs zeros and the shared layer "
+                f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
+            ),
+            net_alive_at_seed,
+        ),
     ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
 )
 
 TRAIN_SHARED_WEIGHT_NET = Example(
     name="train_shared_weight_net",
+    shares=("shared_linear.weight", "shared_linear.bias"),
     source=f"{SOURCE} training SharedWeightNet for 3 epochs (SGD, MSE), watching the shared layer",
     build=SharedWeightNet,
     make_input=two_samples_five_features,
+    seed=SHARED_SEED,
     train=train_shared_weight_net,
     claims=(
         Claim(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example
+from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .seeding import SEED, generator, seeded
 from .tying import shared_gradients, untie_registrations
 from .why_share import WHY_SHARE_CLAIMS
 
@@ -114,6 +115,20 @@ def nested_indexing_reaches_inner_layers(device: torch.device) -> bool:
     return inner is net[0].get_submodule("block 1")[0] and inner.bias.shape == (8,)
 
 
+# Four blocks of 4-wide ReLU layers die easily: at seed 0 rgnet gives both samples one output.
+NESTED_SEED = 1
+
+
+def samples_told_apart_only_at_a_live_seed(device: torch.device) -> bool:
+    def outputs(seed):
+        with seeded(seed):
+            net = rgnet().to(device)
+        return net(four_features(generator(seed)).to(device))
+
+    dead, alive = outputs(SEED), outputs(NESTED_BLOCKS.seed)
+    return torch.equal(dead[0], dead[1]) and not torch.equal(alive[0], alive[1])
+
+
 def keys_name_the_blocks(device: torch.device) -> bool:
     keys = list(NESTED_BLOCKS.model(device).state_dict())
     return keys[:2] == ["0.block 0.0.weight", "0.block 0.0.bias"] and "0.block 0.2.weight" in keys
@@ -202,6 +217,7 @@ NESTED_BLOCKS = Example(
     source=f"{SOURCE} nested blocks: block2() adds four block1() by name; rgnet = Sequential(block2(), Linear(4,1))",
     build=rgnet,
     make_input=four_features,
+    seed=NESTED_SEED,
     claims=(
         Claim(
             "printed_repr",
@@ -221,11 +237,21 @@ NESTED_BLOCKS = Example(
             HOLDS,
             keys_name_the_blocks,
         ),
+        Claim(
+            "alive_at_seed",
+            "rgnet(X) computes an output for each sample of X",
+            holds_only_when(
+                "the seed leaves a path through the four blocks' ReLUs: at seed 0 both samples "
+                f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
+            ),
+            samples_told_apart_only_at_a_live_seed,
+        ),
     ),
 )
 
 TIED_SEQUENTIAL = Example(
     name="tied_sequential",
+    shares=("2.weight", "2.bias"),
     source=f"{SOURCE} tied parameters: one Linear(8,8) used twice in a Sequential",
     build=tied_sequential,
     make_input=four_features,

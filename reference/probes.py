@@ -46,10 +46,20 @@ def named_shapes(model: nn.Module) -> list[list[Any]]:
 
 
 def claim_results(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
-    return [
-        {"claim": c.name, "text": c.text, "verdict": c.verdict, "proven": c.proven(device)}
-        for c in example.claims
-    ]
+    """Each claim's verdict and whether its check proves it; a claim about the GPU also says where
+    it was proven ("proven on cpu; cuda not checked here" when run elsewhere)."""
+    results = []
+    for c in example.claims:
+        result = {"claim": c.name, "text": c.text, "verdict": c.verdict, "proven": c.proven(device)}
+        if c.about_cuda:
+            result["where"] = where_proven(torch.device(device).type, result["proven"])
+        results.append(result)
+    return results
+
+
+def where_proven(device_type: str, proven: bool) -> str:
+    done = f"{'proven' if proven else 'NOT PROVEN'} on {device_type}"
+    return done if device_type == "cuda" else f"{done}; cuda not checked here"
 
 
 def summary(

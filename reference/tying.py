@@ -9,6 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
+Untie = Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]]
+
 
 def alias_groups(model: nn.Module) -> list[list[str]]:
     """State_dict keys that are one Parameter object, in state_dict order; groups of two or more."""
@@ -72,7 +74,7 @@ def shared_gradients(
     model: nn.Module,
     x: Any,
     forward: Callable[[nn.Module, Any], torch.Tensor],
-    untie: Callable[[nn.Module], tuple[nn.Module, dict[str, list[str]]]] | None = None,
+    untie: Untie | None = None,
 ) -> list[dict[str, Any]]:
     """For every shared parameter: do all its names see one `.grad` object, and is that gradient the
     sum of the gradients its uses get in an untied copy (each use its own clone, same values)?
@@ -95,6 +97,9 @@ def shared_gradients(
                 "names": names,
                 "uses": len([g for g in clone_grads if g is not None]),
                 "one_grad_object": all(g is grads[0] for g in grads) and grads[0] is not None,
+                # A sum over dead uses (0 = 0 + 0) proves nothing. (A use can add zero by design:
+                # an RNN's weight_hh at the first step multiplies the zero initial state.)
+                "contributing_uses": len([g for g in clone_grads if g is not None and g.any()]),
                 "equals_sum_of_uses": equals_sum(tied.grad, summed),
                 "gradient": tied.grad,
             }
@@ -112,6 +117,12 @@ def equals_sum(gradient: torch.Tensor, summed: torch.Tensor) -> bool:
     """`gradient` equals `summed` up to rounding, judged against the whole tensor's scale."""
     scale = summed.abs().max().item()
     return (gradient - summed).abs().max().item() <= SUM_RTOL * scale
+
+
+def shared_parameter_names(model: nn.Module, untie: Untie | None = None) -> list[str]:
+    """The first name of every shared parameter: registered under several names or, with the
+    example's `untie`, reused inside `forward`."""
+    return list((untie or untie_registrations)(model)[1])
 
 
 def _names_of(model: nn.Module, param: nn.Parameter) -> list[str]:

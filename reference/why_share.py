@@ -325,6 +325,7 @@ def encoder_and_decoder_share(device: torch.device) -> bool:
 
 TIED_AUTOENCODER = Example(
     name="tied_autoencoder",
+    shares=("encoder.weight",),
     source=f"{SOURCE} why_share: the autoencoder benefit — decoder uses the encoder's weight "
     "transposed",
     build=tied_autoencoder,
@@ -355,6 +356,7 @@ TIED_AUTOENCODER = Example(
 
 SHARED_RNN = Example(
     name="shared_rnn",
+    shares=("cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh"),
     source=f"{SOURCE} why_share: the RNN benefit — one cell applied at every time step",
     build=shared_rnn,
     make_input=sequences,

@@ -8,7 +8,7 @@ import torch
 from reference.seeding import configure_determinism
 
 from perturbations import activate_from_environment
-from snapshot_json import JSONSnapshot, keep_unused_snapshots
+from snapshot_json import JSONSnapshot, keep_unused_snapshots, project_advice_on_unused_snapshots
 
 configure_determinism()  # at import, before any test can initialise CUDA
 PERTURBATION = activate_from_environment()  # REFERENCE_PERTURB: calibration and mutation runs
@@ -57,6 +57,12 @@ def pytest_configure(config):
             f"(torch {torch.__version__}, built with CUDA {torch.version.cuda}); "
             "run a -cpu env instead, or fix the driver or CUDA_VISIBLE_DEVICES"
         )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    with project_advice_on_unused_snapshots(config):
+        return (yield)
 
 
 @pytest.fixture

@@ -14,18 +14,26 @@ import torch
 
 import reference
 from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
-from reference.tying import alias_groups
 
 NAMES = reference.names()
 VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
 TRAINED = [name for name in NAMES if reference.get(name).train is not None]
-# Shared by registration (alias groups) or reused inside forward (the example provides an untie).
-SHARED = [n for n in NAMES if reference.get(n).untie or alias_groups(reference.get(n).model())]
+# Declared in the registry (tests/test_examples.py checks each declaration against the model), so an
+# example that loses its tie fails instead of dropping out of test_shared_gradients.
+SHARED = [name for name in NAMES if reference.get(name).shares]
+
+
+def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The summary, and apart from it where each GPU claim was proven: that depends on the device,
+    and the snapshot is every device's."""
+    data = summary(reference.get(name), device)
+    where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
+    return data, where
 
 
 def structure(name: str, device: str) -> dict[str, Any]:
     """Ordered state_dict keys, parameters, counts, alias groups, repr, output, claims."""
-    return summary(reference.get(name), device)
+    return structure_and_where(name, device)[0]
 
 
 def variant_structure(name: str, variant: str) -> dict[str, Any]:
@@ -36,10 +44,14 @@ def variant_structure(name: str, variant: str) -> dict[str, Any]:
     }
 
 
-def forward(name: str, device: str) -> dict[str, Any]:
+def forward_output(name: str, device: str) -> torch.Tensor:
     _, _, output = reference.get(name).run(device)
     assert output.device.type == torch.device(device).type
-    return tensor_stats(output)
+    return output
+
+
+def forward(name: str, device: str) -> dict[str, Any]:
+    return tensor_stats(forward_output(name, device))
 
 
 def initial(name: str) -> dict[str, Any]:

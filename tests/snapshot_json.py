@@ -7,6 +7,7 @@ changed in every snapshot file that differs from git revision REV (default HEAD)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -298,6 +299,50 @@ def keep_unused_snapshots(config) -> None:
     unlink files without asking the extension), unless pruning on purpose."""
     if os.environ.get(PRUNE_VARIABLE) != "1":
         config.option.no_cleanup = True
+
+
+# How this project removes a snapshot file on purpose (syrupy's own advice does not delete here).
+PRUNE_COMMAND = f"{PRUNE_VARIABLE}=1 pytest -n 0 --snapshot-update"
+SYRUPY_ADVICE = "Re-run pytest with --snapshot-update to delete unused snapshots"
+
+
+@contextlib.contextmanager
+def project_advice_on_unused_snapshots(config) -> Iterator[None]:
+    """Around syrupy's terminal summary: where syrupy finds snapshot files no test claims (it does
+    so only in a run that selected everything those files could belong to, and fails that run),
+    name every file and say how this project removes one, instead of syrupy's advice."""
+    session = getattr(config, "_syrupy", None)
+    report = getattr(session, "report", None)
+    if report is None or not report.num_unused or config.option.update_snapshots:
+        yield
+        return
+    session.report = _ProjectAdvice(report)
+    try:
+        yield
+    finally:
+        session.report = report
+
+
+class _ProjectAdvice:
+    """syrupy's report, its advice on unused snapshots replaced by the project's."""
+
+    def __init__(self, report):
+        self._report = report
+
+    def __getattr__(self, name):
+        return getattr(self._report, name)
+
+    @property
+    def lines(self) -> Iterator[str]:
+        yield from (line for line in self._report.lines if SYRUPY_ADVICE not in line)
+        yield "Snapshot files that no test of this run claims (the run selected every test):"
+        for collection in self._report.unused:
+            location = os.path.relpath(collection.location)
+            yield f"  {location}  ({', '.join(sorted(s.name for s in collection))})"
+        yield (
+            "If their tests were removed on purpose, delete them with a full, unfiltered run: "
+            f"{PRUNE_COMMAND}  (then review git status); otherwise restore the tests."
+        )
 
 
 # --- what changed: the update report --------------------------------------------------------------

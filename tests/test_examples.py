@@ -6,6 +6,7 @@ import torch
 import reference
 from reference import registry
 from reference.example import FALSE, HOLDS
+from reference.tying import shared_parameter_names
 
 NAMES = reference.names()
 
@@ -53,3 +54,19 @@ def test_every_entry_is_registered_once_and_names_its_source():
     entries = [example for topic in registry.TOPICS for example in topic.EXAMPLES]
     assert len(entries) == len(NAMES)  # a repeated name would silently replace another entry
     assert {e.name: e.seed_file for e in entries if e.seed_file not in SOURCES} == {}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_declared_sharing_is_what_the_model_shares(name):
+    """`shares` is declared, not inferred: an example that loses (or gains) a tie fails here."""
+    example = reference.get(name)
+    assert shared_parameter_names(example.model(), example.untie) == list(example.shares)
+
+
+def test_building_or_running_an_example_leaves_the_callers_rng_alone():
+    """Models are built under `seeded()`, which forks the RNG: the caller's draws do not change."""
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    for name in NAMES:
+        reference.get(name).run("cpu")
+    assert torch.equal(torch.get_rng_state(), before)
