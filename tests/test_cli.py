@@ -171,7 +171,8 @@ def test_the_table_fits_100_columns_and_explains_itself(capsys, monkeypatch):
     assert status == 0 and widest(out) <= WIDTH
     assert "(proven)" not in out and "unique/total" not in out
     assert "136 (172 by name)" in out and "(N by name): counted once per name" in out
-    assert "[1] linear_net_mm: holds only when WᵀW = WWᵀ (W is normal)" in out
+    assert "[1] shared_weight_net: holds only when the seed leaves the ReLUs alive" in out
+    assert "[2] linear_net_mm: holds only when WᵀW = WWᵀ (W is normal)" in out
     assert "d2l  深度学习计算 (Deep Learning Computation)" in out
     assert "5 examples; every verdict above was proven" in out
 
@@ -292,7 +293,7 @@ def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
 def test_trace_text_is_rounded_and_fits(capsys):
     status, out, _ = run(capsys, "trace", SHORT_TRACE)
     assert status == 0 and widest(out) <= WIDTH
-    assert "final_weights: {shared_linear.weight: [[-0.0033, 0.2399" in out
+    assert "final_weights: {shared_linear.weight: [[0.2295, -0.1978" in out
 
 
 # --- the entry points -----------------------------------------------------------------------------
