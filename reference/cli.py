@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import documents, survival_command
+from .errors import UsageError
 
 if TYPE_CHECKING:
     import torch
@@ -30,10 +31,6 @@ USAGE_ERROR = 2
 PROG = "torch-builders-reference"
 COMMANDS = ("list", "run", "trace", "survival")
 REPOSITORY = Path(__file__).resolve().parent.parent
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for; printed as one line, exit status 2."""
 
 
 class Failure(Exception):

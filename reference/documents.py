@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 BOOK = "d2l-ch6"
+# How the chapter's examples begin their source; each section module goes on with its § and title.
+CHAPTER_SOURCE = f"{BOOK} chapter 'Deep Learning Computation'"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ DOCUMENTS = {
 }
 
 # The chapter's sections: the Chinese edition's names (the documents are the Chinese edition), keyed
-# by the English edition's titles, which the registry's sources cite (§6.1 …).
+# by the English edition's titles, which the registry's sources cite (§6.1 …). Each section's code
+# is the module of that name: model-construction -> reference/model_construction.py.
 SECTIONS = {
     "Layers and Modules": "model-construction",
     "Parameter Management": "parameters",

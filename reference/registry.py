@@ -9,10 +9,14 @@ from __future__ import annotations
 import difflib
 
 from . import (
-    chapter,
+    custom_layer,
+    deferred_init,
     exercises,
+    model_construction,
     parallel_modules,
     parameter_access,
+    parameters,
+    read_write,
     sharing_blog,
     sharing_utils,
     why_share,
@@ -26,7 +30,12 @@ TOPICS = (
     exercises,
     sharing_utils,
     why_share,
-    chapter,
+    # The book's chapter, section by section (use_gpu, §6.7, has no registered example).
+    model_construction,
+    parameters,
+    deferred_init,
+    custom_layer,
+    read_write,
 )
 
 EXAMPLES: dict[str, Example] = {e.name: e for topic in TOPICS for e in topic.EXAMPLES}

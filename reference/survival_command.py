@@ -9,6 +9,8 @@ import difflib
 import json
 from pathlib import Path
 
+from .errors import UsageError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (rows, legend, notes)")
@@ -31,8 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from .cli import UsageError
-
     if args.matrix:
         return matrix_command(args)
     if args.markdown or args.heatmap:
@@ -76,7 +76,6 @@ def chosen_operations(text: str | None, usage_error) -> tuple:
 
 def matrix_command(args: argparse.Namespace) -> int:
     from . import survival_render
-    from .cli import UsageError
 
     paths = [Path(p) for p in args.matrix]
     missing = [str(p) for p in paths if not p.exists()]

@@ -6,9 +6,10 @@ parameters across time steps, so it carries over to sequences of other lengths; 
 encoder and decoder share parameters, and "in a single-layer autoencoder with linear activation,
 sharing weights enforces orthogonality".
 
-Two catalogue rows illustrate it, `tied_autoencoder` and `shared_rnn`; `WHY_SHARE_CLAIMS` are the
+Two catalogue rows illustrate it, `tied_autoencoder` and `shared_rnn`; `why_share_claims` gives the
 closing claims themselves (parameter_access attaches them to `tied_sequential`), the memory claim
-measured on `tied_sequential` itself. Corrections, with the document's words:
+measured on `tied_sequential` itself, which parameter_access passes in. Corrections, with the
+document's words:
 - "共享权重会……强制正交" (sharing weights enforces orthogonality): tying alone does not make the
   weight orthogonal; a tied linear autoencoder *trained to its minimum* has W·Wᵀ = I (its rows are
   an orthonormal basis of the data's principal subspace).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -284,13 +286,13 @@ def rnn_gradient_is_sum_over_steps(device: torch.device) -> bool:
     )
 
 
-def sharing_saves_memory(device: torch.device) -> bool:
+def sharing_saves_memory(
+    tied_model: Callable[[torch.device], nn.Module], device: torch.device
+) -> bool:
     """Tied vs its untied copy: fewer unique parameter bytes by exactly the shared layer's, the same
     bytes counted per name, and a saved state_dict smaller by at least the shared layer's bytes.
     """
-    from . import registry  # the claim is measured on tied_sequential, whose entry carries it
-
-    tied = registry.get("tied_sequential").model(device)
+    tied = tied_model(device)
     untied = untied_copy(tied)
     shared_bytes = memory_footprint(tied[2])["parameter_bytes_unique"]
     t, u = memory_footprint(tied), memory_footprint(untied)
@@ -378,34 +380,40 @@ SHARED_RNN = Example(
     ),
 )
 
-# The document's closing claims, attached to `tied_sequential` by parameter_access.
-WHY_SHARE_CLAIMS = (
-    Claim(
-        "why_share",
-        "sharing parameters saves memory (共享参数通常可以节省内存)",
-        HOLDS,
-        sharing_saves_memory,
-    ),
-    Claim(
-        "why_share_cnn",
-        "in a CNN, sharing lets the network look for a feature anywhere in the image, not only "
-        "in one region",
-        HOLDS,
-        shared_kernel_finds_features_anywhere,
-    ),
-    Claim(
-        "why_share_rnn",
-        "an RNN shares its parameters across time steps, so one model serves sequences of "
-        "different lengths",
-        HOLDS,
-        one_cell_serves_every_length,
-    ),
-    Claim(
-        "why_share_autoencoder",
-        "in an autoencoder, the encoder and the decoder share parameters",
-        HOLDS,
-        encoder_and_decoder_share,
-    ),
-)
+
+def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[Claim, ...]:
+    """The document's closing claims, for parameter_access to attach to `tied_sequential`; the
+    memory claim is measured on `tied_model(device)`, that example's model. It is passed in, not
+    looked up in the registry: a topic module does not know the registry (no import circle).
+    """
+    return (
+        Claim(
+            "why_share",
+            "sharing parameters saves memory (共享参数通常可以节省内存)",
+            HOLDS,
+            functools.partial(sharing_saves_memory, tied_model),
+        ),
+        Claim(
+            "why_share_cnn",
+            "in a CNN, sharing lets the network look for a feature anywhere in the image, not only "
+            "in one region",
+            HOLDS,
+            shared_kernel_finds_features_anywhere,
+        ),
+        Claim(
+            "why_share_rnn",
+            "an RNN shares its parameters across time steps, so one model serves sequences of "
+            "different lengths",
+            HOLDS,
+            one_cell_serves_every_length,
+        ),
+        Claim(
+            "why_share_autoencoder",
+            "in an autoencoder, the encoder and the decoder share parameters",
+            HOLDS,
+            encoder_and_decoder_share,
+        ),
+    )
+
 
 EXAMPLES = (TIED_AUTOENCODER, SHARED_RNN)

@@ -347,20 +347,20 @@ def _parallel_data_ignores_seed() -> None:
 
 
 def _my_init_draws_unit_range() -> None:
-    from reference import chapter
+    from reference import parameters
 
     def my_init(m):
         if type(m) == nn.Linear:  # noqa: E721
             nn.init.uniform_(m.weight, -1, 1)
             m.weight.data *= m.weight.data.abs() >= 5
 
-    chapter.my_init = my_init
+    parameters.my_init = my_init
 
 
 def _centered_over_wrong_dim() -> None:
-    from reference import chapter
+    from reference import custom_layer
 
-    chapter.CenteredLayer.forward = lambda self, X: X - X.mean(dim=0)
+    custom_layer.CenteredLayer.forward = lambda self, X: X - X.mean(dim=0)
 
 
 def _training_optimizers_with_duplicates() -> None:

@@ -1,8 +1,7 @@
 """JSON snapshots for syrupy: one readable file per snapshot under the top-level `snapshots/` folder,
 compared as numbers with a tolerance, written atomically, never deleted by an update.
 
-Also a small command, `python tests/snapshot_json.py changes [REV]`, that says value by value what
-changed in every snapshot file that differs from git revision REV (default HEAD).
+What an update changed, value by value, is reported by `tools/snapshot_changes.py`.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ import contextlib
 import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -343,63 +340,3 @@ class _ProjectAdvice:
             "If their tests were removed on purpose, delete them with a full, unfiltered run: "
             f"{PRUNE_COMMAND}  (then review git status); otherwise restore the tests."
         )
-
-
-# --- what changed: the update report --------------------------------------------------------------
-
-
-def changes(revision: str = "HEAD") -> list[str]:
-    """Every snapshot file added, removed or changed since `revision`, value by value."""
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all", "--", "snapshots"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
-    if revision != "HEAD":
-        diff = subprocess.run(["git", "diff", "--name-status", revision, "--", "snapshots"],
-                              cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
-        status += [f"{line[0]}  {line.split(None, 1)[1]}" for line in diff]
-    report = []
-    for line in sorted(set(status)):
-        code, path = line[:2].strip(), line[3:].strip()
-        if code in ("??", "A"):
-            report.append(f"added    {path}")
-        elif code == "D" or not (ROOT / path).exists():
-            report.append(f"REMOVED  {path}")
-        else:
-            old = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout  # fmt: skip
-            found = differences(
-                load((ROOT / path).read_text(), path), load(old, f"{revision}:{path}"), EXACT
-            )
-            report.append(f"changed  {path}: {len(found)} value(s)")
-            report += [f"    {d}" for d in found[:20]] + (
-                [f"    ... {len(found) - 20} more"] if len(found) > 20 else []
-            )
-    return report
-
-
-def main(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python tests/snapshot_json.py")
-    parser.add_argument("command", choices=["changes"], help="list what changed in snapshots/")
-    parser.add_argument("revision", nargs="?", default="HEAD", help="compare with (default HEAD)")
-    parser.add_argument("--summary", metavar="FILE", help="also write the report as Markdown")
-    args = parser.parse_args(argv)
-    lines = changes(args.revision) or ["no snapshot changed"]
-    print("\n".join(lines))
-    if args.summary:
-        torch_line = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
-                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
-        body = "\n".join(lines)
-        Path(args.summary).write_text(
-            f"## Snapshot update on torch {torch_line}\n\n```\n{body}\n```\n\n"
-            "Review each value: a real PyTorch change gets a version-dependent expectation in "
-            "code with a citation (see the README), not just a new snapshot.\n",
-            encoding="utf-8",
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

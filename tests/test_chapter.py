@@ -1,12 +1,15 @@
 """The rest of the chapter: the facts the issue asks to see directly, beyond the claims' verdicts."""
 
+import importlib.util
+
 import pytest
 import torch
 from torch.nn import functional as F
 
 import reference
-from reference import chapter
-from reference.chapter import FIXED_HIDDEN_MLP, MY_LINEAR
+from reference import custom_layer, documents, model_construction, read_write, registry
+from reference.custom_layer import MY_LINEAR
+from reference.model_construction import FIXED_HIDDEN_MLP
 from reference.releases import torch_release
 from reference.seeding import seeded
 
@@ -35,6 +38,21 @@ def test_every_chapter_example_is_registered_in_catalogue_order():
         example = reference.get(name)
         assert example.seed_file == "d2l-ch6", name
         assert example.claims, name
+
+
+def test_each_section_is_the_module_of_its_chinese_name():
+    """The house mirrors the book: the code of section `deferred-init` is `deferred_init.py`, and
+    each chapter example is registered by the module of the section its source cites."""
+    for section in set(documents.SECTIONS.values()):
+        assert importlib.util.find_spec(f"reference.{section.replace('-', '_')}"), section
+    cited = {}
+    for topic in registry.TOPICS:
+        for example in topic.EXAMPLES:
+            section = documents.parse(example.source).section
+            if section:
+                cited[example.name] = section.split(" (")[0].replace("-", "_")
+                assert topic.__name__ == f"reference.{cited[example.name]}", example.name
+    assert sorted(cited) == sorted(CHAPTER_NAMES)
 
 
 # --- fixed_hidden_mlp ------------------------------------------------------------------------------
@@ -88,7 +106,7 @@ def test_shared_inner_layer_gradient_is_the_sum_of_its_two_uses():
 def test_fancy_mlp_control_flow_replays_the_forward():
     example = reference.get("fancy_mlp")
     net, x = example.model("cpu"), example.input("cpu")
-    path = chapter.fancy_mlp_control_flow(net, x)
+    path = model_construction.fancy_mlp_control_flow(net, x)
     assert path["halvings"] >= 0 and isinstance(path["times_ten"], bool)
     assert path["output"] == pytest.approx(net(x).item(), rel=1e-6)
 
@@ -112,7 +130,7 @@ def test_no_gradient_reaches_my_linear_because_of_data():
 
 def test_my_linear_passes_gradient_to_earlier_layers_but_keeps_none():
     with seeded():
-        net = torch.nn.Sequential(torch.nn.Linear(5, 5), chapter.MyLinear(5, 3))
+        net = torch.nn.Sequential(torch.nn.Linear(5, 5), custom_layer.MyLinear(5, 3))
     net(MY_LINEAR.input("cpu")).sum().backward()
     assert net[0].weight.grad is not None  # the input's history still flows through the matmul
     assert net[1].weight.grad is None and net[1].bias.grad is None
@@ -139,8 +157,8 @@ def test_torch_release(monkeypatch, version, release):
     ("release", "refuses"), [((2, 4), False), ((2, 5), False), ((2, 6), True), ((2, 13), True)]
 )
 def test_default_load_expectation_flips_at_2_6(monkeypatch, release, refuses):
-    monkeypatch.setattr(chapter, "torch_release", lambda: release)
-    assert chapter.default_load_refuses_modules() is refuses
+    monkeypatch.setattr(read_write, "torch_release", lambda: release)
+    assert read_write.default_load_refuses_modules() is refuses
 
 
 # --- every chapter claim on a GPU as well ----------------------------------------------------------

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from reference.devices import cpu, try_all_gpus, try_gpu
 from reference.seeding import generator, seeded
 from reference.tying import alias_groups
+from reference.use_gpu import cpu, try_all_gpus, try_gpu
 
 CPU, CUDA0, CUDA1, CUDA2 = (torch.device(d) for d in ("cpu", "cuda:0", "cuda:1", "cuda:2"))
 

@@ -1,4 +1,4 @@
-"""d2l "Deep Learning Computation" §6.7 GPUs: which device to compute on.
+"""d2l, 深度学习计算 · use-gpu: English edition §6.7 GPUs: which device to compute on.
 
 `try_gpu` and `try_all_gpus` are the book's helpers: use a GPU when there is one and fall back to
 the CPU, so the same code runs on a laptop and on a machine with several GPUs. `count` is the number

@@ -1,0 +1,173 @@
+"""d2l, 深度学习计算 · custom-layer: English edition §6.5 Custom Layers.
+
+`CenteredLayer` (a layer without parameters) and `MyLinear` (a layer with its own), written the way
+the book writes them.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .documents import CHAPTER_SOURCE as SOURCE
+from .example import HOLDS, Claim, Example
+from .seeding import generator, seeded
+
+
+class CenteredLayer(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, X):
+        return X - X.mean()
+
+
+def centered_net() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(8, 128), CenteredLayer())
+
+
+def four_by_eight(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(4, 8, generator=g)
+
+
+def centers_the_documented_values(device: torch.device) -> bool:
+    layer = CenteredLayer()
+    y = layer(torch.FloatTensor([1, 2, 3, 4, 5]).to(device))
+    return y.cpu().tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+
+
+# Float32 rounding leaves the mean of the centred output a tiny number, not always exactly zero.
+MEAN_TOLERANCE = 1e-6
+
+
+def output_mean_is_zero(device: torch.device) -> bool:
+    net, x = CENTERED_LAYER.model(device), CENTERED_LAYER.input(device)
+    hidden = net[0](x)
+    y = net[1](hidden)
+    # Centring each column (or row) also gives mean zero; the layer subtracts the one mean of all
+    # entries, which shows where the columns' and rows' means differ.
+    one_mean_subtracted = torch.equal(y, hidden - hidden.mean())
+    means_differ = all(hidden.mean(dim).unique().numel() > 1 for dim in (0, 1))
+    return (
+        abs(y.mean().item()) <= MEAN_TOLERANCE
+        and y.abs().max().item() > 1e3 * MEAN_TOLERANCE
+        and one_mean_subtracted
+        and means_differ
+    )
+
+
+def no_parameters_of_its_own(device: torch.device) -> bool:
+    net = CENTERED_LAYER.model(device)
+    return list(net[1].parameters()) == [] and list(net.parameters()) == list(net[0].parameters())
+
+
+class MyLinear(nn.Module):
+    def __init__(self, in_units, units):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_units, units))
+        self.bias = nn.Parameter(torch.randn(units))
+
+    def forward(self, X):
+        # `.data` is the parameter's value *detached from autograd*: nothing computed from it has a
+        # gradient path back to the parameter.
+        linear = torch.matmul(X, self.weight.data) + self.bias.data
+        return F.relu(linear)
+
+
+def five_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(2, 5, generator=g)
+
+
+def parameters_registered_with_documented_shapes(device: torch.device) -> bool:
+    linear = MY_LINEAR.model(device)
+    return (
+        type(linear.weight) is nn.Parameter
+        and tuple(linear.weight.shape) == (5, 3)
+        and [name for name, _ in linear.named_parameters()] == ["weight", "bias"]
+    )
+
+
+def no_gradient_reaches_parameters(device: torch.device) -> bool:
+    """The output has no autograd history, so `backward` from it cannot reach weight or bias."""
+    linear, x = MY_LINEAR.model(device), MY_LINEAR.input(device)
+    y = linear(x)
+    return (
+        linear.weight.requires_grad
+        and linear.bias.requires_grad
+        and not y.requires_grad
+        and y.grad_fn is None
+        and linear.weight.grad is None
+        and linear.bias.grad is None
+    )
+
+
+def custom_layers_compose(device: torch.device) -> bool:
+    with seeded():
+        net = nn.Sequential(MyLinear(64, 8), MyLinear(8, 1)).to(device)
+    x = torch.rand(2, 64, generator=generator()).to(device)
+    return tuple(net(x).shape) == (2, 1)
+
+
+# === The registry entries =========================================================================
+
+CENTERED_LAYER = Example(
+    name="centered_layer",
+    source=f"{SOURCE} §6.5 Custom Layers: CenteredLayer (X - X.mean()), no parameters, after Linear(8,128)",
+    build=centered_net,
+    make_input=four_by_eight,
+    claims=(
+        Claim(
+            "documented_values",
+            "CenteredLayer()(torch.FloatTensor([1, 2, 3, 4, 5])) gives [-2, -1, 0, 1, 2]",
+            HOLDS,
+            centers_the_documented_values,
+        ),
+        Claim(
+            "mean_zero",
+            "net(torch.rand(4, 8)).mean() is zero, up to floating-point rounding",
+            HOLDS,
+            output_mean_is_zero,
+        ),
+        Claim(
+            "no_parameters",
+            "a layer without parameters: the net's parameters are all Linear(8,128)'s",
+            HOLDS,
+            no_parameters_of_its_own,
+        ),
+    ),
+)
+
+MY_LINEAR = Example(
+    name="my_linear",
+    source=f"{SOURCE} §6.5 Custom Layers: MyLinear(5, 3), its own weight and bias, used through .data",
+    build=lambda: MyLinear(5, 3),
+    make_input=five_features,
+    claims=(
+        Claim(
+            "parameters_registered",
+            "linear.weight is a Parameter of shape (5, 3); weight and bias are its parameters",
+            HOLDS,
+            parameters_registered_with_documented_shapes,
+        ),
+        Claim(
+            "no_gradient",
+            "no gradient reaches weight or bias: forward uses .data, which detaches them from "
+            "autograd, so the output has no grad_fn",
+            HOLDS,
+            no_gradient_reaches_parameters,
+        ),
+        Claim(
+            "composes",
+            "custom layers compose like built-in ones: Sequential(MyLinear(64, 8), MyLinear(8, 1)) "
+            "maps (2, 64) to (2, 1)",
+            HOLDS,
+            custom_layers_compose,
+        ),
+    ),
+)
+
+EXAMPLES = (
+    CENTERED_LAYER,
+    MY_LINEAR,
+)

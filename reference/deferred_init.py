@@ -1,0 +1,124 @@
+"""d2l, 深度学习计算 · deferred-init: English edition §6.4 Lazy Initialization.
+
+`LazyLinear`, written the way the book writes it, and the exercises on partial and mismatched sizes.
+
+Corrections:
+- `lazy_mlp` is materialised by a dry run inside its build: the first forward of a lazy layer draws
+  its initial values from the global RNG, so it has to happen under the seed to be reproducible.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.parameter import UninitializedParameter
+
+from .documents import CHAPTER_SOURCE as SOURCE
+from .example import HOLDS, Claim, Example
+from .model_construction import twenty_features
+from .seeding import generator, seeded
+
+
+def lazy_mlp() -> nn.Sequential:
+    return nn.Sequential(nn.LazyLinear(256), nn.ReLU(), nn.LazyLinear(10))
+
+
+def lazy_mlp_materialised() -> nn.Sequential:
+    net = lazy_mlp()
+    # A dry run with the data's feature size: the lazy layers draw their values now, under the
+    # caller's seed, instead of from whatever state the global RNG is in at the first real call.
+    net(torch.zeros(1, 20))
+    return net
+
+
+# The shapes the book gives once X = torch.rand(2, 20) has gone through.
+DOCUMENTED_LAZY_SHAPES = [(256, 20), (256,), (10, 256), (10,)]
+
+
+def uninitialised_until_first_forward(device: torch.device) -> bool:
+    x = LAZY_MLP.input(device)
+    with seeded():  # the first forward draws the initial values from the global RNG
+        net = lazy_mlp().to(device)
+        before = [isinstance(p, UninitializedParameter) for p in net.parameters()]
+        net(x)
+    after = [isinstance(p, UninitializedParameter) for p in net.parameters()]
+    return before == [True] * 4 and after == [False] * 4
+
+
+def shapes_after_forward(device: torch.device) -> bool:
+    net = LAZY_MLP.model(device)
+    return [tuple(p.shape) for p in net.parameters()] == DOCUMENTED_LAZY_SHAPES
+
+
+def first_size_given_initialises_at_once(device: torch.device) -> bool:
+    """Exercise 1: the input size given to the first layer only."""
+    with seeded():
+        net = nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.LazyLinear(10)).to(device)
+        first_ready = not isinstance(net[0].weight, UninitializedParameter)
+        last_waits = isinstance(net[2].weight, UninitializedParameter)
+        net(LAZY_MLP.input(device))
+    return first_ready and last_waits and tuple(net[2].weight.shape) == (10, 256)
+
+
+def raises_runtime_error(call) -> bool:
+    try:
+        call()
+    except RuntimeError:
+        return True
+    return False
+
+
+def mismatch_caught_only_by_data(device: torch.device) -> bool:
+    """Exercise 2: mismatched sizes. Construction accepts them; the forward raises."""
+    net = LAZY_MLP.model(device)  # materialised for 20 features
+    thirty_features = torch.rand(2, 30, generator=generator()).to(device)
+    with seeded():
+        explicit = nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(128, 10)).to(device)
+    return raises_runtime_error(lambda: net(thirty_features)) and raises_runtime_error(
+        lambda: explicit(LAZY_MLP.input(device))
+    )
+
+
+# === The registry entries =========================================================================
+
+LAZY_MLP = Example(
+    name="lazy_mlp",
+    source=f"{SOURCE} §6.4 Lazy Initialization: LazyLinear(256), ReLU, LazyLinear(10); sizes inferred at the first forward",
+    build=lazy_mlp_materialised,
+    make_input=twenty_features,
+    claims=(
+        Claim(
+            "uninitialised_before_forward",
+            "before data has passed through, the parameters are UninitializedParameter",
+            HOLDS,
+            uninitialised_until_first_forward,
+        ),
+        Claim(
+            "shapes_after_forward",
+            "after net(torch.rand(2, 20)) the parameters have shapes (256, 20), (256,), (10, 256), (10,)",
+            HOLDS,
+            shapes_after_forward,
+        ),
+        Claim(
+            "first_size_only",
+            "exercise: giving the input size to the first layer only initialises it at once; the "
+            "later lazy layer waits for the first forward",
+            HOLDS,
+            first_size_given_initialises_at_once,
+        ),
+        Claim(
+            "mismatched_sizes",
+            "exercise: mismatched sizes are not caught when the net is built, only when data flows: "
+            "a lazy layer initialised for 20 features, or Linear(20,256) followed by "
+            "Linear(128,10), raises RuntimeError in forward",
+            HOLDS,
+            mismatch_caught_only_by_data,
+        ),
+    ),
+    corrections=(
+        "the build materialises the lazy layers with a dry run under the seed: the first forward "
+        "draws their values from the global RNG",
+    ),
+)
+
+EXAMPLES = (LAZY_MLP,)

@@ -1,0 +1,216 @@
+"""d2l, 深度学习计算 · parameters: English edition §6.2 Parameter Management and §6.3 Parameter
+Initialization.
+
+§6.2's examples are the 001 notebook's (`parameter_access`); `FancyMLP` (`model_construction`)
+answers 003's exercise "access the parameters of FancyMLP's layers". Here is §6.3, written the way
+the book writes it: `init_normal`, `init_constant`, `init_xavier`, `init_42`, `my_init`, applied
+with `apply`, and parameters set directly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .documents import CHAPTER_SOURCE as SOURCE
+from .example import HOLDS, Claim, Example
+from .seeding import seeded
+
+
+def init_net() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+def four_features(g: torch.Generator) -> torch.Tensor:
+    return torch.rand(size=(2, 4), generator=g)
+
+
+# `apply` calls the function on every submodule (ReLU, the Sequential itself): hence the type test.
+def init_normal(m):
+    if type(m) == nn.Linear:  # noqa: E721  (the book's test: exactly Linear, not a subclass)
+        nn.init.normal_(m.weight, mean=0, std=0.01)
+        nn.init.zeros_(m.bias)
+
+
+def init_constant(m):
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.constant_(m.weight, 1)
+        nn.init.zeros_(m.bias)
+
+
+def init_xavier(m):
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.xavier_uniform_(m.weight)
+
+
+def init_42(m):
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.constant_(m.weight, 42)
+
+
+def my_init(m):
+    if type(m) == nn.Linear:  # noqa: E721
+        # (the book also prints the first parameter's name and shape here)
+        nn.init.uniform_(m.weight, -10, 10)
+        m.weight.data *= m.weight.data.abs() >= 5
+
+
+def xavier_first_42_last() -> nn.Sequential:
+    """The book's per-layer initialisation: Xavier for the first layer, 42 for the last."""
+    net = init_net()
+    net[0].apply(init_xavier)
+    net[2].apply(init_42)
+    return net
+
+
+def applied(init) -> nn.Sequential:
+    net = init_net()
+    net.apply(init)
+    return net
+
+
+def linear_layers(net: nn.Module) -> list[nn.Linear]:
+    return [m for m in net.modules() if type(m) == nn.Linear]  # noqa: E721
+
+
+def apply_visits_every_module(device: torch.device) -> bool:
+    net = INIT_FUNCTIONS.model(device)
+    visited = []
+    net.apply(visited.append)
+    return len(visited) == len(list(net.modules())) and {id(m) for m in visited} == {
+        id(m) for m in net.modules()
+    }
+
+
+STANDARD_ERRORS = 4
+
+
+def close_to_normal(values: torch.Tensor, sigma: float) -> bool:
+    """Mean and standard deviation within 4 standard errors of N(0, σ²): σ/√n for the mean,
+    σ/√(2n) for the standard deviation."""
+    values, n = values.detach().flatten().double(), values.numel()
+    return abs(values.mean().item()) <= STANDARD_ERRORS * sigma / math.sqrt(n) and abs(
+        values.std().item() - sigma
+    ) <= STANDARD_ERRORS * sigma / math.sqrt(2 * n)
+
+
+def normal_weights_and_zero_biases(device: torch.device) -> bool:
+    """The net's 40 weights cannot tell σ = 0.01 from 0.013; init_normal applied to a wide layer
+    (10⁵ draws) pins σ to within 1%."""
+    net = INIT_FUNCTIONS.model(device, "init_normal")
+    with seeded():
+        wide = nn.Linear(1000, 100).apply(init_normal)
+    weights = torch.cat([m.weight.flatten() for m in linear_layers(net)])
+    return (
+        close_to_normal(weights, 0.01)
+        and close_to_normal(wide.weight, 0.01)
+        and all(bool((m.bias == 0).all()) for m in [*linear_layers(net), wide])
+    )
+
+
+def constant_weights_and_zero_biases(device: torch.device) -> bool:
+    net = INIT_FUNCTIONS.model(device, "init_constant")
+    return all(bool((m.weight == 1).all() and (m.bias == 0).all()) for m in linear_layers(net))
+
+
+def xavier_bound(weight: torch.Tensor) -> float:
+    fan_out, fan_in = weight.shape
+    return math.sqrt(6 / (fan_in + fan_out))
+
+
+def xavier_uniform_within_its_bound(device: torch.device) -> bool:
+    """Every |w| ≤ a, and the largest reaches past 3a/4: the default init of Linear(4, 8) (bound
+    1/√4 = 0.5 ≈ 0.71a) never does, and 32 uniform draws all fall short with probability 0.75³² ≈ 1e-4."""
+    weight = INIT_FUNCTIONS.model(device)[0].weight.detach()
+    bound, largest = xavier_bound(weight), weight.abs().max().item()
+    return largest <= bound and largest > 0.75 * bound
+
+
+def last_layer_all_42(device: torch.device) -> bool:
+    return bool((INIT_FUNCTIONS.model(device)[2].weight == 42).all())
+
+
+def my_init_zero_or_large(device: torch.device) -> bool:
+    net = INIT_FUNCTIONS.model(device, "my_init")
+    weights = torch.cat([m.weight.detach().flatten() for m in linear_layers(net)])
+    magnitudes = weights.abs()
+    zero, large = weights == 0, (magnitudes >= 5) & (magnitudes <= 10)
+    # Both kinds must occur: all zeros (what a narrower draw gives) would pass the rule vacuously.
+    return bool((large | zero).all() and large.any() and zero.any())
+
+
+def direct_setting_edits_in_place(device: torch.device) -> bool:
+    net = INIT_FUNCTIONS.model(device, "my_init")
+    weight = net[0].weight
+    before = weight.detach().clone()
+    net[0].weight.data[:] += 1
+    net[0].weight.data[0, 0] = 42
+    expected = before + 1
+    expected[0, 0] = 42
+    return net[0].weight is weight and torch.equal(weight.detach(), expected)
+
+
+# === The registry entries =========================================================================
+
+INIT_FUNCTIONS = Example(
+    name="init_functions",
+    source=f"{SOURCE} §6.3 Parameter Initialization: init functions applied with apply; the build is the book's per-layer combination (net[0] Xavier, net[2] 42)",
+    build=xavier_first_42_last,
+    make_input=four_features,
+    variants=(
+        ("init_normal", lambda: applied(init_normal)),
+        ("init_constant", lambda: applied(init_constant)),
+        ("my_init", lambda: applied(my_init)),
+    ),
+    claims=(
+        Claim(
+            "apply_visits_all",
+            "net.apply(fn) calls fn on every submodule and on net itself (hence the Linear test in "
+            "each init function)",
+            HOLDS,
+            apply_visits_every_module,
+        ),
+        Claim(
+            "init_normal",
+            "init_normal draws every weight from N(0, 0.01²) and zeroes the biases (mean and std "
+            "within 4 standard errors, on the net and on a Linear(1000, 100))",
+            HOLDS,
+            normal_weights_and_zero_biases,
+        ),
+        Claim(
+            "init_constant",
+            "init_constant sets every weight to 1 and every bias to 0",
+            HOLDS,
+            constant_weights_and_zero_biases,
+        ),
+        Claim(
+            "init_xavier",
+            "net[0].apply(init_xavier) draws net[0].weight from U(-a, a), a = √(6/(fan_in+fan_out))",
+            HOLDS,
+            xavier_uniform_within_its_bound,
+        ),
+        Claim(
+            "init_42",
+            "net[2].apply(init_42) sets every weight of net[2] to 42",
+            HOLDS,
+            last_layer_all_42,
+        ),
+        Claim(
+            "my_init",
+            "my_init draws U(-10, 10) and zeroes |w| < 5: every weight is 0 or 5 ≤ |w| ≤ 10",
+            HOLDS,
+            my_init_zero_or_large,
+        ),
+        Claim(
+            "direct_setting",
+            "net[0].weight.data[:] += 1; net[0].weight.data[0, 0] = 42 set the parameter directly, "
+            "in place",
+            HOLDS,
+            direct_setting_edits_in_place,
+        ),
+    ),
+)
+
+EXAMPLES = (INIT_FUNCTIONS,)

@@ -1,0 +1,181 @@
+"""d2l, 深度学习计算 · read-write: English edition §6.6 File I/O.
+
+Save a state_dict and load it into a clone of §6.1's `MLP`, written the way the book writes it; the
+exercises on reusing layers and on saving the architecture too.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import warnings
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .documents import CHAPTER_SOURCE as SOURCE
+from .example import HOLDS, Claim, Example, holds_only_when
+from .model_construction import MLP, MLP_EXAMPLE
+from .releases import torch_release
+from .seeding import seeded
+
+
+def saved(obj) -> io.BytesIO:
+    """`torch.save` into memory; a file name works the same way (the book writes 'mlp.params')."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def mlp_clone() -> MLP:
+    net = MLP()
+    params = saved(net.state_dict())
+    clone = MLP()
+    clone.load_state_dict(torch.load(params, weights_only=True))
+    clone.eval()
+    return clone
+
+
+def randn_twenty_features(g: torch.Generator) -> torch.Tensor:
+    return torch.randn(size=(2, 20), generator=g)
+
+
+def clone_gives_identical_outputs(device: torch.device) -> bool:
+    original = MLP_EXAMPLE.model(device)  # the same seed: the net whose parameters were saved
+    clone, x = MLP_CLONE.model(device), MLP_CLONE.input(device)
+    with seeded(1):
+        unloaded = MLP().to(device)
+    return torch.equal(clone(x), original(x)) and not torch.equal(unloaded(x), original(x))
+
+
+def tensors_lists_and_dicts_round_trip(device: torch.device) -> bool:
+    x = torch.arange(4, device=device)
+    y = torch.zeros(4, device=device)
+    same = torch.load(saved(x), weights_only=True)
+    x2, y2 = torch.load(saved([x, y]), weights_only=True)
+    mydict2 = torch.load(saved({"x": x, "y": y}), weights_only=True)
+    return (
+        torch.equal(same, x)
+        and torch.equal(x2, x)
+        and torch.equal(y2, y)
+        and list(mydict2) == ["x", "y"]
+        and torch.equal(mydict2["x"], x)
+        and torch.equal(mydict2["y"], y)
+    )
+
+
+class MLPWithNewHead(nn.Module):
+    """A different architecture that wants the first two layers (hidden, ReLU) of a saved MLP."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(20, 256)
+        self.out = nn.Linear(256, 2)
+
+    def forward(self, X):
+        return self.out(F.relu(self.hidden(X)))
+
+
+def load_first_layers(net: nn.Module, state: dict, prefix: str = "hidden."):
+    """Load only the entries under `prefix`; `strict=False` lets the rest keep their own values."""
+    first_layers = {key: value for key, value in state.items() if key.startswith(prefix)}
+    return net.load_state_dict(first_layers, strict=False)
+
+
+def reuse_first_two_layers(device: torch.device) -> bool:
+    """Exercise: using the first two layers of a saved network in a network of another design."""
+    original, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
+    state = torch.load(saved(original.state_dict()), weights_only=True)
+    with seeded(1):
+        new = MLPWithNewHead().to(device)
+    head_before = new.out.weight.detach().clone()
+    result = load_first_layers(new, state)
+    return (
+        result.unexpected_keys == []
+        and result.missing_keys == [k for k in new.state_dict() if not k.startswith("hidden.")]
+        and torch.equal(F.relu(new.hidden(x)), F.relu(original.hidden(x)))
+        and torch.equal(new.out.weight.detach(), head_before)
+    )
+
+
+# PyTorch 2.6 flipped `torch.load`'s default to `weights_only=True`, which refuses to unpickle
+# anything but tensors and plain containers, so a whole pickled module no longer loads by default
+# (pytorch/pytorch#137602; PyTorch 2.6 release notes, https://pytorch.org/blog/pytorch2-6/).
+# 2.4 and 2.5 still load it, with a FutureWarning announcing the change (pytorch/pytorch#129239).
+WEIGHTS_ONLY_DEFAULT_FROM = (2, 6)
+
+
+def default_load_refuses_modules() -> bool:
+    return torch_release() >= WEIGHTS_ONLY_DEFAULT_FROM
+
+
+def loads_with_the_default(buffer: io.BytesIO) -> bool:
+    buffer.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # 2.4 and 2.5 announce the flip
+            torch.load(buffer)
+    except pickle.UnpicklingError:
+        return False
+    return True
+
+
+def whole_model_round_trip(device: torch.device) -> bool:
+    """`torch.save(net)` pickles the module. What the default load does depends on the release;
+    `weights_only=False` loads it (and runs pickle: only for files you trust)."""
+    net, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
+    buffer = saved(net)
+    default_loads = loads_with_the_default(buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    return (
+        default_loads != default_load_refuses_modules()
+        and type(loaded) is MLP
+        and torch.equal(loaded(x), net(x))
+    )
+
+
+# === The registry entries =========================================================================
+
+MLP_CLONE = Example(
+    name="mlp_clone",
+    source=f"{SOURCE} §6.6 File I/O: save MLP's state_dict, load it into a new MLP (weights_only=True)",
+    build=mlp_clone,
+    make_input=randn_twenty_features,
+    claims=(
+        Claim(
+            "clone_identical",
+            "the clone, loaded from the saved parameters, computes Y_clone == Y",
+            HOLDS,
+            clone_gives_identical_outputs,
+        ),
+        Claim(
+            "tensors_round_trip",
+            "torch.save / torch.load round-trip a tensor, a list of tensors and a dict of tensors",
+            HOLDS,
+            tensors_lists_and_dicts_round_trip,
+        ),
+        Claim(
+            "reuse_first_two_layers",
+            "exercise: the first two layers of a saved network can be used in a network of another "
+            "design by loading only their entries (strict=False)",
+            HOLDS,
+            reuse_first_two_layers,
+        ),
+        Claim(
+            "save_whole_model",
+            "exercise: torch.save(net) saves architecture and parameters together, and "
+            "torch.load(file) gives the network back",
+            holds_only_when(
+                "torch.load is given weights_only=False (for files you trust) and the class can be "
+                "imported where it is loaded (pickle stores it by name, not its code): since "
+                "PyTorch 2.6 the default weights_only=True refuses a pickled module"
+            ),
+            whole_model_round_trip,
+        ),
+    ),
+)
+
+EXAMPLES = (MLP_CLONE,)
