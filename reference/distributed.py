@@ -6,15 +6,14 @@ ranks and a mean loss, the average of the ranks' gradients is the gradient one p
 whole batch. `gradients_on_two_processes()` returns what each rank has after one backward;
 `single_process_gradients()` what one process has.
 
-How the processes start: the caller binds port 0 on 127.0.0.1 to find a free port, then
-`torch.multiprocessing.start_processes(..., start_method="forkserver")` forks the two ranks from a
-server process that imports torch, this package and the compiler stack DDP touches
-(`RANK_IMPORTS`) once and does nothing else: the ranks inherit those imports and no state of the
-caller (not a fork of the caller itself: a test runner has threads and sockets of its own). Where
-there is no forkserver (Windows) they are spawned. Each joins one gloo process group over
-`tcp://127.0.0.1:<port>` with gloo bound to the loopback interface, runs every check in that one
-group, writes its results into a temporary folder, and leaves the group. The caller waits at most
-`timeout` seconds; past it, it ends both processes and raises `TimeoutError`.
+How the processes start: `torch.multiprocessing.start_processes(..., start_method="spawn")`
+starts two fresh interpreters. (Forking the ranks from a forkserver that had imported torch was
+three seconds faster, and hung one run in about twenty: a forked child of a process that has run
+torch code may inherit a thread pool or a lock it cannot use.) Each joins one gloo process group
+through a file in a fresh temporary folder (no port is chosen in advance, so suites running side by
+side on one machine cannot take each other's), with gloo bound to the loopback interface, runs every
+check in that one group, writes its results into that folder, and leaves the group. The caller waits
+at most `timeout` seconds; past it, it ends both processes and raises `TimeoutError`.
 """
 
 from __future__ import annotations
@@ -33,16 +32,6 @@ from .tying import alias_groups
 
 MODELS = ("tied_sequential", "tied_embeddings")
 WORLD_SIZE = 2
-
-# What the forkserver imports before it forks the ranks: a spawned rank paid for these itself, and
-# DistributedDataParallel's constructor imports torch._dynamo (several seconds per process).
-RANK_IMPORTS = ["reference.distributed", "torch._dynamo", "torch.nn.parallel"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loopback_interface() -> str | None:
@@ -68,7 +57,7 @@ def single_process_gradients(name: str) -> dict[str, torch.Tensor]:
     return gradients_of(model)
 
 
-def worker(rank: int, world_size: int, port: int, folder: str) -> None:
+def worker(rank: int, world_size: int, folder: str) -> None:
     """One rank: for each model, DDP over the example, one backward on this rank's share."""
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
@@ -79,7 +68,7 @@ def worker(rank: int, world_size: int, port: int, folder: str) -> None:
         os.environ["GLOO_SOCKET_IFNAME"] = interface
     dist.init_process_group(
         "gloo",
-        init_method=f"tcp://127.0.0.1:{port}",
+        init_method=Path(folder, "rendezvous").resolve().as_uri(),
         rank=rank,
         world_size=world_size,
         timeout=timedelta(seconds=60),
@@ -97,39 +86,17 @@ def worker(rank: int, world_size: int, port: int, folder: str) -> None:
         dist.destroy_process_group()
 
 
-def rank_start_method() -> str:
-    """How the ranks start: from the forkserver, its imports set (they take effect when this
-    process starts its server), or spawned where there is no forkserver."""
-    import torch.multiprocessing as mp
-
-    if "forkserver" not in mp.get_all_start_methods():
-        return "spawn"
-    mp.set_forkserver_preload(RANK_IMPORTS)
-    return "forkserver"
-
-
-def start_rank_server() -> None:
-    """Start the forkserver now: it imports `RANK_IMPORTS` in the background, on another core, and
-    `gradients_on_two_processes()` finds it ready. Optional; a no-op where there is no forkserver.
-    """
-    from multiprocessing import forkserver
-
-    if rank_start_method() == "forkserver":
-        forkserver.ensure_running()
-
-
 def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order."""
     import torch.multiprocessing as mp
 
-    start_method = rank_start_method()
     with tempfile.TemporaryDirectory() as folder:
         context = mp.start_processes(
             worker,
-            args=(WORLD_SIZE, free_port(), folder),
+            args=(WORLD_SIZE, folder),
             nprocs=WORLD_SIZE,
             join=False,
-            start_method=start_method,
+            start_method="spawn",
         )
         deadline = time.monotonic() + timeout
         try:

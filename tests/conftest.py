@@ -68,9 +68,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture
 def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshot)
-
-
-def pytest_collection_modifyitems(items):
-    # The two-process DDP check last: in a single pytest process its forkserver, started when
-    # test_distributed.py is collected, imports torch on the other core while the rest runs.
-    items.sort(key=lambda item: item.path.name == "test_distributed.py")

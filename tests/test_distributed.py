@@ -4,8 +4,6 @@ One test, so that one process group serves every check whichever xdist worker ru
 fixture would start a group on every worker that gets a test of this file).
 """
 
-import os
-
 import pytest
 import torch
 import torch.distributed as dist
@@ -18,12 +16,6 @@ pytestmark = pytest.mark.skipif(
     not (dist.is_available() and dist.is_gloo_available()),
     reason="this torch has no torch.distributed with gloo",
 )
-
-# In a single pytest process, the ranks' forkserver starts at collection and imports torch on the
-# other core while the suite runs on this one (the conftest runs this file last). Not in an xdist
-# worker: every worker collects this file, and only one runs the test.
-if "PYTEST_XDIST_WORKER" not in os.environ and dist.is_available():
-    distributed.start_rank_server()
 
 
 def test_every_rank_has_the_single_process_gradients_and_the_ranks_agree():
