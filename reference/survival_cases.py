@@ -629,6 +629,8 @@ class Operation:
     needs: tuple[str, ...] = ()  # optional packages the operation imports
     trains: bool = True  # it leaves a module or a listing of parameters: an optimizer step follows
     once: bool = False  # deterministic and costly: run once per model and process (`kept_outcomes`)
+    # It leaves uninitialised memory (to_empty): two separate tensors' values are whatever was there.
+    uninitialised: bool = False
 
     def earlier_on(self, release: tuple[int, int], model: str) -> Earlier | None:
         """What the row read on `release`, where that release predates a change to it."""
@@ -728,12 +730,14 @@ OPERATIONS = (
         to_empty_from_cpu,
         "model on the CPU, to_empty(device='cpu')",
         promise=None,
+        uninitialised=True,
     ),
     Operation(
         "to_empty from meta",
         to_empty_from_meta,
         "built under torch.device('meta'), to_empty(device='cpu')",
         promise=None,
+        uninitialised=True,
         citations=(
             Citation(
                 "huggingface/accelerate#3668, Modalities/modalities#357",
