@@ -39,8 +39,8 @@ def command(args: argparse.Namespace) -> int:
         raise UsageError("--markdown and --heatmap render a matrix: give --matrix PATH too")
     from . import survival, survival_render
 
-    models = chosen_models(args.model, UsageError)
-    operations = chosen_operations(args.operation, UsageError)
+    models = chosen_models(args.model)
+    operations = chosen_operations(args.operation)
     table = survival.table(operations, models)
     print(json.dumps(table, indent=2, ensure_ascii=False) if args.json else survival_render.render(table))  # fmt: skip
     return 0
@@ -51,18 +51,18 @@ def close_choices(text: str, choices: list[str]) -> str:
     return ", ".join(repr(c) for c in close)
 
 
-def chosen_models(name: str | None, usage_error) -> tuple:
+def chosen_models(name: str | None) -> tuple:
     from .survival_cases import MODELS
 
     if name is None:
         return MODELS
     found = tuple(m for m in MODELS if m.name == name)
     if not found:
-        raise usage_error(f"no tied model {name!r}; close: {close_choices(name, [m.name for m in MODELS])}")  # fmt: skip
+        raise UsageError(f"no tied model {name!r}; close: {close_choices(name, [m.name for m in MODELS])}")  # fmt: skip
     return found
 
 
-def chosen_operations(text: str | None, usage_error) -> tuple:
+def chosen_operations(text: str | None) -> tuple:
     from .survival_cases import OPERATIONS
 
     if text is None:
@@ -70,7 +70,7 @@ def chosen_operations(text: str | None, usage_error) -> tuple:
     found = tuple(op for op in OPERATIONS if text.lower() in op.name.lower())
     if not found:
         names = [op.name for op in OPERATIONS]
-        raise usage_error(f"no operation contains {text!r}; close: {close_choices(text, names)}")
+        raise UsageError(f"no operation contains {text!r}; close: {close_choices(text, names)}")
     return found
 
 
