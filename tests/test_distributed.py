@@ -4,6 +4,9 @@ One test, so that one process group serves every check whichever xdist worker ru
 fixture would start a group on every worker that gets a test of this file).
 """
 
+import sys
+import threading
+
 import pytest
 import torch
 import torch.distributed as dist
@@ -45,3 +48,29 @@ def test_one_rank_alone_differs_from_the_average():
         alone = distributed.gradients_of(model)
         single = distributed.single_process_gradients(name)
         assert any(not torch.allclose(alone[k], single[k]) for k in single), name
+
+
+def test_the_ranks_are_forked_only_from_a_process_of_one_thread(monkeypatch):
+    """A fork copies one thread: a lock another thread holds stays locked in the child."""
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(distributed, "threads_of_this_process", lambda: 1)
+    assert distributed.start_method() == ("spawn" if torch.cuda.is_initialized() else "fork")
+    for elsewhere in (2, None):  # another thread; no /proc to count them
+        monkeypatch.setattr(distributed, "threads_of_this_process", lambda n=elsewhere: n)
+        assert distributed.start_method() == "spawn"
+    monkeypatch.setattr(distributed, "threads_of_this_process", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert distributed.start_method() == "spawn"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_a_running_thread_is_counted():
+    before = distributed.threads_of_this_process()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert distributed.threads_of_this_process() == before + 1
+    finally:
+        stop.set()
+        thread.join()
