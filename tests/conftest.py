@@ -15,6 +15,9 @@ from reference.seeding import configure_determinism
 from perturbations import activate_from_environment
 from snapshot_json import JSONSnapshot, keep_unused_snapshots, project_advice_on_unused_snapshots
 
+# pytester and our `run_pytest` fixture: nested pytest runs on synthetic projects, in-process.
+pytest_plugins = ["pytester", "nested_pytest"]
+
 configure_determinism()  # at import, before any test can initialise CUDA
 PERTURBATION = activate_from_environment()  # REFERENCE_PERTURB: calibration and mutation runs
 

@@ -23,19 +23,13 @@ import os
 import re
 import shutil
 import struct
-import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from syrupy.data import Snapshot, SnapshotCollection
 
+from nested_pytest import built_once, snapshot_files, write_project
 from snapshot_json import FLOAT32, PRUNE_VARIABLE, JSONSnapshot, Tolerance, differences
-
-pytest_plugins = ["pytester"]  # nested runs are in-process (`run_pytest`)
-
-SNAPSHOT_JSON = Path(__file__).with_name("snapshot_json.py")
 
 # The synthetic project's trace tolerance, as test_snapshots.TRACE_TOLERANCE.
 TRACE = Tolerance(rtol=1e-4, atol=1e-6)
@@ -202,104 +196,27 @@ def baseline_values() -> dict:
     }
 
 
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class UsesTheProjectsExtension:
-    """Plugin for a nested run: the project's copy of snapshot_json must be the one in use.
-
-    The outer run's module (same name, already imported) writes under the repository's snapshots/;
-    should it ever stand in for the project's, the nested run stops before any test runs.
-    """
-
-    def __init__(self, project: Path):
-        self.snapshots = project.resolve() / "snapshots"
-
-    def pytest_sessionstart(self, session):
-        module = sys.modules.get("snapshot_json")
-        if module is None or self.snapshots != module.SNAPSHOTS:
-            raise pytest.UsageError(f"the nested run's snapshot_json is {module}")
-
-
-@pytest.fixture
-def run_pytest(pytester, monkeypatch):
-    """A nested pytest in the project, in this interpreter (pytester restores sys.modules and
-    sys.path after each run), isolated from the outer run: no PYTEST_XDIST_* variables (an
-    inherited PYTEST_XDIST_WORKER makes syrupy in the nested run think it is a worker and skip its
-    unused-snapshot step: every check here would pass vacuously), no SAFETY_* or pruning unless
-    given, and the outer `snapshot_json` out of sys.modules so that the project's conftest imports
-    the project's copy.
-    """
-
-    def run(project: Path, *args: str, **env: str) -> Run:
-        with monkeypatch.context() as patch:
-            for name in os.environ:
-                if name.startswith(("PYTEST_XDIST_", "SAFETY_")) or name == PRUNE_VARIABLE:
-                    patch.delenv(name)
-            for name, value in env.items():
-                patch.setenv(name, value)
-            patch.delitem(sys.modules, "snapshot_json", raising=False)
-            patch.chdir(project)
-            result = pytester.runpytest_inprocess(
-                "-q", *args, plugins=[UsesTheProjectsExtension(project)]
-            )
-        return Run(int(result.ret), result.stdout.str(), result.stderr.str())
-
-    return run
-
-
-def output(run: Run) -> str:
-    return f"--- exit {run.returncode}\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
-
-
 def write_values(project: Path, values: dict) -> None:
     (project / "tests" / "values.json").write_text(json.dumps(values, indent=1))
-
-
-def snapshot_files(project: Path) -> dict[str, bytes]:
-    """Every file under snapshots/ (dotfiles too, so a stray temporary file shows), by content."""
-    root = project / "snapshots"
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
 
 
 def lost_snapshots(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
     return sorted(set(before) - set(after))
 
 
-@pytest.fixture(scope="module")
-def template_folder(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("template")
-
-
 @pytest.fixture
 def template(template_folder, run_pytest) -> Path:
-    """The synthetic project with every snapshot generated: a full run, CUDA and other release on.
-    The first test of the module that needs it generates it (nested runs need the function-scoped
-    pytester); the others find it in the module's folder.
-    """
-    project = template_folder / "project"
-    if project.exists():
-        return project
-    building = template_folder / "building"
-    shutil.rmtree(building, ignore_errors=True)  # what a failed attempt left
-    for name, text in PROJECT.items():
-        (building / name).parent.mkdir(parents=True, exist_ok=True)
-        (building / name).write_text(textwrap.dedent(text).lstrip())
-    shutil.copy(SNAPSHOT_JSON, building / "tests" / "snapshot_json.py")
-    write_values(building, baseline_values())
-    run = run_pytest(building, "-n", "0", "--snapshot-update", **EXTRA_ENV)
-    assert run.returncode == 0, output(run)
-    expected = {path_of(test, key) for test, keys in KEYS.items() for key in keys}
-    assert set(snapshot_files(building)) == expected, output(run)
-    return building.rename(project)
+    """The synthetic project with every snapshot generated: a full run, CUDA and other release on."""
+
+    def build(folder: Path) -> None:
+        write_project(folder, PROJECT)
+        write_values(folder, baseline_values())
+        run = run_pytest(folder, "-n", "0", "--snapshot-update", **EXTRA_ENV)
+        assert run.returncode == 0, run
+        expected = {path_of(test, key) for test, keys in KEYS.items() for key in keys}
+        assert set(snapshot_files(folder)) == expected, run
+
+    return built_once(template_folder, build)
 
 
 @pytest.fixture
@@ -371,17 +288,17 @@ def test_update_keeps_every_snapshot(project, run_pytest, arguments, rewritten, 
     before = snapshot_files(project)
     run = run_pytest(project, "--snapshot-update", *arguments)
     after = snapshot_files(project)
-    assert run.returncode == 0, output(run)
-    assert lost_snapshots(before, after) == [], output(run)
+    assert run.returncode == 0, run
+    assert lost_snapshots(before, after) == [], run
     assert sorted(set(after) - set(before)) == [], "stray files (an unfinished write?)"
     changed = {name for name in before if after[name] != before[name]}
-    assert changed == rewritten, output(run)
+    assert changed == rewritten, run
     for test, keys in KEYS.items():
         for key in keys:
             if path_of(test, key) in rewritten:
                 assert json.loads(after[path_of(test, key)]) == values[test][key]
     if at_risk:  # syrupy counted the extras unused, to delete: they are here because it may not
-        assert UNUSED.search(run.stdout), output(run)
+        assert UNUSED.search(run.stdout), run
 
 
 # --- (d): an interrupted write leaves the old file and nothing else -------------------------------
@@ -445,13 +362,13 @@ def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
     before = snapshot_files(project)
 
     plain = run_pytest(project, "-n", "0")
-    assert plain.returncode != 0, output(plain)
-    assert f"snapshot file {corrupt} is not valid JSON" in plain.stdout, output(plain)
+    assert plain.returncode != 0, plain
+    assert f"snapshot file {corrupt} is not valid JSON" in plain.stdout, plain
 
     update = run_pytest(project, "-n", "0", "--snapshot-update")
-    assert update.returncode != 0, output(update)
-    assert f"snapshot file {corrupt} is not valid JSON" in update.stdout, output(update)
-    assert snapshot_files(project) == before, output(update)  # nothing lost, nothing rewritten
+    assert update.returncode != 0, update
+    assert f"snapshot file {corrupt} is not valid JSON" in update.stdout, update
+    assert snapshot_files(project) == before, update  # nothing lost, nothing rewritten
 
 
 # --- (f): the unsafe control: with pruning on, the same scenario does lose the extras -------------
@@ -467,8 +384,8 @@ def test_unsafe_configuration_is_detected(project, run_pytest, arguments, expect
     """REFERENCE_SNAPSHOT_PRUNE=1 lets syrupy delete: what the other tests check does catch it."""
     before = snapshot_files(project)
     run = run_pytest(project, "--snapshot-update", *arguments, **{PRUNE_VARIABLE: "1"})
-    assert run.returncode == 0, output(run)
-    assert lost_snapshots(before, snapshot_files(project)) == sorted(expected), output(run)
+    assert run.returncode == 0, run
+    assert lost_snapshots(before, snapshot_files(project)) == sorted(expected), run
 
 
 def test_the_extension_itself_refuses_to_delete(tmp_path, monkeypatch):
