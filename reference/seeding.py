@@ -38,8 +38,21 @@ def configure_determinism() -> None:
 def seeded(seed: int = SEED) -> Iterator[None]:
     """Run the body with the CPU RNG seeded to `seed`; the caller's RNG state is untouched after."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        seed_generators(seed)
         yield
+
+
+def seed_generators(seed: int) -> None:
+    """`torch.manual_seed(seed)` where CUDA can start; the CPU generator alone where it cannot.
+
+    Without CUDA, torch.manual_seed still queues the seeding of CUDA (and XPU and MTIA) for a start
+    that never comes, and records the caller's stack for it each time: 0.7 ms a call, a second of
+    the suite's time (measured: 1,300 calls).
+    """
+    if torch.cuda.is_available():
+        torch.manual_seed(seed)
+    else:
+        torch.default_generator.manual_seed(seed)
 
 
 def generator(seed: int = SEED) -> torch.Generator:

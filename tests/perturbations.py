@@ -300,10 +300,25 @@ def _without_keyword(cls: type, keyword: str) -> None:
     cls.__init__ = dropped
 
 
+class _SeedsOneHigher:
+    """A generator whose manual_seed(s) seeds s + 1; everything else is the generator's own."""
+
+    def __init__(self, generator: torch.Generator):
+        self._generator = generator
+
+    def manual_seed(self, seed: int) -> torch.Generator:
+        return self._generator.manual_seed(seed + 1)
+
+    def __getattr__(self, name: str):
+        return getattr(self._generator, name)
+
+
 def _manual_seed_offset() -> None:
-    """torch.manual_seed(s) seeds s + 1: a change of how a seed becomes the generator's state."""
+    """Seeding with s seeds s + 1: a change of how a seed becomes the generator's state, by both
+    ways `seeding.seed_generators` seeds (torch.manual_seed, the CPU generator's own)."""
     manual_seed = torch.manual_seed
     torch.manual_seed = lambda seed: manual_seed(seed + 1)
+    torch.default_generator = _SeedsOneHigher(torch.default_generator)
 
 
 # --- the reference's own breaks (issue 10): each must fail the suite ---------------------------------
@@ -573,7 +588,7 @@ PERTURBATIONS: dict[str, Perturbation] = {
         Perturbation(
             "manual_seed_offset",
             CATCHING,
-            "torch.manual_seed(s) gives another state (that of s + 1)",
+            "seeding with s (torch.manual_seed, the CPU generator's) gives the state of s + 1",
             _manual_seed_offset,
         ),
         # The reference's own breaks that once passed the whole suite (issue 10).
