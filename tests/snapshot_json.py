@@ -7,6 +7,7 @@ What an update changed, value by value, is reported by `tools/snapshot_changes.p
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -182,6 +183,13 @@ def load(text: str, location: str) -> Any:
         ) from None
 
 
+@functools.cache
+def snapshot_folder(test_file: str) -> str:
+    """snapshots/<test file without .py>. Cached: syrupy asks again for every file it discovers
+    (11,000 times a run), and resolving the path each time cost half a second."""
+    return str(SNAPSHOTS / Path(test_file).resolve().relative_to(TESTS).with_suffix(""))
+
+
 class JSONSnapshot(SingleFileSnapshotExtension):
     """Syrupy extension: `snapshots/<test file>/<test>[<params but device>].json`."""
 
@@ -191,8 +199,7 @@ class JSONSnapshot(SingleFileSnapshotExtension):
 
     @classmethod
     def dirname(cls, *, test_location) -> str:
-        test_file = Path(test_location.filepath).resolve().relative_to(TESTS)
-        return str(SNAPSHOTS / test_file.with_suffix(""))
+        return snapshot_folder(test_location.filepath)
 
     @classmethod
     def get_snapshot_name(cls, *, test_location, index=0) -> str:
