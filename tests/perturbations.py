@@ -644,22 +644,30 @@ PERTURBATIONS: dict[str, Perturbation] = {
 }
 
 
-def activate_from_environment() -> Perturbation | None:
-    """Apply the perturbation named by REFERENCE_PERTURB, if any (call before any test runs)."""
+def named_in_environment() -> Perturbation | None:
+    """The perturbation REFERENCE_PERTURB names, if any. ValueError, saying which, for an unknown
+    name or a variable it needs that is not set."""
     name = os.environ.get(VARIABLE)
     if not name:
         return None
     try:
         perturbation = PERTURBATIONS[name]
     except KeyError:
-        raise SystemExit(
+        raise ValueError(
             f"{VARIABLE}={name!r} is not a perturbation; known: {', '.join(PERTURBATIONS)}"
         ) from None
     for variable, value in perturbation.environment.items():
         if os.environ.get(variable) != value:
-            raise SystemExit(
+            raise ValueError(
                 f"{VARIABLE}={name} needs {variable}={value} set before Python starts "
                 "(torch reads it when it loads)"
             )
-    perturbation.apply()
+    return perturbation
+
+
+def activate_from_environment() -> Perturbation | None:
+    """Apply the perturbation named by REFERENCE_PERTURB, if any (call before any test runs)."""
+    perturbation = named_in_environment()
+    if perturbation is not None:
+        perturbation.apply()
     return perturbation

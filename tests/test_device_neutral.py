@@ -6,7 +6,7 @@ import torch
 import reference
 from reference.probes import device_neutral_repr
 
-from conftest import NEEDS_CUDA
+from devices import NEEDS_CUDA
 
 NAMES = reference.names()
 

@@ -14,7 +14,7 @@ import reference
 from reference.probes import tensor_stats
 
 import locked
-from conftest import example_device_cases
+from devices import example_device_cases
 from tolerances import extension_for
 
 
