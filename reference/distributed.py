@@ -6,19 +6,21 @@ ranks and a mean loss, the average of the ranks' gradients is the gradient one p
 whole batch. `gradients_on_two_processes()` returns what each rank has after one backward;
 `single_process_gradients()` what one process has.
 
-How the processes start: forked from this process where that is safe (`start_method()`): a
-forked rank starts with every module this process has imported, torch and the compiler stack that
-DDP's constructor imports among them, instead of importing them again (measured on 2 cores: the
-check takes 0.3 s forked, 4.6 s spawned). A fork copies only the thread that calls it: a lock that
-another thread holds at that moment stays locked for ever in the child, and CUDA cannot be used in
-a forked child at all. So the ranks are forked only on Linux from a process that has one thread
-(counted by the kernel, native threads included: numpy's OpenBLAS pool counts, which is why the
-suite caps it at one thread) and has not started CUDA; anywhere else they are spawned, as fresh
-interpreters. Each joins one gloo process group through a file in a fresh temporary folder (no port
-is chosen in advance, so suites running side by side on one machine cannot take each other's), with
-gloo bound to the loopback interface, runs every check in that one group, writes its results into
-that folder, and leaves the group. The caller waits at most `timeout` seconds; past it, it ends both
-processes and raises `TimeoutError`.
+How the processes start (`start_method()`): forked from this process where that is safe. A forked
+rank starts with every module this process has imported, torch and the compiler stack that DDP's
+constructor imports among them, instead of importing them again (measured on 2 cores: the check
+takes 0.1 s forked, 4.6 s spawned). A fork copies only the thread that calls it: a lock that another
+thread holds at that moment stays locked for ever in the child, and CUDA cannot be used in a forked
+child at all. So the ranks are forked only on Linux from a process that has one thread (counted by
+the kernel, native threads included: numpy's OpenBLAS pool counts, which is why the suite caps it at
+one thread) and has not started CUDA. Elsewhere on Linux (a pytest-xdist worker has a thread of its
+own) they come from a forkserver: a fresh single-threaded process that imports torch once and forks
+both ranks, and serves later calls too (3 s the first time, 0.1 s after). On other systems they are
+spawned, as fresh interpreters. Each joins one gloo process group through a file in a fresh
+temporary folder (no port is chosen in advance, so suites running side by side on one machine cannot
+take each other's), with gloo bound to the loopback interface, runs every check in that one group,
+writes its results into that folder, and leaves the group. The caller waits at most `timeout`
+seconds; past it, it ends both processes and raises `TimeoutError`.
 """
 
 from __future__ import annotations
@@ -108,21 +110,29 @@ def threads_of_this_process() -> int | None:
 
 
 def start_method() -> str:
-    """`fork` where a forked child is safe (Linux, one thread, no CUDA), `spawn` everywhere else."""
-    if sys.platform == "linux" and threads_of_this_process() == 1 and not torch.cuda.is_initialized():  # fmt: skip
+    """`fork` where a forked child is safe (Linux, one thread, no CUDA); elsewhere on Linux
+    `forkserver`, whose server process imports torch once for both ranks; `spawn` on other systems.
+    """
+    if sys.platform != "linux":
+        return "spawn"
+    if threads_of_this_process() == 1 and not torch.cuda.is_initialized():
         return "fork"
-    return "spawn"
+    return "forkserver"
 
 
 def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order."""
     import torch.multiprocessing as mp
 
+    # What the ranks import before they start: torch, this module and the compiler stack that DDP's
+    # constructor imports (1.7 s), once for both ranks, not once per rank.
+    preload = ["torch", "torch._dynamo", __name__]
     method = start_method()
     if method == "fork":
-        # DDP's constructor imports the compiler stack (1.7 s): once here, not once per rank. (Not
-        # `import torch._dynamo`, which would make `torch` a local name of this function.)
-        importlib.import_module("torch._dynamo")
+        for module in preload:
+            importlib.import_module(module)
+    elif method == "forkserver":  # the server starts with the first forkserver process
+        mp.set_forkserver_preload(preload)
 
     with tempfile.TemporaryDirectory() as folder:
         context = mp.start_processes(

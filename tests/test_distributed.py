@@ -54,10 +54,10 @@ def test_the_ranks_are_forked_only_from_a_process_of_one_thread(monkeypatch):
     """A fork copies one thread: a lock another thread holds stays locked in the child."""
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(distributed, "threads_of_this_process", lambda: 1)
-    assert distributed.start_method() == ("spawn" if torch.cuda.is_initialized() else "fork")
+    assert distributed.start_method() == ("forkserver" if torch.cuda.is_initialized() else "fork")
     for elsewhere in (2, None):  # another thread; no /proc to count them
         monkeypatch.setattr(distributed, "threads_of_this_process", lambda n=elsewhere: n)
-        assert distributed.start_method() == "spawn"
+        assert distributed.start_method() == "forkserver"
     monkeypatch.setattr(distributed, "threads_of_this_process", lambda: 1)
     monkeypatch.setattr(sys, "platform", "darwin")
     assert distributed.start_method() == "spawn"
