@@ -2,6 +2,7 @@
 nothing of torch in pytest-xdist's controller, which runs no test.
 """
 
+import gc
 import os
 
 # Before anything can import torch: numpy (which torch imports) starts an OpenBLAS thread pool
@@ -45,6 +46,13 @@ def pytest_configure(config):
 
         configure_determinism()  # before any test can initialise CUDA
         activate_from_environment()  # REFERENCE_PERTURB: calibration and mutation runs
+
+
+def pytest_collection_finish(session):
+    """What torch, its compiler stack, the registry and the collected tests have built by now lives as
+    long as the process: out of the collector's sight, each full collection need not walk it again
+    (measured: the suite's full collections took 1.5 s without this, 1.0 s with it)."""
+    gc.freeze()
 
 
 def require_cuda() -> None:
