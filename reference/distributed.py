@@ -152,4 +152,7 @@ def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
                 if process.is_alive():
                     process.kill()
                     process.join(5)
-        return [torch.load(Path(folder, f"rank{r}.pt")) for r in range(WORLD_SIZE)]
+        # Tensors, lists and strings only: the safe loader reads them (and torch 2.5 asks for it).
+        return [
+            torch.load(Path(folder, f"rank{r}.pt"), weights_only=True) for r in range(WORLD_SIZE)
+        ]
