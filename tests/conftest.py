@@ -12,10 +12,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 
-from snapshot_json import JSONSnapshot, keep_unused_snapshots, project_advice_on_unused_snapshots
-
-# pytester and our `run_pytest` fixture: nested pytest runs on synthetic projects, in-process.
-pytest_plugins = ["pytester", "nested_pytest"]
+# The JSON snapshots (`snapshot_json`: the fixture, and syrupy kept from deleting); pytester and our
+# `run_pytest` fixture: nested pytest runs on synthetic projects, in-process.
+pytest_plugins = ["snapshot_json", "pytester", "nested_pytest"]
 
 REQUIRE_CUDA = os.environ.get("REFERENCE_REQUIRE_CUDA") == "1"
 PERTURBATION_VARIABLE = "REFERENCE_PERTURB"  # perturbations.VARIABLE, read here without torch
@@ -29,7 +28,6 @@ def runs_tests(config) -> bool:
 
 @pytest.hookimpl(trylast=True)  # after xdist's, which registers the controller's "dsession"
 def pytest_configure(config):
-    keep_unused_snapshots(config)
     if REQUIRE_CUDA:
         require_cuda()
     if os.environ.get(PERTURBATION_VARIABLE):  # a wrong name stops the run here, not in each worker
@@ -80,14 +78,3 @@ def pytest_report_header(config):
 
     perturbation = named_in_environment()
     return f"perturbation: {perturbation.name} ({perturbation.kind}): {perturbation.what}"
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    with project_advice_on_unused_snapshots(config):
-        return (yield)
-
-
-@pytest.fixture
-def snapshot_json(snapshot):
-    return snapshot.use_extension(JSONSnapshot)

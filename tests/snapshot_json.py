@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -347,3 +348,22 @@ class _ProjectAdvice:
             "If their tests were removed on purpose, delete them with a full, unfiltered run: "
             f"{PRUNE_COMMAND}  (then review git status); otherwise restore the tests."
         )
+
+
+# --- the wiring: a pytest plugin (`pytest_plugins = ["snapshot_json"]` in a conftest) -------------
+
+
+def pytest_configure(config):
+    keep_unused_snapshots(config)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    with project_advice_on_unused_snapshots(config):
+        return (yield)
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    """syrupy's `snapshot`, writing and comparing with `JSONSnapshot`."""
+    return snapshot.use_extension(JSONSnapshot)

@@ -24,28 +24,7 @@ PROJECT = {
         addopts = -p no:cacheprovider -ra
         """,
     "tests/conftest.py": """
-        import pytest
-
-        from snapshot_json import (
-            JSONSnapshot,
-            keep_unused_snapshots,
-            project_advice_on_unused_snapshots,
-        )
-
-
-        def pytest_configure(config):
-            keep_unused_snapshots(config)
-
-
-        @pytest.hookimpl(wrapper=True)
-        def pytest_terminal_summary(terminalreporter, exitstatus, config):
-            with project_advice_on_unused_snapshots(config):
-                return (yield)
-
-
-        @pytest.fixture
-        def snapshot_json(snapshot):
-            return snapshot.use_extension(JSONSnapshot)
+        pytest_plugins = ["snapshot_json"]  # as the real conftest
         """,
     "tests/test_values.py": """
         import pytest

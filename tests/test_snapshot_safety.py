@@ -49,7 +49,7 @@ PROJECT = {
 
         import pytest
 
-        from snapshot_json import JSONSnapshot, keep_unused_snapshots
+        pytest_plugins = ["snapshot_json"]  # as the real conftest
 
         VALUES = json.loads(Path(__file__).with_name("values.json").read_text())
 
@@ -66,15 +66,6 @@ PROJECT = {
                     pytest.param(name, "cuda", marks=NEEDS_CUDA, id=f"{name}-cuda"),
                 )
             ]
-
-
-        def pytest_configure(config):
-            keep_unused_snapshots(config)  # as the real conftest does
-
-
-        @pytest.fixture
-        def snapshot_json(snapshot):
-            return snapshot.use_extension(JSONSnapshot)
         """,
     "tests/test_shapes.py": """
         import os
