@@ -163,36 +163,42 @@ def _named_parameters_reversed() -> None:
     nn.Module.named_parameters = reversed_order
 
 
-def _state_dict_sorted() -> None:
-    """The top-level state_dict in alphabetical key order instead of registration order."""
+def _rewrite_top_level_state_dict(rewrite) -> None:
+    """nn.Module.state_dict returns `rewrite(module, result)` where a caller asked for it; the
+    recursive calls that build a parent's dict are left alone."""
     state_dict = nn.Module.state_dict
 
-    def sorted_keys(self, *args, **kwargs):
+    def rewritten(self, *args, **kwargs):
         result = state_dict(self, *args, **kwargs)
         if args or kwargs.get("destination") is not None:
             return result  # a recursive call building its parent's dict
+        return rewrite(self, result)
+
+    nn.Module.state_dict = rewritten
+
+
+def _state_dict_sorted() -> None:
+    """The top-level state_dict in alphabetical key order instead of registration order."""
+
+    def sorted_keys(_module, result):
         ordered = type(result)(sorted(result.items()))
         ordered._metadata = getattr(result, "_metadata", None)
         return ordered
 
-    nn.Module.state_dict = sorted_keys
+    _rewrite_top_level_state_dict(sorted_keys)
 
 
 def _state_dict_drops_aliases() -> None:
     """state_dict lists a shared parameter under its first name only (as safetensors wants it)."""
-    state_dict = nn.Module.state_dict
 
-    def first_names_only(self, *args, **kwargs):
-        result = state_dict(self, *args, **kwargs)
-        if args or kwargs.get("destination") is not None:
-            return result
-        first = {name for name, _ in self.named_parameters()}
-        every = {name for name, _ in self.named_parameters(remove_duplicate=False)}
+    def first_names_only(module, result):
+        first = {name for name, _ in module.named_parameters()}
+        every = {name for name, _ in module.named_parameters(remove_duplicate=False)}
         for alias in every - first:
             result.pop(alias, None)
         return result
 
-    nn.Module.state_dict = first_names_only
+    _rewrite_top_level_state_dict(first_names_only)
 
 
 def _parameter_assignment_copies() -> None:
