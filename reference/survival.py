@@ -158,16 +158,22 @@ def raised(error: BaseException) -> dict:
 # --- running an operation -------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
+def stdout_to_stderr() -> contextlib.AbstractContextManager[None]:
     """Send what is written to file descriptor 1 to 2 for the body: gloo's C++ side prints
     "[Gloo] Rank 0 is connected to 0 peer ranks" on stdout in some releases (2.8-2.10), which
     `contextlib.redirect_stdout` cannot see and which would corrupt `survival --json`.
     """
+    return file_descriptor_1_to(2)
+
+
+@contextlib.contextmanager
+def file_descriptor_1_to(target: int) -> Iterator[None]:
+    """What is written to file descriptor 1 (C and C++ write there, not to `sys.stdout`) goes to
+    the file descriptor `target` for the body; flushed before and after, so nothing crosses over."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
-        os.dup2(2, 1)
+        os.dup2(target, 1)
         yield
     finally:
         flush_c_stdio()

@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -237,17 +236,12 @@ def test_sharing_saves_memory(tied):
 def standard_output_into(path: Path) -> Iterator[None]:
     """Both ways to standard output, Python's `sys.stdout` and file descriptor 1 (where C++ writes),
     into one file for the body."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with path.open("w", encoding="utf-8") as sink:
-        try:
-            os.dup2(sink.fileno(), 1)
-            with contextlib.redirect_stdout(sink):
-                yield
-            survival.flush_c_stdio()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+    with (
+        path.open("w", encoding="utf-8") as sink,
+        survival.file_descriptor_1_to(sink.fileno()),
+        contextlib.redirect_stdout(sink),
+    ):
+        yield
 
 
 @pytest.fixture(scope="module")
