@@ -68,29 +68,26 @@ def check_writable(path: str) -> None:
 
 
 def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
-    import matplotlib.pyplot as plt
-
     figure = loss_figure(name, trace)
     try:
         figure.savefig(path, format=plot_format(path))
     except OSError as error:
         raise PlotError(f"cannot write the plot to {path!r}: {error.strerror or error}") from None
-    finally:
-        plt.close(figure)
 
 
 def loss_figure(name: str, trace: dict[str, Any]):
     """Step and epoch losses against whole steps, on a log scale where the loss falls by more than
     a decade."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own, not pyplot's: no backend switched and no figure left open in the caller's
+    # session (a notebook's, say), and nothing to close. Its canvas draws with Agg; savefig picks the
+    # writer from the format. The tight layout is worked out when it is drawn, not here.
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     steps, epochs = trace["step_loss"], trace["epoch_loss"]
     per_epoch = len(steps) // len(epochs)
-    figure, axes = plt.subplots(figsize=(6.4, 4.0))
+    figure = Figure(figsize=(6.4, 4.0), layout="tight")
+    axes = figure.subplots()
     axes.plot(range(1, len(steps) + 1), steps, label="loss of each step", linewidth=0.8)
     axes.plot(
         [per_epoch * (i + 1) for i in range(len(epochs))],
@@ -109,5 +106,4 @@ def loss_figure(name: str, trace: dict[str, Any]):
     axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs")
     axes.grid(True, which="major", alpha=0.3)
     axes.legend()
-    figure.tight_layout()
     return figure

@@ -239,8 +239,11 @@ def test_trace_json_stays_json_and_the_plot_takes_its_format_from_the_name(
     capsys, tmp_path, suffix, magic
 ):
     path = tmp_path / f"loss{suffix}"
+    pyplot_was_loaded = "matplotlib.pyplot" in sys.modules
     status, out, err = run(capsys, "trace", SHORT_TRACE, "--json", "--plot", str(path))
     assert status == 0
+    # A figure of its own: pyplot's global state (backend, open figures) is the caller's.
+    assert ("matplotlib.pyplot" in sys.modules) == pyplot_was_loaded
     assert json.loads(out)["epoch_loss"]  # nothing but the JSON on stdout
     assert err == f"loss curve written to {path}\n"
     assert path.read_bytes().startswith(magic)
@@ -278,8 +281,6 @@ def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypat
 
 
 def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
-    import matplotlib.pyplot as plt
-
     falling = {"step_loss": [5.0, 0.5, 1e-3, 1e-5], "epoch_loss": [2.0, 1e-4]}
     flat = {"step_loss": [0.0380, 0.0379, 0.0378], "epoch_loss": [0.0380, 0.0379, 0.0378]}
     for trace, scale in [(falling, "log"), (flat, "linear")]:
@@ -287,7 +288,6 @@ def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
         axes = figure.axes[0]
         assert axes.get_yscale() == scale
         assert all(float(t).is_integer() for t in axes.get_xticks())
-        plt.close(figure)
 
 
 def test_trace_text_is_rounded_and_fits(capsys):
