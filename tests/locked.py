@@ -7,6 +7,8 @@ in `tests/tolerances.py` must absorb. One function, two uses: what is calibrated
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,7 +27,13 @@ SHARED = [name for name in NAMES if reference.get(name).shares]
 
 def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The summary, and apart from it where each GPU claim was proven: that depends on the device,
-    and the snapshot is every device's."""
+    and the snapshot is every device's. A copy of the one computed in this process: its claims are
+    the costliest part, and test_examples asks for the same verdicts."""
+    return copy.deepcopy(computed_structure_and_where(name, device))
+
+
+@functools.cache
+def computed_structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
     data = summary(reference.get(name), device)
     where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
     return data, where
