@@ -28,7 +28,7 @@ SHARED = [name for name in NAMES if reference.get(name).shares]
 def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The summary, and apart from it where each GPU claim was proven: that depends on the device,
     and the snapshot is every device's. A copy of the one computed in this process: its claims are
-    the costliest part, and test_examples asks for the same verdicts."""
+    the costliest part, and test_claim_verdict_is_proven reads the same verdicts."""
     return copy.deepcopy(computed_structure_and_where(name, device))
 
 

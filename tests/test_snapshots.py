@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 import reference
+from reference.example import FALSE, HOLDS
 from reference.probes import tensor_stats
 
 import locked
@@ -26,6 +27,20 @@ def test_structure(name, device, snapshot):
     if device == "cpu":
         assert all(w.endswith("cuda not checked here") for w in where.values()), where
     assert data == snapshot.use_extension(extension_for("structure", name))
+
+
+CLAIMS = [(name, claim) for name in locked.NAMES for claim in reference.get(name).claims]
+
+
+@pytest.mark.parametrize(("name", "claim"), CLAIMS, ids=[f"{n}.{c.name}" for n, c in CLAIMS])
+def test_claim_verdict_is_proven(name, claim):
+    """Each claim on its own, with its text: read from the summary test_structure locks (its checks
+    run once a process, and here, in the same file, on the same xdist worker)."""
+    assert claim.verdict in (HOLDS, FALSE) or claim.verdict.startswith("holds only when ")
+    (result,) = [c for c in locked.structure(name, "cpu")["claims"] if c["claim"] == claim.name]
+    assert result["proven"] is True, (
+        f"{name}: the check for {claim.text!r} disagrees with {claim.verdict!r}"
+    )
 
 
 @pytest.mark.parametrize(
