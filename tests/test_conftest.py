@@ -48,5 +48,5 @@ def test_ordinary_extensions_and_python_modules_are_not_nanobind():
     # The type's name alone, outside an extension module, is not nanobind's.
     python = module("python_module", ".py", create_add=nb_func())
     assert not nanobind_extension_loaded(
-        {"ordinary": ordinary, "python_module": python, "sys": types}
+        {"ordinary": ordinary, "python_module": python, "types": types}
     )

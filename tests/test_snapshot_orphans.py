@@ -1,8 +1,8 @@
 """A snapshot file that no test claims fails a full run, named, with the project's way to remove it.
 
-On a tiny synthetic project (no torch), run in this interpreter (`nested_pytest`), that uses the
-real `snapshot_json.py` and the real conftest hook: a stray file fails a full, unfiltered run (serial and
-under xdist) and the failure names it and prints `REFERENCE_SNAPSHOT_PRUNE=1 pytest -n 0
+On a tiny synthetic project (no torch), run in this interpreter (`nested_pytest`), that loads the
+real `snapshot_json.py` as the real conftest does: a stray file fails a full, unfiltered run (serial
+and under xdist) and the failure names it and prints `REFERENCE_SNAPSHOT_PRUNE=1 pytest -n 0
 --snapshot-update`, not syrupy's advice (which deletes nothing here); a filtered run passes and keeps
 it; the printed command removes it and nothing else.
 """

@@ -1,7 +1,8 @@
 """The tying survival table: every row locked by a snapshot, the rows that depend on the torch release
 checked against what they read before the change, every surprise explained, the reproduced PyTorch
 bugs still reproduced, the committed column of this release still what the table measures, and the
-command (`survival --json` parsed from a real subprocess, filters, the cross-release matrix).
+command (`survival --json` parsed from what reaches file descriptor 1, filters, the cross-release
+matrix).
 """
 
 import contextlib
