@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -21,22 +22,50 @@ def holds_only_when(condition: str) -> str:
 
 
 @dataclass(frozen=True)
+class Counter:
+    """Where a claim's statement comes out the other way: the claim's own check, given `arguments`
+    (the untied variant, a matrix with WᵀW ≠ WWᵀ, the build without the document's mistake, ...),
+    must return False there. A check never seen to return False proves nothing.
+
+    `where` says in words what the arguments change.
+    """
+
+    where: str
+    arguments: Mapping[str, Any]
+
+
+def counter(where: str, **arguments: Any) -> Counter:
+    return Counter(where, MappingProxyType(arguments))
+
+
+@dataclass(frozen=True)
 class Claim:
     """A statement a document makes, the verdict the reference gives it, and the check that proves it.
 
     `check(device)` runs code and returns True when what it observes agrees with `verdict`
     (for a `false` verdict: True when the code shows the statement to be false). `about_cuda`: the
     statement is about the GPU, so a check run elsewhere proves it only for that device.
+
+    `counter`: the same check run where the statement comes out the other way, which must return
+    False (`disproven_at_counter`). A claim without one says why in `no_counter`.
     """
 
     name: str
     text: str
     verdict: str
-    check: Callable[[torch.device], bool]
+    check: Callable[..., bool]
     about_cuda: bool = False
+    counter: Counter | None = None
+    no_counter: str = ""
 
     def proven(self, device: torch.device | str = "cpu") -> bool:
         return bool(self.check(torch.device(device)))
+
+    def proven_at_counter(self, device: torch.device | str = "cpu") -> bool:
+        """What the check says at the counter-case (it must say False)."""
+        if self.counter is None:
+            raise ValueError(f"claim {self.name!r} has no counter-case: {self.no_counter}")
+        return bool(self.check(torch.device(device), **self.counter.arguments))
 
 
 def call_model(model: nn.Module, x: Any) -> torch.Tensor:
@@ -78,14 +107,24 @@ class Example:
     def seed_file(self) -> str:
         return self.source.split(" ", 1)[0]
 
-    def model(self, device: torch.device | str = "cpu", variant: str | None = None) -> nn.Module:
-        build = self.build if variant is None else dict(self.variants)[variant]
-        with seeded(self.seed):
+    def model(
+        self,
+        device: torch.device | str = "cpu",
+        variant: str | None = None,
+        *,
+        seed: int | None = None,
+        build: Callable[[], nn.Module] | None = None,
+    ) -> nn.Module:
+        """The model, built on the CPU inside `seeded()` and moved to `device`: the document's build,
+        a variant's, or `build` (a claim's counter-case), at the example's seed or at `seed`."""
+        if build is None:
+            build = self.build if variant is None else dict(self.variants)[variant]
+        with seeded(self.seed if seed is None else seed):
             model = build()
         return model.to(device)
 
-    def input(self, device: torch.device | str = "cpu") -> Any:
-        return to_device(self.make_input(generator(self.seed)), device)
+    def input(self, device: torch.device | str = "cpu", *, seed: int | None = None) -> Any:
+        return to_device(self.make_input(generator(self.seed if seed is None else seed)), device)
 
     def run(
         self, device: torch.device | str = "cpu", variant: str | None = None

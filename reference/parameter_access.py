@@ -8,12 +8,14 @@ Corrections:
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import SEED, generator, seeded
-from .tying import shared_gradients, untie_registrations
+from .tying import counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
@@ -40,34 +42,34 @@ DOCUMENTED_NAMED_SHAPES = [
 ]
 
 
-def keys_as_documented(device: torch.device) -> bool:
-    net = PARAM_ACCESS_MLP.model(device)
+def keys_as_documented(device: torch.device, build=None) -> bool:
+    net = PARAM_ACCESS_MLP.model(device, build=build)
     return list(net.state_dict()) == DOCUMENTED_KEYS and list(net[0].state_dict()) == [
         "weight",
         "bias",
     ]
 
 
-def bias_is_a_parameter(device: torch.device) -> bool:
-    return type(PARAM_ACCESS_MLP.model(device)[2].bias) is nn.Parameter
+def bias_is_a_parameter(device: torch.device, build=None) -> bool:
+    return type(PARAM_ACCESS_MLP.model(device, build=build)[2].bias) is nn.Parameter
 
 
-def no_grad_before_backward(device: torch.device) -> bool:
-    net, x = PARAM_ACCESS_MLP.model(device), PARAM_ACCESS_MLP.input(device)
+def no_grad_before_backward(device: torch.device, build=None) -> bool:
+    net, x = PARAM_ACCESS_MLP.model(device, build=build), PARAM_ACCESS_MLP.input(device)
     before = net[2].weight.grad
     net(x).sum().backward()
     return before is None and net[2].weight.grad is not None
 
 
-def named_shapes_as_documented(device: torch.device) -> bool:
-    net = PARAM_ACCESS_MLP.model(device)
+def named_shapes_as_documented(device: torch.device, build=None) -> bool:
+    net = PARAM_ACCESS_MLP.model(device, build=build)
     return [(n, tuple(p.shape)) for n, p in net.named_parameters()] == DOCUMENTED_NAMED_SHAPES
 
 
-def state_dict_values_share_storage(device: torch.device) -> bool:
+def state_dict_values_share_storage(device: torch.device, read=nn.Module.state_dict) -> bool:
     """`net.state_dict()['2.bias']` is a detached view of the parameter: writing to it writes the model."""
     net = PARAM_ACCESS_MLP.model(device)
-    entry = net.state_dict()["2.bias"]
+    entry = read(net)["2.bias"]
     entry.fill_(0.5)
     return not entry.requires_grad and bool((net[2].bias == 0.5).all())
 
@@ -105,12 +107,12 @@ DOCUMENTED_RGNET_REPR = (
 )
 
 
-def repr_as_documented(device: torch.device) -> bool:
-    return repr(NESTED_BLOCKS.model(device)) == DOCUMENTED_RGNET_REPR
+def repr_as_documented(device: torch.device, build=None) -> bool:
+    return repr(NESTED_BLOCKS.model(device, build=build)) == DOCUMENTED_RGNET_REPR
 
 
-def nested_indexing_reaches_inner_layers(device: torch.device) -> bool:
-    net = NESTED_BLOCKS.model(device)
+def nested_indexing_reaches_inner_layers(device: torch.device, build=None) -> bool:
+    net = NESTED_BLOCKS.model(device, build=build)
     inner = net[0][1][0]
     return inner is net[0].get_submodule("block 1")[0] and inner.bias.shape == (8,)
 
@@ -119,18 +121,18 @@ def nested_indexing_reaches_inner_layers(device: torch.device) -> bool:
 NESTED_SEED = 1
 
 
-def samples_told_apart_only_at_a_live_seed(device: torch.device) -> bool:
+def samples_told_apart_only_at_a_live_seed(device: torch.device, live_seed=NESTED_SEED) -> bool:
     def outputs(seed):
         with seeded(seed):
             net = rgnet().to(device)
         return net(four_features(generator(seed)).to(device))
 
-    dead, alive = outputs(SEED), outputs(NESTED_BLOCKS.seed)
+    dead, alive = outputs(SEED), outputs(live_seed)
     return torch.equal(dead[0], dead[1]) and not torch.equal(alive[0], alive[1])
 
 
-def keys_name_the_blocks(device: torch.device) -> bool:
-    keys = list(NESTED_BLOCKS.model(device).state_dict())
+def keys_name_the_blocks(device: torch.device, build=None) -> bool:
+    keys = list(NESTED_BLOCKS.model(device, build=build).state_dict())
     return keys[:2] == ["0.block 0.0.weight", "0.block 0.0.bias"] and "0.block 0.2.weight" in keys
 
 
@@ -146,15 +148,64 @@ def tied_sequential() -> nn.Sequential:
                          nn.Linear(8, 1))  # fmt: skip
 
 
-def values_compare_equal(device: torch.device) -> bool:
-    net = TIED_SEQUENTIAL.model(device)
+# --- counter-cases: builds where a claim's statement comes out the other way ---------------------
+
+
+def mlp_without_relu() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
+
+
+def mlp_with_two_outputs() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+
+
+def mlp_with_bias_as_buffer() -> nn.Sequential:
+    net = param_access_mlp()
+    del net[2].bias
+    net[2].register_buffer("bias", torch.zeros(1))
+    return net
+
+
+def mlp_with_frozen_output_layer() -> nn.Sequential:
+    net = param_access_mlp()
+    net[2].weight.requires_grad_(False)
+    return net
+
+
+def rgnet_of_blocks_added_by_position() -> nn.Sequential:
+    """rgnet with its blocks named 0..3 by position, not 'block i'."""
+    return nn.Sequential(nn.Sequential(*(block1() for _ in range(4))), nn.Linear(4, 1))
+
+
+def rgnet_of_wide_blocks() -> nn.Sequential:
+    """rgnet with blocks 16 wide, not 8."""
+    net = rgnet()
+    for i in range(4):
+        net[0][i] = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 4), nn.ReLU())
+    return net
+
+
+def untied_sequential() -> nn.Sequential:
+    """The tied Sequential with two separate Linear(8,8), each initialised on its own."""
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
+                         nn.Linear(8, 8), nn.ReLU(),
+                         nn.Linear(8, 8), nn.ReLU(),
+                         nn.Linear(8, 1))  # fmt: skip
+
+
+def deep_copy_of_state_dict(net: nn.Module) -> dict:
+    return copy.deepcopy(net.state_dict())
+
+
+def values_compare_equal(device: torch.device, build=None) -> bool:
+    net = TIED_SEQUENTIAL.model(device, build=build)
     return bool((net[2].weight.data[0] == net[4].weight.data[0]).all())
 
 
-def value_check_is_not_an_identity_check(device: torch.device) -> bool:
+def value_check_is_not_an_identity_check(device: torch.device, build=None) -> bool:
     """Cell 28's check also passes for two *separate* layers with equal values, so it cannot show
     that they are one object; `is` and a write through one name can."""
-    net = TIED_SEQUENTIAL.model(device)
+    net = TIED_SEQUENTIAL.model(device, build=build)
     untied, _ = untie_registrations(net)
     document_check_passes_untied = bool(
         (untied[2].weight.data[0] == untied[4].weight.data[0]).all()
@@ -166,9 +217,9 @@ def value_check_is_not_an_identity_check(device: torch.device) -> bool:
     return document_check_passes_untied and tied_by_identity and untied_write_stays
 
 
-def gradients_of_both_uses_add_up(device: torch.device) -> bool:
+def gradients_of_both_uses_add_up(device: torch.device, untie=None) -> bool:
     net, x = TIED_SEQUENTIAL.model(device), TIED_SEQUENTIAL.input(device)
-    facts = shared_gradients(net, x, TIED_SEQUENTIAL.forward)
+    facts = shared_gradients(net, x, TIED_SEQUENTIAL.forward, untie)
     return len(facts) == 2 and all(f["one_grad_object"] and f["equals_sum_of_uses"] for f in facts)
 
 
@@ -184,30 +235,40 @@ PARAM_ACCESS_MLP = Example(
             "net[0].state_dict() has weight, bias",
             HOLDS,
             keys_as_documented,
+            counter=counter(
+                "the MLP without its ReLU: the second Linear is 1", build=mlp_without_relu
+            ),
         ),
         Claim(
             "bias_type",
             "type(net[2].bias) is torch.nn.parameter.Parameter",
             HOLDS,
             bias_is_a_parameter,
+            counter=counter("net[2].bias registered as a buffer", build=mlp_with_bias_as_buffer),
         ),
         Claim(
             "grad_none",
             "net[2].weight.grad is None before any backward",
             HOLDS,
             no_grad_before_backward,
+            counter=counter(
+                "net[2].weight frozen: no gradient after backward either",
+                build=mlp_with_frozen_output_layer,
+            ),
         ),
         Claim(
             "named_parameters",
             "named_parameters() gives 0.weight (8,4), 0.bias (8,), 2.weight (1,8), 2.bias (1,)",
             HOLDS,
             named_shapes_as_documented,
+            counter=counter("an output layer of two units", build=mlp_with_two_outputs),
         ),
         Claim(
             "state_dict_data",
             "net.state_dict()['2.bias'].data is the bias's value",
             HOLDS,
             state_dict_values_share_storage,
+            counter=counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),
         ),
     ),
 )
@@ -224,18 +285,21 @@ NESTED_BLOCKS = Example(
             "print(rgnet) prints the nested structure shown in cell 17",
             HOLDS,
             repr_as_documented,
+            counter=counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
         ),
         Claim(
             "nested_indexing",
             "nested blocks are indexed like nested lists: rgnet[0][1][0].bias has 8 values",
             HOLDS,
             nested_indexing_reaches_inner_layers,
+            counter=counter("blocks 16 wide", build=rgnet_of_wide_blocks),
         ),
         Claim(
             "block_keys",
             "state_dict keys name the blocks: '0.block 0.0.weight', ...",
             HOLDS,
             keys_name_the_blocks,
+            counter=counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
         ),
         Claim(
             "alive_at_seed",
@@ -245,6 +309,7 @@ NESTED_BLOCKS = Example(
                 f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
             samples_told_apart_only_at_a_live_seed,
+            counter=counter("seed 0 taken for the live seed", live_seed=SEED),
         ),
     ),
 )
@@ -261,6 +326,7 @@ TIED_SEQUENTIAL = Example(
             "cell 23: net[2].weight.data[0] == net[4].weight.data[0] is all True",
             HOLDS,
             values_compare_equal,
+            counter=counter("two separate Linear(8,8)", build=untied_sequential),
         ),
         Claim(
             "identity_check",
@@ -268,12 +334,14 @@ TIED_SEQUENTIAL = Example(
             "values' with the same value comparison",
             FALSE,
             value_check_is_not_an_identity_check,
+            counter=counter("two separate Linear(8,8)", build=untied_sequential),
         ),
         Claim(
             "gradients_add",
             "the gradients of the two layers are added together",
             HOLDS,
             gradients_of_both_uses_add_up,
+            counter=counter("an untied twin that counts one use", untie=counting_one_use()),
         ),
         # The closing text's benefits of sharing, each shown by running code in why_share.py; the
         # memory claim is measured on this example (the lambda reads TIED_SEQUENTIAL when it runs).

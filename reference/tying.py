@@ -127,3 +127,15 @@ def shared_parameter_names(model: nn.Module, untie: Untie | None = None) -> list
 
 def _names_of(model: nn.Module, param: nn.Parameter) -> list[str]:
     return [n for n, p in model.named_parameters(remove_duplicate=False) if p is param]
+
+
+def counting_one_use(untie: Untie | None = None) -> Untie:
+    """A wrong untied twin: each shared parameter's sum counts its first use only. The
+    gradient-sum proof must fail on it (a claim's counter-case): a proof that passes it compares
+    nothing."""
+
+    def untie_wrongly(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+        untied, clones_of = (untie or untie_registrations)(model)
+        return untied, {name: clones[:1] for name, clones in clones_of.items()}
+
+    return untie_wrongly
