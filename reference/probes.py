@@ -104,10 +104,18 @@ def initial_parameters(example: Example, variant: str | None = None) -> dict[str
 
 
 def gradient_facts(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
-    """The shared-gradient proof's facts, with the shared gradient's statistics locked too."""
+    """The shared-gradient proof's facts, with the statistics of the shared gradient and of the
+    per-use sum (each taken apart) and their deviation locked too."""
     model, x = example.model(device), example.input(device)
     facts = shared_gradients(model, x, example.forward, example.untie)
-    return [{**fact, "gradient": tensor_stats(fact["gradient"])} for fact in facts]
+    return [
+        {
+            **fact,
+            "gradient": tensor_stats(fact["gradient"]),
+            "sum_of_uses": tensor_stats(fact["sum_of_uses"]),
+        }
+        for fact in facts
+    ]
 
 
 # --- what the command line shows beside the summary -----------------------------------------------

@@ -92,31 +92,58 @@ def shared_gradients(
             (g if g is not None else torch.zeros_like(tied) for g in clone_grads),
             torch.zeros_like(tied),
         )
+        deviation = deviation_from_sum(tied.grad, summed)
         facts.append(
             {
                 "names": names,
                 "uses": len([g for g in clone_grads if g is not None]),
-                "one_grad_object": all(g is grads[0] for g in grads) and grads[0] is not None,
+                "one_grad_object": one_grad_object(grads),
                 # A sum over dead uses (0 = 0 + 0) proves nothing. (A use can add zero by design:
                 # an RNN's weight_hh at the first step multiplies the zero initial state.)
                 "contributing_uses": len([g for g in clone_grads if g is not None and g.any()]),
-                "equals_sum_of_uses": equals_sum(tied.grad, summed),
+                "equals_sum_of_uses": within_sum_tolerance(deviation),
+                # The numbers behind that boolean, locked beside it: a comparison that compares
+                # the wrong tensors, or with a looser tolerance, moves them.
                 "gradient": tied.grad,
+                "sum_of_uses": summed,
+                "deviation_from_sum": deviation,
             }
         )
     return facts
 
 
+def one_grad_object(grads: list[torch.Tensor | None]) -> bool:
+    """Every name of a tied parameter sees the very same `.grad` tensor (`is`, not equal values)."""
+    return grads[0] is not None and all(g is grads[0] for g in grads)
+
+
 # The tied gradient accumulates its uses in another order than the untied sum: they differ by
 # rounding only, a few float32 ulps of the gradient's scale. Losing a use moves it by the size of
-# that use's gradient, orders of magnitude more.
+# that use's gradient, orders of magnitude more (tests/test_tying.py measures both sides).
 SUM_RTOL = 1e-5
+
+
+def deviation_from_sum(gradient: torch.Tensor, summed: torch.Tensor) -> dict[str, float]:
+    """The largest difference between the tied gradient and the per-use sum, alone and relative to
+    the scale of the two (`max_abs`: the snapshots judge the other numbers against it), and the
+    tolerance the proof allows, in units of that scale."""
+    scale = max(gradient.abs().max().item(), summed.abs().max().item())
+    largest = (gradient - summed).abs().max().item()
+    return {
+        "max_abs": scale,
+        "largest_difference": largest,
+        "relative": largest / scale if scale else 0.0,
+        "tolerance": SUM_RTOL,
+    }
+
+
+def within_sum_tolerance(deviation: dict[str, float]) -> bool:
+    return deviation["largest_difference"] <= deviation["tolerance"] * deviation["max_abs"]
 
 
 def equals_sum(gradient: torch.Tensor, summed: torch.Tensor) -> bool:
     """`gradient` equals `summed` up to rounding, judged against the whole tensor's scale."""
-    scale = summed.abs().max().item()
-    return (gradient - summed).abs().max().item() <= SUM_RTOL * scale
+    return within_sum_tolerance(deviation_from_sum(gradient, summed))
 
 
 def shared_parameter_names(model: nn.Module, untie: Untie | None = None) -> list[str]:

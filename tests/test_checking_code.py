@@ -1,0 +1,95 @@
+"""The code that decides verdicts, each of its conditions seen to decide: the gradient-sum proof, the
+one-`.grad`-object test, the reproducibility check, and where a GPU claim says it was proven."""
+
+import pytest
+import torch
+
+import reference
+from reference.example import Claim, Example
+from reference.probes import claim_results
+from reference.seeding import SEED
+from reference.training import reproducible_only_when_seeded
+from reference.tying import (
+    SUM_RTOL,
+    counting_one_use,
+    equals_sum,
+    one_grad_object,
+    shared_gradients,
+)
+
+SHARED = [name for name in reference.names() if reference.get(name).shares]
+# The tolerance must sit this many times above the rounding the proof meets, and this many times
+# below the smallest real change it must catch (a use lost from the sum).
+MARGIN = 10
+
+
+def proofs(name, untie_wrongly=False):
+    example = reference.get(name)
+    untie = counting_one_use(example.untie) if untie_wrongly else example.untie
+    return shared_gradients(example.model(), example.input(), example.forward, untie)
+
+
+def test_one_grad_object_is_identity_not_equal_values():
+    grad = torch.ones(3)
+    assert one_grad_object([grad, grad]) is True
+    assert one_grad_object([grad, grad.clone()]) is False  # equal values, two objects
+    assert one_grad_object([None, None]) is False
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_the_sum_proof_rejects_a_twin_that_counts_one_use(name):
+    """A proof that compares the tied gradient with itself, or with anything but the sum of its
+    uses, passes this twin: every shared parameter here has two or more contributing uses."""
+    wrong = proofs(name, untie_wrongly=True)
+    assert [fact["equals_sum_of_uses"] for fact in wrong] == [False] * len(wrong)
+    for fact in wrong:
+        assert fact["deviation_from_sum"]["relative"] > MARGIN * SUM_RTOL, fact["names"]
+
+
+def test_the_sum_tolerance_sits_between_rounding_and_a_lost_use():
+    """Measured on every shared example: the rounding between the tied gradient and the untied sum
+    (largest: shared_rnn's five steps, 9e-8 of scale) and the deviation a lost use makes (smallest:
+    chimera, 0.34)."""
+    rounding = [f["deviation_from_sum"]["relative"] for n in SHARED for f in proofs(n)]
+    lost_use = [f["deviation_from_sum"]["relative"] for n in SHARED for f in proofs(n, True)]
+    assert max(rounding) * MARGIN <= SUM_RTOL <= min(lost_use) / MARGIN, (rounding, lost_use)
+
+
+def test_equals_sum_is_judged_against_the_scale_of_the_whole_tensor():
+    summed = torch.tensor([100.0, 1e-3])
+    assert equals_sum(summed + torch.tensor([0.0, 1e-4]), summed)  # 1e-6 of scale 100
+    assert not equals_sum(summed + torch.tensor([0.0, 1e-2]), summed)  # 1e-4 of scale 100
+
+
+def trace_of(seed_effect):
+    def train(device, seed=SEED):
+        return {"loss": [float(seed_effect(seed))]}
+
+    return train
+
+
+def test_reproducible_only_when_seeded_needs_both_conditions():
+    cpu = torch.device("cpu")
+    assert reproducible_only_when_seeded(trace_of(lambda seed: seed), cpu) is True
+    # The same trace at every seed: "another seed gives another trace" fails.
+    assert reproducible_only_when_seeded(trace_of(lambda seed: 1), cpu) is False
+    # Another trace at every call: "the same seed gives the same trace" fails.
+    draws = iter(range(10))
+    assert reproducible_only_when_seeded(trace_of(lambda seed: next(draws)), cpu) is False
+
+
+def example_with(check, about_cuda=True):
+    claim = Claim("c", "text", "holds", check, about_cuda=about_cuda, no_counter="a test's own")
+    return Example("e", "doc it", torch.nn.Identity, lambda g: torch.zeros(1), claims=(claim,))
+
+
+@pytest.mark.parametrize(
+    ("check", "where"),
+    [
+        (lambda device: True, "proven on cpu; cuda not checked here"),
+        (lambda device: False, "NOT PROVEN on cpu; cuda not checked here"),
+    ],
+)
+def test_a_gpu_claim_says_whether_and_where_it_was_proven(check, where):
+    (result,) = claim_results(example_with(check), "cpu")
+    assert (result["proven"], result["where"]) == (check(None), where)
