@@ -50,12 +50,14 @@ class Tolerance:
     (`max_abs`), a list of numbers (a trace, a weight row) against its largest entry, a lone number
     against itself. It matches when it is within `atol + rtol · scale` of the snapshot.
     `noise` is the largest deviation (in units of scale) measured across the machines and releases
-    a user brings (`tools/calibrate.py`); a failure says how many times that it is.
+    a user brings (`tools/calibrate.py`); a failure says how many times that it is. `signal` is the
+    smallest deviation a change the suite must catch produced: the tolerance sits between the two.
     """
 
     rtol: float
     atol: float = 0.0
     noise: float = 0.0
+    signal: float = 0.0
 
     def allows(self, deviation: float, scale: float) -> bool:
         return deviation <= self.atol + self.rtol * scale

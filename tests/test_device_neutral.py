@@ -31,6 +31,8 @@ CUDA_FORMS = [
     ),
     # A module's own text that merely mentions a device is not an annotation: kept.
     ("Note(device=cuda:0)", "Note(device=cuda:0)"),
+    # Nor is other text in brackets before a closing bracket.
+    ("[torch.float32 of size 3 (pinned)]", "[torch.float32 of size 3 (pinned)]"),
 ]
 
 

@@ -2,7 +2,10 @@
 
 import math
 
+import pytest
+
 from snapshot_json import Tolerance, differences, largest_deviation
+from tolerances import KINDS, MARGIN, OVERRIDES
 
 TOLERANCE = Tolerance(rtol=1e-5, noise=4e-7)
 
@@ -44,3 +47,24 @@ def test_largest_deviation_is_in_units_of_scale_and_infinite_for_structure():
     assert largest_deviation({"a": 1.0}, {"a": 1.0}) == 0.0
     assert largest_deviation({"a": 2}, {"a": 1}) == math.inf
     assert largest_deviation(["x"], ["y"]) == math.inf
+
+
+ENTRIES = {**{(kind, "*"): t for kind, t in KINDS.items()}, **OVERRIDES}
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES), ids=["-".join(e) for e in ENTRIES])
+def test_each_tolerance_sits_between_its_measured_noise_and_signal(entry):
+    """Loosening a tolerance toward the smallest change it must catch, or tightening it into the
+    noise a user's machine brings, fails here with the figures."""
+    tolerance = ENTRIES[entry]
+    assert tolerance.noise > 0 and tolerance.signal > 0, "record what was measured"
+    assert tolerance.rtol >= MARGIN * tolerance.noise, tolerance
+    assert tolerance.rtol * MARGIN <= tolerance.signal, tolerance
+
+
+def test_the_order_of_keys_counts():
+    """state_dict keys, parameter names and claims are ordered: a reordered dict is a change."""
+    assert differences({"a": 1, "b": 2}, {"b": 2, "a": 1}, TOLERANCE) == [
+        "$: keys ['b', 'a'] -> ['a', 'b']"
+    ]
+    assert largest_deviation({"a": 1, "b": 2}, {"b": 2, "a": 1}) == math.inf
