@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example
+from .example import HOLDS, Claim, Example, counter
 from .seeding import generator, seeded
 
 
@@ -31,8 +31,26 @@ def four_by_eight(g: torch.Generator) -> torch.Tensor:
     return torch.rand(4, 8, generator=g)
 
 
-def centers_the_documented_values(device: torch.device) -> bool:
-    layer = CenteredLayer()
+def normalizes_five_values() -> nn.Module:
+    """LayerNorm over five values, without weight and bias (a counter-case): it centres them and
+    also scales them to unit variance."""
+    return nn.LayerNorm(5, elementwise_affine=False)
+
+
+def centered_net_in_the_wrong_order() -> nn.Sequential:
+    """CenteredLayer placed before the Linear layer (a counter-case): the Linear's bias comes after
+    the centring."""
+    return nn.Sequential(CenteredLayer(), nn.Linear(8, 128))
+
+
+def normalized_net() -> nn.Sequential:
+    """nn.LayerNorm(128) in place of CenteredLayer (a counter-case): it centres, and has a weight
+    and a bias of its own."""
+    return nn.Sequential(nn.Linear(8, 128), nn.LayerNorm(128))
+
+
+def centers_the_documented_values(device: torch.device, make_layer=CenteredLayer) -> bool:
+    layer = make_layer()
     y = layer(torch.FloatTensor([1, 2, 3, 4, 5]).to(device))
     return y.cpu().tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
 
@@ -41,8 +59,8 @@ def centers_the_documented_values(device: torch.device) -> bool:
 MEAN_TOLERANCE = 1e-6
 
 
-def output_mean_is_zero(device: torch.device) -> bool:
-    net, x = CENTERED_LAYER.model(device), CENTERED_LAYER.input(device)
+def output_mean_is_zero(device: torch.device, build=None) -> bool:
+    net, x = CENTERED_LAYER.model(device, build=build), CENTERED_LAYER.input(device)
     hidden = net[0](x)
     y = net[1](hidden)
     # Centring each column (or row) also gives mean zero; the layer subtracts the one mean of all
@@ -57,8 +75,8 @@ def output_mean_is_zero(device: torch.device) -> bool:
     )
 
 
-def no_parameters_of_its_own(device: torch.device) -> bool:
-    net = CENTERED_LAYER.model(device)
+def no_parameters_of_its_own(device: torch.device, build=None) -> bool:
+    net = CENTERED_LAYER.model(device, build=build)
     return list(net[1].parameters()) == [] and list(net.parameters()) == list(net[0].parameters())
 
 
@@ -75,12 +93,38 @@ class MyLinear(nn.Module):
         return F.relu(linear)
 
 
+class MyLinearOfPlainTensors(MyLinear):
+    """The common mistake (a counter-case): weight and bias kept as plain tensors, not wrapped in
+    `nn.Parameter`, so the module does not register them."""
+
+    def __init__(self, in_units, units):
+        super().__init__(in_units, units)
+        weight, bias = self.weight.detach(), self.bias.detach()
+        del self.weight, self.bias
+        self.weight, self.bias = weight, bias
+
+
+class MyLinearWithoutData(MyLinear):
+    """MyLinear without `.data` (a counter-case): forward uses `self.weight` and `self.bias`
+    themselves, so the output has a gradient path back to them."""
+
+    def forward(self, X):
+        return F.relu(torch.matmul(X, self.weight) + self.bias)
+
+
+class SqueezingLinear(MyLinear):
+    """MyLinear ending in `.squeeze()` (a counter-case): a (2, 1) output comes out as (2,)."""
+
+    def forward(self, X):
+        return super().forward(X).squeeze()
+
+
 def five_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(2, 5, generator=g)
 
 
-def parameters_registered_with_documented_shapes(device: torch.device) -> bool:
-    linear = MY_LINEAR.model(device)
+def parameters_registered_with_documented_shapes(device: torch.device, build=None) -> bool:
+    linear = MY_LINEAR.model(device, build=build)
     return (
         type(linear.weight) is nn.Parameter
         and tuple(linear.weight.shape) == (5, 3)
@@ -88,9 +132,9 @@ def parameters_registered_with_documented_shapes(device: torch.device) -> bool:
     )
 
 
-def no_gradient_reaches_parameters(device: torch.device) -> bool:
+def no_gradient_reaches_parameters(device: torch.device, build=None) -> bool:
     """The output has no autograd history, so `backward` from it cannot reach weight or bias."""
-    linear, x = MY_LINEAR.model(device), MY_LINEAR.input(device)
+    linear, x = MY_LINEAR.model(device, build=build), MY_LINEAR.input(device)
     y = linear(x)
     return (
         linear.weight.requires_grad
@@ -102,9 +146,9 @@ def no_gradient_reaches_parameters(device: torch.device) -> bool:
     )
 
 
-def custom_layers_compose(device: torch.device) -> bool:
+def custom_layers_compose(device: torch.device, layer=MyLinear) -> bool:
     with seeded():
-        net = nn.Sequential(MyLinear(64, 8), MyLinear(8, 1)).to(device)
+        net = nn.Sequential(layer(64, 8), layer(8, 1)).to(device)
     x = torch.rand(2, 64, generator=generator()).to(device)
     return tuple(net(x).shape) == (2, 1)
 
@@ -122,18 +166,26 @@ CENTERED_LAYER = Example(
             "CenteredLayer()(torch.FloatTensor([1, 2, 3, 4, 5])) gives [-2, -1, 0, 1, 2]",
             HOLDS,
             centers_the_documented_values,
+            counter=counter(
+                "nn.LayerNorm(5) in place of CenteredLayer: it also scales",
+                make_layer=normalizes_five_values,
+            ),
         ),
         Claim(
             "mean_zero",
             "net(torch.rand(4, 8)).mean() is zero, up to floating-point rounding",
             HOLDS,
             output_mean_is_zero,
+            counter=counter(
+                "CenteredLayer before the Linear layer", build=centered_net_in_the_wrong_order
+            ),
         ),
         Claim(
             "no_parameters",
             "a layer without parameters: the net's parameters are all Linear(8,128)'s",
             HOLDS,
             no_parameters_of_its_own,
+            counter=counter("nn.LayerNorm(128) in place of CenteredLayer", build=normalized_net),
         ),
     ),
 )
@@ -149,6 +201,10 @@ MY_LINEAR = Example(
             "linear.weight is a Parameter of shape (5, 3); weight and bias are its parameters",
             HOLDS,
             parameters_registered_with_documented_shapes,
+            counter=counter(
+                "weight and bias as plain tensors, not nn.Parameter",
+                build=lambda: MyLinearOfPlainTensors(5, 3),
+            ),
         ),
         Claim(
             "no_gradient",
@@ -156,6 +212,10 @@ MY_LINEAR = Example(
             "autograd, so the output has no grad_fn",
             HOLDS,
             no_gradient_reaches_parameters,
+            counter=counter(
+                "forward uses weight and bias, not their .data",
+                build=lambda: MyLinearWithoutData(5, 3),
+            ),
         ),
         Claim(
             "composes",
@@ -163,6 +223,7 @@ MY_LINEAR = Example(
             "maps (2, 64) to (2, 1)",
             HOLDS,
             custom_layers_compose,
+            counter=counter("a custom layer that squeezes its output", layer=SqueezingLinear),
         ),
     ),
 )

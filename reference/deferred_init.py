@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.parameter import UninitializedParameter
 
 from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example
+from .example import HOLDS, Claim, Example, counter
 from .model_construction import twenty_features
 from .seeding import generator, seeded
 
@@ -31,29 +31,54 @@ def lazy_mlp_materialised() -> nn.Sequential:
     return net
 
 
+def first_size_given() -> nn.Sequential:
+    """Exercise 1: the input size given to the first layer only."""
+    return nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.LazyLinear(10))
+
+
+def mismatched_mlp() -> nn.Sequential:
+    """Exercise 2: sizes that do not fit, Linear(20, 256) followed by Linear(128, 10)."""
+    return nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(128, 10))
+
+
+# --- counter-cases: builds where a claim's statement does not hold ---------------------------------
+
+
+def mlp_with_sizes_given() -> nn.Sequential:
+    """The MLP with every size given, none lazy: initialised when built, and the sizes fit."""
+    return nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def lazy_mlp_first_fed_thirty_features() -> nn.Sequential:
+    """The lazy MLP materialised by a dry run with 30 features instead of 20."""
+    net = lazy_mlp()
+    net(torch.zeros(1, 30))
+    return net
+
+
 # The shapes the book gives once X = torch.rand(2, 20) has gone through.
 DOCUMENTED_LAZY_SHAPES = [(256, 20), (256,), (10, 256), (10,)]
 
 
-def uninitialised_until_first_forward(device: torch.device) -> bool:
+def uninitialised_until_first_forward(device: torch.device, build=lazy_mlp) -> bool:
     x = LAZY_MLP.input(device)
     with seeded():  # the first forward draws the initial values from the global RNG
-        net = lazy_mlp().to(device)
+        net = build().to(device)
         before = [isinstance(p, UninitializedParameter) for p in net.parameters()]
         net(x)
     after = [isinstance(p, UninitializedParameter) for p in net.parameters()]
     return before == [True] * 4 and after == [False] * 4
 
 
-def shapes_after_forward(device: torch.device) -> bool:
-    net = LAZY_MLP.model(device)
+def shapes_after_forward(device: torch.device, build=None) -> bool:
+    net = LAZY_MLP.model(device, build=build)
     return [tuple(p.shape) for p in net.parameters()] == DOCUMENTED_LAZY_SHAPES
 
 
-def first_size_given_initialises_at_once(device: torch.device) -> bool:
+def first_size_given_initialises_at_once(device: torch.device, build=first_size_given) -> bool:
     """Exercise 1: the input size given to the first layer only."""
     with seeded():
-        net = nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.LazyLinear(10)).to(device)
+        net = build().to(device)
         first_ready = not isinstance(net[0].weight, UninitializedParameter)
         last_waits = isinstance(net[2].weight, UninitializedParameter)
         net(LAZY_MLP.input(device))
@@ -68,12 +93,12 @@ def raises_runtime_error(call) -> bool:
     return False
 
 
-def mismatch_caught_only_by_data(device: torch.device) -> bool:
+def mismatch_caught_only_by_data(device: torch.device, explicit_build=mismatched_mlp) -> bool:
     """Exercise 2: mismatched sizes. Construction accepts them; the forward raises."""
     net = LAZY_MLP.model(device)  # materialised for 20 features
     thirty_features = torch.rand(2, 30, generator=generator()).to(device)
     with seeded():
-        explicit = nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(128, 10)).to(device)
+        explicit = explicit_build().to(device)
     return raises_runtime_error(lambda: net(thirty_features)) and raises_runtime_error(
         lambda: explicit(LAZY_MLP.input(device))
     )
@@ -92,12 +117,16 @@ LAZY_MLP = Example(
             "before data has passed through, the parameters are UninitializedParameter",
             HOLDS,
             uninitialised_until_first_forward,
+            counter=counter("every size given, no lazy layer", build=mlp_with_sizes_given),
         ),
         Claim(
             "shapes_after_forward",
             "after net(torch.rand(2, 20)) the parameters have shapes (256, 20), (256,), (10, 256), (10,)",
             HOLDS,
             shapes_after_forward,
+            counter=counter(
+                "first data of 30 features, not 20", build=lazy_mlp_first_fed_thirty_features
+            ),
         ),
         Claim(
             "first_size_only",
@@ -105,6 +134,7 @@ LAZY_MLP = Example(
             "later lazy layer waits for the first forward",
             HOLDS,
             first_size_given_initialises_at_once,
+            counter=counter("no size given: the first layer lazy too", build=lazy_mlp),
         ),
         Claim(
             "mismatched_sizes",
@@ -113,6 +143,10 @@ LAZY_MLP = Example(
             "Linear(128,10), raises RuntimeError in forward",
             HOLDS,
             mismatch_caught_only_by_data,
+            counter=counter(
+                "sizes that fit: Linear(20, 256), Linear(256, 10)",
+                explicit_build=mlp_with_sizes_given,
+            ),
         ),
     ),
     corrections=(

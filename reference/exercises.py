@@ -22,13 +22,15 @@ as the document writes them. Corrections, with the document's words:
 
 from __future__ import annotations
 
+import copy
 import functools
+import random
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded
 from .tying import alias_groups
@@ -82,12 +84,25 @@ def module_sequential() -> MySequential:
     return MySequential(*mlp_blocks())
 
 
+class ModuleListSequential(ListSequential):
+    """The list version fixed: the same blocks kept in an `nn.ModuleList`, which registers them."""
+
+    def __init__(self, *args):
+        nn.Module.__init__(self)
+        self._module = nn.ModuleList(args)
+
+
+def module_list_sequential() -> ModuleListSequential:
+    return ModuleListSequential(*mlp_blocks())
+
+
 def two_samples_twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(2, 20, generator=g)
 
 
-def same_output_as_registered_blocks(device: torch.device) -> bool:
-    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+def same_output_as_registered_blocks(device: torch.device, list_seed: int | None = None) -> bool:
+    as_list = LIST_SEQUENTIAL.model(device, seed=list_seed)
+    registered = MODULE_SEQUENTIAL.model(device)
     # `.to(device)` does not move a list's blocks (see `to_dtype`): each is moved by hand.
     for block in as_list._module:
         block.to(device)
@@ -95,51 +110,53 @@ def same_output_as_registered_blocks(device: torch.device) -> bool:
     return torch.equal(as_list(x), registered(x))
 
 
-def repr_shows_only_the_name(device: torch.device) -> bool:
-    model = LIST_SEQUENTIAL.model(device)
+def repr_shows_only_the_name(device: torch.device, build=None) -> bool:
+    model = LIST_SEQUENTIAL.model(device, build=build)
     return repr(model) == f"{type(model).__name__}()" and len(model._module) == 3
 
 
-def no_registered_parameters(device: torch.device) -> bool:
-    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+def no_registered_parameters(device: torch.device, build=None) -> bool:
+    as_list = LIST_SEQUENTIAL.model(device, build=build)
+    registered = MODULE_SEQUENTIAL.model(device)
     in_blocks = [p for block in as_list._module for p in block.parameters()]
     return list(as_list.parameters()) == [] and len(in_blocks) == len(list(registered.parameters()))
 
 
-def empty_state_dict(device: torch.device) -> bool:
-    as_list, registered = LIST_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.model(device)
+def empty_state_dict(device: torch.device, build=None) -> bool:
+    as_list = LIST_SEQUENTIAL.model(device, build=build)
+    registered = MODULE_SEQUENTIAL.model(device)
     return len(as_list.state_dict()) == 0 and len(registered.state_dict()) > 0
 
 
-def dtype_conversion_skips_the_blocks(device: torch.device) -> bool:
-    as_list = LIST_SEQUENTIAL.model(device).to(torch.float64)
+def dtype_conversion_skips_the_blocks(device: torch.device, build=None) -> bool:
+    as_list = LIST_SEQUENTIAL.model(device, build=build).to(torch.float64)
     registered = MODULE_SEQUENTIAL.model(device).to(torch.float64)
     return all(
         p.dtype == torch.float32 for block in as_list._module for p in block.parameters()
     ) and all(p.dtype == torch.float64 for p in registered.parameters())
 
 
-def optimizer_refuses_it(device: torch.device) -> bool:
+def optimizer_refuses_it(device: torch.device, build=None) -> bool:
     try:
-        torch.optim.SGD(LIST_SEQUENTIAL.model(device).parameters(), lr=0.1)
+        torch.optim.SGD(LIST_SEQUENTIAL.model(device, build=build).parameters(), lr=0.1)
     except ValueError as error:
         return "optimizer got an empty parameter list" in str(error)
     return False
 
 
-def repr_lists_the_blocks(device: torch.device) -> bool:
-    model = MODULE_SEQUENTIAL.model(device)
+def repr_lists_the_blocks(device: torch.device, build=None) -> bool:
+    model = MODULE_SEQUENTIAL.model(device, build=build)
     with seeded():
         blocks = mlp_blocks()
     listed = "".join(f"  ({i}): {block!r}\n" for i, block in enumerate(blocks))
-    return repr(model) == f"MySequential(\n{listed})"
+    return repr(model) == f"{type(model).__name__}(\n{listed})"
 
 
-def one_sgd_step_lowers_the_loss(device: torch.device) -> bool:
+def one_sgd_step_lowers_the_loss(device: torch.device, lr: float = 0.1) -> bool:
     """On a fixed batch, regressing the output towards zero: the weights move and the loss drops."""
     model, x = MODULE_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.input(device)
     before = [p.detach().clone() for p in model.parameters()]
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss = model(x).pow(2).mean()
     optimizer.zero_grad()
     loss.backward()
@@ -197,6 +214,19 @@ def parallel_concat_features() -> combine_net:
     return combine_net(net1, net2, dim=1)
 
 
+def parallel_concat_of_nest_mlp20() -> combine_net:
+    """combine_net with the document's second NestMLP (ending in Linear(32, 20)) as net1."""
+    net1, net2 = NestMLP20(), nn.Sequential(nn.Linear(20, 16))
+    return combine_net(net1, net2)
+
+
+def parallel_concat_with_frozen_net1() -> combine_net:
+    """combine_net as its comment describes it: net1's weights get no gradient (requires_grad off)."""
+    model = parallel_concat()
+    model.net1.requires_grad_(False)
+    return model
+
+
 def one_sample_twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(1, 20, generator=g)
 
@@ -219,15 +249,15 @@ combine_net(
 )"""
 
 
-def combine_net_repr_as_documented(device: torch.device) -> bool:
-    return repr(PARALLEL_CONCAT.model(device)) == DOCUMENTED_COMBINE_NET_REPR
+def combine_net_repr_as_documented(device: torch.device, build=None) -> bool:
+    return repr(PARALLEL_CONCAT.model(device, build=build)) == DOCUMENTED_COMBINE_NET_REPR
 
 
-def batch_concatenation_mixes_samples(device: torch.device) -> bool:
+def batch_concatenation_mixes_samples(device: torch.device, build=None) -> bool:
     """With two samples, cat along dim 0 gives four rows: net1 on both samples, then net2 on both.
     Row i is no longer sample i. Cat along dim 1 gives one row per sample holding both outputs.
     """
-    along_batch = PARALLEL_CONCAT.model(device)
+    along_batch = PARALLEL_CONCAT.model(device, build=build)
     along_features = PARALLEL_CONCAT.model(device, "features")
     x = torch.rand(2, 20, generator=generator()).to(device)
     out1, out2 = along_batch.net1(x), along_batch.net2(x)
@@ -242,22 +272,22 @@ def batch_concatenation_mixes_samples(device: torch.device) -> bool:
     )
 
 
-def widths_must_match_only_along_the_batch(device: torch.device) -> bool:
+def widths_must_match_only_along_the_batch(device: torch.device, second_width: int = 8) -> bool:
     """Outputs 16 and 8 wide: cat along dim 0 raises, cat along dim 1 gives 24 features."""
     with seeded():
-        net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 8))
+        net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, second_width))
     x = PARALLEL_CONCAT.input(device)
     along_batch = combine_net(net1, net2).to(device)
     along_features = combine_net(net1, net2, dim=1).to(device)
     try:
         along_batch(x)
     except RuntimeError:
-        return along_features(x).shape == (x.shape[0], 16 + 8)
+        return along_features(x).shape == (x.shape[0], 16 + second_width)
     return False
 
 
-def sub_networks_are_trained(device: torch.device) -> bool:
-    model, x = PARALLEL_CONCAT.model(device), PARALLEL_CONCAT.input(device)
+def sub_networks_are_trained(device: torch.device, build=None) -> bool:
+    model, x = PARALLEL_CONCAT.model(device, build=build), PARALLEL_CONCAT.input(device)
     model(x).sum().backward()
     parameters = list(model.parameters())
     return len(parameters) > 0 and all(
@@ -293,6 +323,33 @@ class muti_module_add_module(muti_module):
             self.add_module(str(i), basic_module())
 
 
+class muti_module_by_attribute(muti_module):
+    """The blocks registered as attributes, `self.block0 = ...`: registered too, but under other
+    names, so the children, keys and printout differ from `_modules[str(i)]`."""
+
+    def __init__(self, basic_module=NestMLP20, repeat_times=3):
+        nn.Module.__init__(self)
+        self.repeat_times = repeat_times
+        for i in range(repeat_times):
+            setattr(self, f"block{i}", basic_module())
+
+    def forward(self, X):
+        for block in self.children():
+            X = block(X)
+        return X
+
+
+def muti_module_of_chapter_nest_mlp() -> muti_module:
+    """muti_module repeating the document's first NestMLP, ending in Linear(32, 16)."""
+    return muti_module(NestMLP)
+
+
+def muti_module_of_one_instance() -> muti_module:
+    """muti_module given one NestMLP20 three times, as `[NestMLP20()] * 3` would: one block."""
+    block = NestMLP20()
+    return muti_module(lambda: block)
+
+
 # `muti_net` as the document prints it.
 DOCUMENTED_MUTI_MODULE_REPR = """\
 muti_module(
@@ -326,13 +383,15 @@ muti_module(
 )"""
 
 
-def muti_module_repr_as_documented(device: torch.device) -> bool:
-    return repr(REPEAT_BLOCKS.model(device)) == DOCUMENTED_MUTI_MODULE_REPR
+def muti_module_repr_as_documented(device: torch.device, build=None) -> bool:
+    return repr(REPEAT_BLOCKS.model(device, build=build)) == DOCUMENTED_MUTI_MODULE_REPR
 
 
-def add_module_registers_the_same(device: torch.device) -> bool:
-    """Same children, same keys, same output; the printout differs only in the class name."""
-    direct, public = REPEAT_BLOCKS.model(device), REPEAT_BLOCKS.model(device, "add_module")
+def add_module_registers_the_same(device: torch.device, build=None) -> bool:
+    """Same children, same keys, same output; the printout differs only in the class name.
+    (`build`: another registration to compare with in place of add_module's.)"""
+    direct = REPEAT_BLOCKS.model(device)
+    public = REPEAT_BLOCKS.model(device, "add_module", build=build)
     x = REPEAT_BLOCKS.input(device)
     return (
         repr(public).removeprefix(type(public).__name__)
@@ -342,8 +401,8 @@ def add_module_registers_the_same(device: torch.device) -> bool:
     )
 
 
-def blocks_are_separate_instances(device: torch.device) -> bool:
-    model = REPEAT_BLOCKS.model(device)
+def blocks_are_separate_instances(device: torch.device, build=None) -> bool:
+    model = REPEAT_BLOCKS.model(device, build=build)
     blocks = list(model.children())
     first_weights = [block.net[0].weight for block in blocks]
     return (
@@ -376,8 +435,15 @@ DOCUMENTED_FIRST_ROWS = {
 }
 
 
-def sub_block_names_as_documented(device: torch.device) -> bool:
-    nest = NEST_MLP.model(device)
+def nest_mlp_without_relus() -> NestMLP:
+    """NestMLP whose `net` has no ReLUs: its two Linears sit at 0 and 1, not at 0 and 2."""
+    nest = NestMLP()
+    nest.net = nn.Sequential(nest.net[0], nest.net[2])
+    return nest
+
+
+def sub_block_names_as_documented(device: torch.device, build=None) -> bool:
+    nest = NEST_MLP.model(device, build=build)
     printed = {
         "net": [(idx, tuple(param.data[0].shape)) for idx, param in nest.net.named_parameters()],
         "linear": [
@@ -387,8 +453,10 @@ def sub_block_names_as_documented(device: torch.device) -> bool:
     return printed == DOCUMENTED_FIRST_ROWS
 
 
-def nest_mlp_repr_is_the_second_definition(device: torch.device) -> bool:
-    chapter, second = NEST_MLP.model(device), NEST_MLP.model(device, "second_definition")
+def nest_mlp_repr_is_the_second_definition(device: torch.device, build=None) -> bool:
+    """`build`: what is printed as the document's second definition (the variant by default)."""
+    chapter = NEST_MLP.model(device)
+    second = NEST_MLP.model(device, "second_definition", build=build)
     return repr(second) == DOCUMENTED_NEST_MLP_REPR and repr(chapter) != DOCUMENTED_NEST_MLP_REPR
 
 
@@ -416,21 +484,29 @@ def shared_regression_net() -> nn.Sequential:
     return nn.Sequential(net1, nn.Linear(1, 2), net1)
 
 
+def untied_regression_net() -> nn.Sequential:
+    """The regression net with net[2] a copy of net[0]: the same values, but two layers."""
+    net = shared_regression_net()
+    net[2] = copy.deepcopy(net[0])
+    return net
+
+
 def ten_samples_two_features(g: torch.Generator) -> torch.Tensor:
     return torch.normal(0, 1, (BATCH_SIZE, 2), generator=g)
 
 
 def train_shared_regression(
-    device: torch.device | str = "cpu", seed: int = SEED, epochs: int = EPOCHS
+    device: torch.device | str = "cpu", seed: int = SEED, epochs: int = EPOCHS, build=None
 ) -> dict:
     """The document's loop: Adam (lr 0.03) on HuberLoss, batches of 10 from 1000 samples, watching
-    the gradients of net[0] and net[2] (the same Linear) at every step.
+    the gradients of net[0] and net[2] (the same Linear) at every step. `build`: another net than
+    `shared_regression_net` (a claim's counter-case).
     """
     g = generator(seed)
     x, y = data(TRUE_W, TRUE_B, NUM, g)
     train_loader = data_loader((x, y), BATCH_SIZE, is_train=True, g=g)
     with seeded(seed):
-        net = shared_regression_net()
+        net = (shared_regression_net if build is None else build)()
     net.to(device)
     # `parameters()` yields net1's weight and bias once, though net1 sits at 0 and at 2.
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
@@ -473,27 +549,33 @@ def train_shared_regression(
 
 
 # Claims run one epoch (100 steps): enough to see every step's gradients, and cheap.
-def one_epoch(device: torch.device, seed: int = SEED) -> dict:
-    return train_shared_regression(device, seed=seed, epochs=1)
+def one_epoch(device: torch.device, seed: int = SEED, build=None) -> dict:
+    return train_shared_regression(device, seed=seed, epochs=1, build=build)
+
+
+def unseeded_epoch(device: torch.device, seed: int = SEED) -> dict:
+    """One epoch as the document runs it, unseeded: each run draws a seed of its own (`seed` is
+    not used), so data, initialisation and shuffle change from run to run."""
+    return one_epoch(device, seed=random.SystemRandom().randrange(2**63))
 
 
 @functools.cache
-def seeded_epoch(device: torch.device) -> dict:
+def seeded_epoch(device: torch.device, build=None) -> dict:
     """The one epoch that both gradient claims read, as the document's loop prints both in one run.
     The reproducibility claim must not read it: it runs its epochs itself."""
-    return one_epoch(device)
+    return one_epoch(device, build=build)
 
 
-def printed_grads_equal(device: torch.device) -> bool:
-    return seeded_epoch(device)["shared_grad_equal_every_step"]
+def printed_grads_equal(device: torch.device, build=None) -> bool:
+    return seeded_epoch(device, build)["shared_grad_equal_every_step"]
 
 
-def grads_are_one_tensor(device: torch.device) -> bool:
-    return seeded_epoch(device)["shared_grad_identical_every_step"]
+def grads_are_one_tensor(device: torch.device, build=None) -> bool:
+    return seeded_epoch(device, build)["shared_grad_identical_every_step"]
 
 
-def printout_reproducible_only_when_seeded(device: torch.device) -> bool:
-    return reproducible_only_when_seeded(one_epoch, device)
+def printout_reproducible_only_when_seeded(device: torch.device, train=one_epoch) -> bool:
+    return reproducible_only_when_seeded(train, device)
 
 
 # --- the registry entries -------------------------------------------------------------------------
@@ -509,24 +591,28 @@ LIST_SEQUENTIAL = Example(
             "对于网络的计算输出而言,没有任何区别 (no difference in the computed output)",
             HOLDS,
             same_output_as_registered_blocks,
+            counter=counter("the list version built at seed 1: other weights", list_seed=1),
         ),
         Claim(
             "bare_repr",
             "只能输出MySequential() (printing the network shows only its class name)",
             HOLDS,
             repr_shows_only_the_name,
+            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
         ),
         Claim(
             "no_parameters",
             "parameters() of the list version is empty, though its blocks have parameters",
             HOLDS,
             no_registered_parameters,
+            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
         ),
         Claim(
             "empty_state_dict",
             "state_dict() of the list version is empty: nothing of it is saved or loaded",
             HOLDS,
             empty_state_dict,
+            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
         ),
         Claim(
             "to_dtype",
@@ -535,6 +621,7 @@ LIST_SEQUENTIAL = Example(
             HOLDS,
             dtype_conversion_skips_the_blocks,
             about_cuda=True,
+            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
         ),
         Claim(
             "cannot_be_trained",
@@ -542,6 +629,7 @@ LIST_SEQUENTIAL = Example(
             "'optimizer got an empty parameter list'",
             HOLDS,
             optimizer_refuses_it,
+            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
         ),
     ),
 )
@@ -557,12 +645,14 @@ MODULE_SEQUENTIAL = Example(
             "printing the network lists its blocks, each under its index",
             HOLDS,
             repr_lists_the_blocks,
+            counter=counter("the blocks kept in a plain list", build=list_sequential),
         ),
         Claim(
             "trains",
             "one SGD step on a fixed batch changes every weight and lowers the loss",
             HOLDS,
             one_sgd_step_lowers_the_loss,
+            counter=counter("learning rate 1: the step overshoots", lr=1.0),
         ),
     ),
 )
@@ -579,6 +669,10 @@ PARALLEL_CONCAT = Example(
             "print(comb_net) prints the block shown in the document",
             HOLDS,
             combine_net_repr_as_documented,
+            counter=counter(
+                "net1 the second NestMLP, ending in Linear(32, 20)",
+                build=parallel_concat_of_nest_mlp20,
+            ),
         ),
         Claim(
             "parallel_block",
@@ -586,6 +680,9 @@ PARALLEL_CONCAT = Example(
             "(a parallel block), each sample's output holding both",
             FALSE,
             batch_concatenation_mixes_samples,
+            counter=counter(
+                "cat along dim 1 (the features variant)", build=parallel_concat_features
+            ),
         ),
         Claim(
             "same_width",
@@ -595,6 +692,7 @@ PARALLEL_CONCAT = Example(
                 "the widths may differ and only the batch sizes must match"
             ),
             widths_must_match_only_along_the_batch,
+            counter=counter("outputs of equal width, 16 and 16", second_width=16),
         ),
         Claim(
             "frozen_weights",
@@ -602,6 +700,9 @@ PARALLEL_CONCAT = Example(
             "random weights that get no gradient and stay constant during training)",
             FALSE,
             sub_networks_are_trained,
+            counter=counter(
+                "net1 frozen, as the comment says", build=parallel_concat_with_frozen_net1
+            ),
         ),
     ),
     corrections=(
@@ -625,6 +726,10 @@ REPEAT_BLOCKS = Example(
             "muti_net prints the block shown in the document",
             HOLDS,
             muti_module_repr_as_documented,
+            counter=counter(
+                "the first NestMLP repeated, ending in Linear(32, 16)",
+                build=muti_module_of_chapter_nest_mlp,
+            ),
         ),
         Claim(
             "add_module",
@@ -632,6 +737,9 @@ REPEAT_BLOCKS = Example(
             "children, keys and output as writing into self._modules",
             HOLDS,
             add_module_registers_the_same,
+            counter=counter(
+                "the blocks registered as attributes block0..2", build=muti_module_by_attribute
+            ),
         ),
         Claim(
             "instances",
@@ -639,6 +747,9 @@ REPEAT_BLOCKS = Example(
             "own weights, nothing shared",
             HOLDS,
             blocks_are_separate_instances,
+            counter=counter(
+                "one NestMLP20 instance given three times", build=muti_module_of_one_instance
+            ),
         ),
     ),
     corrections=(
@@ -660,6 +771,9 @@ NEST_MLP = Example(
             "nest.linear.named_parameters() weight, bias, with first rows of 20, 64 and 32 values",
             HOLDS,
             sub_block_names_as_documented,
+            counter=counter(
+                "net without its ReLUs: Linears at 0 and 1", build=nest_mlp_without_relus
+            ),
         ),
         Claim(
             "printed_repr",
@@ -669,6 +783,9 @@ NEST_MLP = Example(
                 "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
             ),
             nest_mlp_repr_is_the_second_definition,
+            counter=counter(
+                "the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP
+            ),
         ),
     ),
     corrections=(
@@ -692,6 +809,9 @@ TRAIN_SHARED_REGRESSION = Example(
             "print(net[0].weight.grad == net[2].weight.grad) prints True at every step",
             HOLDS,
             printed_grads_equal,
+            counter=counter(
+                "net[2] a copy of net[0], not the same layer", build=untied_regression_net
+            ),
         ),
         Claim(
             "one_grad_object",
@@ -699,12 +819,16 @@ TRAIN_SHARED_REGRESSION = Example(
             "(`is`), not two equal ones",
             HOLDS,
             grads_are_one_tensor,
+            counter=counter(
+                "net[2] a copy of net[0], not the same layer", build=untied_regression_net
+            ),
         ),
         Claim(
             "printed_values",
             "the printed loss and w_hat, b_hat",
             holds_only_when("the data, initialisation and shuffle are seeded"),
             printout_reproducible_only_when_seeded,
+            counter=counter("unseeded runs, as in the document", train=unseeded_epoch),
         ),
     ),
     corrections=(

@@ -27,18 +27,19 @@ from torch import nn
 from torch.nn import functional as F
 
 from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example
+from .example import HOLDS, Claim, Example, counter
 from .exercises import NestMLP
-from .tying import shared_gradients
+from .tying import counting_one_use, shared_gradients
 
 
 def twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(2, 20, generator=g)
 
 
-def gradient_is_sum_of_two_uses(example: Example, device: torch.device) -> bool:
+def gradient_is_sum_of_two_uses(example: Example, device: torch.device, untie=None) -> bool:
+    """`untie`: another untied twin than the example's (a counter-case gives a wrong one)."""
     model, x = example.model(device), example.input(device)
-    facts = shared_gradients(model, x, example.forward, example.untie)
+    facts = shared_gradients(model, x, example.forward, untie or example.untie)
     return len(facts) == 2 and all(
         f["one_grad_object"] and f["uses"] == 2 and f["equals_sum_of_uses"] for f in facts
     )
@@ -66,9 +67,17 @@ class MLPWithoutParentInit(nn.Module):
         return self.out(F.relu(self.hidden(X)))
 
 
-def calling_the_module_runs_forward(device: torch.device) -> bool:
+class MLPCalledDirectly(MLP):
+    """An MLP whose own `__call__` calls `forward` itself, bypassing `nn.Module.__call__` (a
+    counter-case: its hooks never run)."""
+
+    def __call__(self, X):
+        return self.forward(X)
+
+
+def calling_the_module_runs_forward(device: torch.device, build=None) -> bool:
     """`net(X)` goes through `nn.Module.__call__`, which runs `forward` and the module's hooks."""
-    net, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
+    net, x = MLP_EXAMPLE.model(device, build=build), MLP_EXAMPLE.input(device)
     hook_calls = []
     net.register_forward_hook(lambda module, inputs, output: hook_calls.append(module))
     called = net(x)
@@ -76,9 +85,9 @@ def calling_the_module_runs_forward(device: torch.device) -> bool:
     return torch.equal(called, forward_only) and hook_calls == [net]
 
 
-def init_without_parent_init_fails(device: torch.device) -> bool:
+def init_without_parent_init_fails(device: torch.device, module=MLPWithoutParentInit) -> bool:
     try:
-        MLPWithoutParentInit()
+        module()
     except AttributeError as error:
         return "cannot assign module before Module.__init__() call" in str(error)
     return False
@@ -134,9 +143,29 @@ def untie_inner_linear(model: FixedHiddenMLP, prefix: str = ""):
     }
 
 
-def rand_weight_is_not_state(device: torch.device) -> bool:
+class FixedHiddenMLPWithTrainableWeight(FixedHiddenMLP):
+    """The mistake the book avoids (a counter-case): `rand_weight` made an `nn.Parameter`, registered
+    and trained like any other."""
+
+    def __init__(self):
+        super().__init__()
+        self.rand_weight = nn.Parameter(self.rand_weight)
+
+
+class FixedHiddenMLPWithBuffer(FixedHiddenMLP):
+    """`rand_weight` registered as a non-persistent buffer, the idiom for a constant (a
+    counter-case): `.to()` moves and casts it, `state_dict()` still leaves it out."""
+
+    def __init__(self):
+        super().__init__()
+        constant = self.rand_weight
+        del self.rand_weight
+        self.register_buffer("rand_weight", constant, persistent=False)
+
+
+def rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     """`rand_weight` is neither a parameter nor a buffer, so `state_dict()` does not hold it."""
-    net = FIXED_HIDDEN_MLP.model(device)
+    net = FIXED_HIDDEN_MLP.model(device, build=build)
     constant = net.rand_weight
     state = net.state_dict()
     return (
@@ -147,8 +176,8 @@ def rand_weight_is_not_state(device: torch.device) -> bool:
     )
 
 
-def rand_weight_constant_in_training(device: torch.device) -> bool:
-    net, x = FIXED_HIDDEN_MLP.model(device), FIXED_HIDDEN_MLP.input(device)
+def rand_weight_constant_in_training(device: torch.device, build=None) -> bool:
+    net, x = FIXED_HIDDEN_MLP.model(device, build=build), FIXED_HIDDEN_MLP.input(device)
     constant_before = net.rand_weight.clone()
     linear_before = net.linear.weight.detach().clone()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
@@ -161,9 +190,9 @@ def rand_weight_constant_in_training(device: torch.device) -> bool:
     )
 
 
-def to_leaves_rand_weight_behind(device: torch.device) -> bool:
+def to_leaves_rand_weight_behind(device: torch.device, build=None) -> bool:
     """`.to()` converts parameters and buffers; a plain attribute stays float32 on the CPU."""
-    net = FIXED_HIDDEN_MLP.model(device)
+    net = FIXED_HIDDEN_MLP.model(device, build=build)
     net.to(torch.float64)
     return (
         net.linear.weight.dtype == torch.float64
@@ -173,8 +202,8 @@ def to_leaves_rand_weight_behind(device: torch.device) -> bool:
     )
 
 
-def fixed_hidden_shared_gradient(device: torch.device) -> bool:
-    return gradient_is_sum_of_two_uses(FIXED_HIDDEN_MLP, device)
+def fixed_hidden_shared_gradient(device: torch.device, untie=None) -> bool:
+    return gradient_is_sum_of_two_uses(FIXED_HIDDEN_MLP, device, untie)
 
 
 class FancyMLP(nn.Module):
@@ -226,6 +255,15 @@ def untie_fancy_mlp(model: FancyMLP):
     }
 
 
+class FancyMLPWithTrainableWeight(FancyMLP):
+    """`FancyMLP` with `rand_weight` made an `nn.Parameter` (a counter-case): a parameter of the
+    net itself, outside every layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.rand_weight = nn.Parameter(self.rand_weight)
+
+
 def fancy_mlp_control_flow(net: FancyMLP, x: torch.Tensor) -> dict:
     """Which way `FancyMLP.forward` goes for `x`: how many halvings, whether `×10` runs, and the
     output that path gives (the same as `net(x)`)."""
@@ -239,10 +277,10 @@ def fancy_mlp_control_flow(net: FancyMLP, x: torch.Tensor) -> dict:
     return {"halvings": halvings, "times_ten": times_ten, "output": output}
 
 
-def parameters_layer_by_layer(device: torch.device) -> bool:
+def parameters_layer_by_layer(device: torch.device, build=None) -> bool:
     """003's exercise, answered: FancyMLP's only layer with parameters is `linear`, and the constant
     `rand_weight` is not among them."""
-    net = FANCY_MLP.model(device)
+    net = FANCY_MLP.model(device, build=build)
     by_layer = {
         f"{layer_name}.{name}": p
         for layer_name, layer in net.named_children()
@@ -257,13 +295,23 @@ def parameters_layer_by_layer(device: torch.device) -> bool:
     )
 
 
-def fancy_shared_gradient(device: torch.device) -> bool:
-    return gradient_is_sum_of_two_uses(FANCY_MLP, device)
+def fancy_shared_gradient(device: torch.device, untie=None) -> bool:
+    return gradient_is_sum_of_two_uses(FANCY_MLP, device, untie)
 
 
 def chimera() -> nn.Sequential:
     """Mixing blocks: the exercises' NestMLP (20→64→32→16), a Linear, and FixedHiddenMLP."""
     return nn.Sequential(NestMLP(), nn.Linear(16, 20), FixedHiddenMLP())
+
+
+def chimera_ending_in_fancy_mlp() -> nn.Sequential:
+    """The chimera with the older edition's FancyMLP as its last block (a counter-case)."""
+    return nn.Sequential(NestMLP(), nn.Linear(16, 20), FancyMLP())
+
+
+def chimera_with_trainable_weight() -> nn.Sequential:
+    """The chimera whose FixedHiddenMLP makes `rand_weight` a parameter (a counter-case)."""
+    return nn.Sequential(NestMLP(), nn.Linear(16, 20), FixedHiddenMLPWithTrainableWeight())
 
 
 def untie_chimera(model: nn.Sequential):
@@ -272,24 +320,24 @@ def untie_chimera(model: nn.Sequential):
     return twin, clones
 
 
-def blocks_compose(device: torch.device) -> bool:
-    net, x = CHIMERA.model(device), CHIMERA.input(device)
+def blocks_compose(device: torch.device, build=None) -> bool:
+    net, x = CHIMERA.model(device, build=build), CHIMERA.input(device)
     nest, linear, fixed = net
     return [type(block) for block in net] == [NestMLP, nn.Linear, FixedHiddenMLP] and torch.equal(
         net(x), fixed(linear(nest(x)))
     )
 
 
-def nested_rand_weight_is_not_state(device: torch.device) -> bool:
+def nested_rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     """The blocks' parameters all appear under their index; the nested constant still does not."""
-    net = CHIMERA.model(device)
+    net = CHIMERA.model(device, build=build)
     keys = list(net.state_dict())
     by_block = [f"{i}.{key}" for i, block in enumerate(net) for key in block.state_dict()]
     return keys == by_block and not any("rand_weight" in key for key in keys)
 
 
-def chimera_shared_gradient(device: torch.device) -> bool:
-    return gradient_is_sum_of_two_uses(CHIMERA, device)
+def chimera_shared_gradient(device: torch.device, untie=None) -> bool:
+    return gradient_is_sum_of_two_uses(CHIMERA, device, untie)
 
 
 # === The registry entries =========================================================================
@@ -305,6 +353,9 @@ MLP_EXAMPLE = Example(
             "net(X) is shorthand for net.__call__(X), which runs forward (and the module's hooks)",
             HOLDS,
             calling_the_module_runs_forward,
+            counter=counter(
+                "an MLP whose __call__ calls forward itself: no hooks run", build=MLPCalledDirectly
+            ),
         ),
         Claim(
             "init_must_call_parent",
@@ -312,6 +363,7 @@ MLP_EXAMPLE = Example(
             "first layer: AttributeError 'cannot assign module before Module.__init__() call'",
             HOLDS,
             init_without_parent_init_fails,
+            counter=counter("the MLP that calls super().__init__()", module=MLP),
         ),
     ),
 )
@@ -330,6 +382,9 @@ FIXED_HIDDEN_MLP = Example(
             "parameters() do not hold it",
             HOLDS,
             rand_weight_is_not_state,
+            counter=counter(
+                "rand_weight made an nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
+            ),
         ),
         Claim(
             "rand_weight_constant",
@@ -337,6 +392,9 @@ FIXED_HIDDEN_MLP = Example(
             "constant during training",
             HOLDS,
             rand_weight_constant_in_training,
+            counter=counter(
+                "rand_weight made a trainable nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
+            ),
         ),
         Claim(
             "to_leaves_rand_weight",
@@ -345,6 +403,9 @@ FIXED_HIDDEN_MLP = Example(
             HOLDS,
             to_leaves_rand_weight_behind,
             about_cuda=True,
+            counter=counter(
+                "rand_weight registered as a non-persistent buffer", build=FixedHiddenMLPWithBuffer
+            ),
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -352,6 +413,9 @@ FIXED_HIDDEN_MLP = Example(
             "parameters: its gradient is the sum of the gradients of its two uses",
             HOLDS,
             fixed_hidden_shared_gradient,
+            counter=counter(
+                "an untied twin that counts one use", untie=counting_one_use(untie_inner_linear)
+            ),
         ),
     ),
     corrections=(
@@ -376,6 +440,7 @@ FANCY_MLP = Example(
             "not a trainable model parameter",
             HOLDS,
             parameters_layer_by_layer,
+            counter=counter("rand_weight made an nn.Parameter", build=FancyMLPWithTrainableWeight),
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -383,6 +448,9 @@ FANCY_MLP = Example(
             "gradient is the sum of the gradients of its two uses",
             HOLDS,
             fancy_shared_gradient,
+            counter=counter(
+                "an untied twin that counts one use", untie=counting_one_use(untie_fancy_mlp)
+            ),
         ),
     ),
     corrections=(
@@ -406,6 +474,9 @@ CHIMERA = Example(
             "Linear(16, 20), then FixedHiddenMLP",
             HOLDS,
             blocks_compose,
+            counter=counter(
+                "FancyMLP in place of FixedHiddenMLP", build=chimera_ending_in_fancy_mlp
+            ),
         ),
         Claim(
             "rand_weight_not_in_state_dict",
@@ -413,6 +484,10 @@ CHIMERA = Example(
             "every parameter of the blocks is, under the block's index",
             HOLDS,
             nested_rand_weight_is_not_state,
+            counter=counter(
+                "FixedHiddenMLP's rand_weight made an nn.Parameter",
+                build=chimera_with_trainable_weight,
+            ),
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -420,6 +495,9 @@ CHIMERA = Example(
             "gradients of its two uses",
             HOLDS,
             chimera_shared_gradient,
+            counter=counter(
+                "an untied twin that counts one use", untie=counting_one_use(untie_chimera)
+            ),
         ),
     ),
     corrections=(

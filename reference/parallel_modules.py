@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example, call_model, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, call_model, counter, holds_only_when
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded, rows
 from .tying import alias_groups, shared_gradients
@@ -68,22 +68,37 @@ def two_samples_five_features(g: torch.Generator) -> torch.Tensor:
 # --- claims ---------------------------------------------------------------------------------------
 
 
-def output_is_average_not_concatenation(device: torch.device) -> bool:
-    model, x = PARALLEL_MODULE.model(device), PARALLEL_MODULE.input(device)
+class ConcatenatingParallelModule(ParallelModule):
+    """A counter-case: ParallelModule as the text describes it, forward concatenating (拼接) the two
+    branches."""
+
+    def forward(self, x):
+        return torch.cat((self.net1(x), self.net2(x)), dim=-1)
+
+
+def output_is_average_not_concatenation(device: torch.device, build=None) -> bool:
+    model, x = PARALLEL_MODULE.model(device, build=build), PARALLEL_MODULE.input(device)
     a, b = model.net1(x), model.net2(x)
     output = model(x)
     concatenated = torch.cat((a, b), dim=-1)
     return torch.equal(output, (a + b) / 2) and output.shape != concatenated.shape
 
 
-def output_has_two_columns_for_any_batch(device: torch.device) -> bool:
-    model = PARALLEL_MODULE.model(device)
+def output_has_two_columns_for_any_batch(device: torch.device, build=None) -> bool:
+    model = PARALLEL_MODULE.model(device, build=build)
     g = generator()
     return all(model(torch.rand(n, 5, generator=g).to(device)).shape == (n, 2) for n in (1, 2, 7))
 
 
-def one_layer_in_both_branches(device: torch.device) -> bool:
-    model = SHARED_WEIGHT_NET.model(device)
+def net2_with_its_own_first_layer() -> SharedWeightNet:
+    """A counter-case: SharedWeightNet with net2's first layer a Linear(5, 3) of its own."""
+    net = SharedWeightNet()
+    net.net2[0] = nn.Linear(5, 3)
+    return net
+
+
+def one_layer_in_both_branches(device: torch.device, build=None) -> bool:
+    model = SHARED_WEIGHT_NET.model(device, build=build)
     return (
         model.net1[0] is model.shared_linear
         and model.net2[0] is model.shared_linear
@@ -93,37 +108,41 @@ def one_layer_in_both_branches(device: torch.device) -> bool:
     )  # fmt: skip
 
 
-def demo_cell_shows_no_sharing(device: torch.device) -> bool:
-    """The document's cell runs ParallelModule, which shares nothing: it cannot demonstrate sharing."""
+def demo_cell_shows_no_sharing(device: torch.device, demo_build=None) -> bool:
+    """The document's cell runs ParallelModule (or `demo_build`), which shares nothing: it cannot
+    demonstrate sharing."""
     return (
-        alias_groups(PARALLEL_MODULE.model(device)) == []
+        alias_groups(PARALLEL_MODULE.model(device, build=demo_build)) == []
         and alias_groups(SHARED_WEIGHT_NET.model(device)) != []
     )
 
 
 def dead_at_seed_0_alive_at(example: Example, dead: str):
-    """A claim check: at seed 0 branch `dead` outputs zeros and the samples get one output; at the
-    example's seed every branch outputs something and the samples differ."""
+    """A claim check: at seed 0 (or `dead_seed`) branch `dead` outputs zeros and the samples get one
+    output; at the example's seed (or `live_seed`) every branch outputs something and the samples
+    differ."""
 
-    def check(device: torch.device) -> bool:
+    def check(device: torch.device, dead_seed: int = SEED, live_seed: int | None = None) -> bool:
         def outputs(seed):
             with seeded(seed):
                 model = example.build().to(device)
             x = example.make_input(generator(seed)).to(device)
             return model, x, model(x)
 
-        model, x, output = outputs(SEED)
+        model, x, output = outputs(dead_seed)
         dead_at_0 = not getattr(model, dead)(x).any() and torch.equal(output[0], output[1])
-        model, x, output = outputs(example.seed)
+        model, x, output = outputs(example.seed if live_seed is None else live_seed)
         alive = all(branch(x).any() for branch in (model.net1, model.net2))
         return dead_at_0 and alive and not torch.equal(output[0], output[1])
 
     return check
 
 
-def shared_layer_learns_only_at_a_live_seed(device: torch.device) -> bool:
-    """At seed 0 the shared layer gets no gradient (0 = 0 + 0); at the example's seed both uses add
-    to it."""
+def shared_layer_learns_only_at_a_live_seed(
+    device: torch.device, live_seed: int | None = None
+) -> bool:
+    """At seed 0 the shared layer gets no gradient (0 = 0 + 0); at the example's seed (or
+    `live_seed`) both uses add to it."""
 
     def shared_layer_facts(seed):
         with seeded(seed):
@@ -133,26 +152,48 @@ def shared_layer_learns_only_at_a_live_seed(device: torch.device) -> bool:
 
     facts, model = shared_layer_facts(SEED)
     dead_at_0 = not model.shared_linear.weight.grad.any()
-    facts, model = shared_layer_facts(SHARED_WEIGHT_NET.seed)
+    facts, model = shared_layer_facts(SHARED_WEIGHT_NET.seed if live_seed is None else live_seed)
     return dead_at_0 and all(f["contributing_uses"] == f["uses"] == 2 for f in facts)
 
 
-def net_alive_at_seed(device: torch.device) -> bool:
+def net_alive_at_seed(device: torch.device, live_seed: int | None = None) -> bool:
     return dead_at_seed_0_alive_at(SHARED_WEIGHT_NET, "net2")(
-        device
-    ) and shared_layer_learns_only_at_a_live_seed(device)
+        device, live_seed=live_seed
+    ) and shared_layer_learns_only_at_a_live_seed(device, live_seed)
 
 
-def parallel_alive_at_seed(device: torch.device) -> bool:
-    return dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")(device)
+def parallel_alive_at_seed(device: torch.device, dead_seed: int = SEED) -> bool:
+    return dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")(device, dead_seed=dead_seed)
+
+
+# Counter-cases found by running the models (`ParallelModule` at seed 8: net2 outputs zeros, net1
+# tells the two samples apart; `SharedWeightNet` at seed 2: net1 outputs one value for both samples,
+# so the shared layer learns through net2 alone, while both branches output something).
+NET2_DEAD_SAMPLES_APART_SEED, NET1_CONSTANT_SEED = 8, 2
 
 
 # --- training -------------------------------------------------------------------------------------
 
 
-def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SHARED_SEED) -> dict:
+LR = 0.01
+
+
+def document_sgd(parameters) -> torch.optim.Optimizer:
+    """The document's optimizer: SGD at lr 0.01."""
+    return torch.optim.SGD(parameters, lr=LR)
+
+
+def sgd_one_percent_faster(parameters) -> torch.optim.Optimizer:
+    """A counter-case: SGD at lr 0.0101, 1% above the document's."""
+    return torch.optim.SGD(parameters, lr=1.01 * LR)
+
+
+def train_shared_weight_net(
+    device: torch.device | str = "cpu", seed: int = SHARED_SEED, make_optimizer=document_sgd
+) -> dict:
     """The document's loop: 3 epochs of SGD (lr 0.01) on MSE, recording the shared layer's first two
-    weight rows and gradient rows after `backward` and before `step`.
+    weight rows and gradient rows after `backward` and before `step`. `make_optimizer` builds the
+    optimizer from `model.parameters()`; the check of each step expects the document's SGD.
     """
     with seeded(seed):
         model = SharedWeightNet()
@@ -161,7 +202,7 @@ def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SHAR
     x = torch.rand(2, 5, generator=g).to(device)
     y_true = torch.rand(2, 2, generator=g).to(device)
     criterion = nn.MSELoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    optimizer = make_optimizer(model.parameters())
 
     epochs, shared_grad_identical, updated_once = [], True, True
     for epoch in range(3):
@@ -176,7 +217,7 @@ def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SHAR
             {"epoch": epoch + 1, "loss": loss.item(),
              "shared_weight_rows": rows(weight), "shared_grad_rows": rows(weight.grad)}
         )  # fmt: skip
-        expected = weight.detach() - 0.01 * weight.grad
+        expected = weight.detach() - LR * weight.grad
         optimizer.step()
         # Reachable under three names, the layer is still stepped once: `parameters()` deduplicates.
         updated_once &= torch.allclose(weight.detach(), expected, rtol=0, atol=1e-7)
@@ -192,12 +233,20 @@ def train_shared_weight_net(device: torch.device | str = "cpu", seed: int = SHAR
     }  # fmt: skip
 
 
-def shared_layer_stepped_once(device: torch.device) -> bool:
-    return train_shared_weight_net(device)["shared_layer_updated_once_every_step"]
+def shared_layer_stepped_once(device: torch.device, make_optimizer=document_sgd) -> bool:
+    trace = train_shared_weight_net(device, make_optimizer=make_optimizer)
+    return trace["shared_layer_updated_once_every_step"]
 
 
-def printout_reproducible_only_when_seeded(device: torch.device) -> bool:
-    return reproducible_only_when_seeded(train_shared_weight_net, device)
+def train_ignoring_its_seed(device: torch.device | str = "cpu", seed: int = SHARED_SEED) -> dict:
+    """A counter-case: the training run at the reference's seed, whatever seed it is given."""
+    return train_shared_weight_net(device)
+
+
+def printout_reproducible_only_when_seeded(
+    device: torch.device, train=train_shared_weight_net
+) -> bool:
+    return reproducible_only_when_seeded(train, device)
 
 
 PARALLEL_MODULE = Example(
@@ -212,12 +261,19 @@ PARALLEL_MODULE = Example(
             "forward concatenates (拼接) the outputs of net1 and net2",
             FALSE,
             output_is_average_not_concatenation,
+            counter=counter(
+                "a forward that concatenates the branches", build=ConcatenatingParallelModule
+            ),
         ),
         Claim(
             "output_shape",
             "the output has shape [x, 2] for x samples",
             HOLDS,
             output_has_two_columns_for_any_batch,
+            counter=counter(
+                "a forward that concatenates the branches: 4 columns",
+                build=ConcatenatingParallelModule,
+            ),
         ),
         Claim(
             "alive_at_seed",
@@ -227,6 +283,10 @@ PARALLEL_MODULE = Example(
                 f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
             ),
             parallel_alive_at_seed,
+            counter=counter(
+                "seed 8 taken for the dead seed: net2 outputs zeros, net1 tells the samples apart",
+                dead_seed=NET2_DEAD_SAMPLES_APART_SEED,
+            ),
         ),
     ),
     corrections=("the text calls the combination a concatenation; forward averages the branches",),
@@ -245,12 +305,16 @@ SHARED_WEIGHT_NET = Example(
             "shared_linear is one layer, used as the first layer of net1 and of net2",
             HOLDS,
             one_layer_in_both_branches,
+            counter=counter(
+                "net2 with a Linear(5, 3) of its own", build=net2_with_its_own_first_layer
+            ),
         ),
         Claim(
             "demo_cell",
             "the cell after the class demonstrates SharedWeightNet",
             FALSE,
             demo_cell_shows_no_sharing,
+            counter=counter("a demo cell that builds SharedWeightNet", demo_build=SharedWeightNet),
         ),
         Claim(
             "alive_at_seed",
@@ -260,6 +324,11 @@ SHARED_WEIGHT_NET = Example(
                 f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
             ),
             net_alive_at_seed,
+            counter=counter(
+                "seed 2 taken for the live seed: net1 outputs a constant, so the shared layer "
+                "learns through net2 only",
+                live_seed=NET1_CONSTANT_SEED,
+            ),
         ),
     ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
@@ -282,6 +351,9 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 "of its printout can be reproduced"
             ),
             printout_reproducible_only_when_seeded,
+            counter=counter(
+                "a train function that ignores its seed", train=train_ignoring_its_seed
+            ),
         ),
         Claim(
             "one_update_per_step",
@@ -289,6 +361,9 @@ TRAIN_SHARED_WEIGHT_NET = Example(
             "update per step (w - lr·grad)",
             HOLDS,
             shared_layer_stepped_once,
+            counter=counter(
+                "SGD at lr 0.0101, 1% above the document's", make_optimizer=sgd_one_percent_faster
+            ),
         ),
     ),
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),

@@ -9,13 +9,14 @@ with `apply`, and parameters set directly.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 from torch import nn
 
 from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example
+from .example import HOLDS, Claim, Example, counter
 from .seeding import seeded
 
 
@@ -57,6 +58,28 @@ def my_init(m):
         m.weight.data *= m.weight.data.abs() >= 5
 
 
+# --- counter-cases: what the claims' statements do not hold for -------------------------------------
+
+
+def init_normal_too_wide(m):
+    """init_normal with σ = 0.011: 10% too wide, which the 10⁵ draws of a wide layer show."""
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.normal_(m.weight, mean=0, std=0.011)
+        nn.init.zeros_(m.bias)
+
+
+def my_init_without_its_mask(m):
+    """my_init without `m.weight.data *= m.weight.data.abs() >= 5`: plain U(-10, 10)."""
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.uniform_(m.weight, -10, 10)
+
+
+def apply_to_children(net: nn.Module, fn) -> None:
+    """`fn` mapped over `net.children()`: one level down, and never `net` itself."""
+    for child in net.children():
+        fn(child)
+
+
 def xavier_first_42_last() -> nn.Sequential:
     """The book's per-layer initialisation: Xavier for the first layer, 42 for the last."""
     net = init_net()
@@ -75,10 +98,10 @@ def linear_layers(net: nn.Module) -> list[nn.Linear]:
     return [m for m in net.modules() if type(m) == nn.Linear]  # noqa: E721
 
 
-def apply_visits_every_module(device: torch.device) -> bool:
+def apply_visits_every_module(device: torch.device, apply=nn.Module.apply) -> bool:
     net = INIT_FUNCTIONS.model(device)
     visited = []
-    net.apply(visited.append)
+    apply(net, visited.append)
     return len(visited) == len(list(net.modules())) and {id(m) for m in visited} == {
         id(m) for m in net.modules()
     }
@@ -96,12 +119,12 @@ def close_to_normal(values: torch.Tensor, sigma: float) -> bool:
     ) <= STANDARD_ERRORS * sigma / math.sqrt(2 * n)
 
 
-def normal_weights_and_zero_biases(device: torch.device) -> bool:
+def normal_weights_and_zero_biases(device: torch.device, init=init_normal) -> bool:
     """The net's 40 weights cannot tell σ = 0.01 from 0.013; init_normal applied to a wide layer
     (10⁵ draws) pins σ to within 1%."""
-    net = INIT_FUNCTIONS.model(device, "init_normal")
+    net = INIT_FUNCTIONS.model(device, build=functools.partial(applied, init))
     with seeded():
-        wide = nn.Linear(1000, 100).apply(init_normal)
+        wide = nn.Linear(1000, 100).apply(init)
     weights = torch.cat([m.weight.flatten() for m in linear_layers(net)])
     return (
         close_to_normal(weights, 0.01)
@@ -110,8 +133,8 @@ def normal_weights_and_zero_biases(device: torch.device) -> bool:
     )
 
 
-def constant_weights_and_zero_biases(device: torch.device) -> bool:
-    net = INIT_FUNCTIONS.model(device, "init_constant")
+def constant_weights_and_zero_biases(device: torch.device, init=init_constant) -> bool:
+    net = INIT_FUNCTIONS.model(device, build=functools.partial(applied, init))
     return all(bool((m.weight == 1).all() and (m.bias == 0).all()) for m in linear_layers(net))
 
 
@@ -120,20 +143,20 @@ def xavier_bound(weight: torch.Tensor) -> float:
     return math.sqrt(6 / (fan_in + fan_out))
 
 
-def xavier_uniform_within_its_bound(device: torch.device) -> bool:
+def xavier_uniform_within_its_bound(device: torch.device, build=None) -> bool:
     """Every |w| ≤ a, and the largest reaches past 3a/4: the default init of Linear(4, 8) (bound
     1/√4 = 0.5 ≈ 0.71a) never does, and 32 uniform draws all fall short with probability 0.75³² ≈ 1e-4."""
-    weight = INIT_FUNCTIONS.model(device)[0].weight.detach()
+    weight = INIT_FUNCTIONS.model(device, build=build)[0].weight.detach()
     bound, largest = xavier_bound(weight), weight.abs().max().item()
     return largest <= bound and largest > 0.75 * bound
 
 
-def last_layer_all_42(device: torch.device) -> bool:
-    return bool((INIT_FUNCTIONS.model(device)[2].weight == 42).all())
+def last_layer_all_42(device: torch.device, build=None) -> bool:
+    return bool((INIT_FUNCTIONS.model(device, build=build)[2].weight == 42).all())
 
 
-def my_init_zero_or_large(device: torch.device) -> bool:
-    net = INIT_FUNCTIONS.model(device, "my_init")
+def my_init_zero_or_large(device: torch.device, init=my_init) -> bool:
+    net = INIT_FUNCTIONS.model(device, build=functools.partial(applied, init))
     weights = torch.cat([m.weight.detach().flatten() for m in linear_layers(net)])
     magnitudes = weights.abs()
     zero, large = weights == 0, (magnitudes >= 5) & (magnitudes <= 10)
@@ -141,12 +164,23 @@ def my_init_zero_or_large(device: torch.device) -> bool:
     return bool((large | zero).all() and large.any() and zero.any())
 
 
-def direct_setting_edits_in_place(device: torch.device) -> bool:
+def the_books_direct_setting(net: nn.Module) -> None:
+    net[0].weight.data[:] += 1
+    net[0].weight.data[0, 0] = 42
+
+
+def setting_by_a_new_parameter(net: nn.Module) -> None:
+    """The same values, assigned as a new Parameter (not in place): the old one, which an optimizer
+    may hold, keeps its values."""
+    net[0].weight = nn.Parameter(net[0].weight.detach() + 1)
+    net[0].weight.data[0, 0] = 42
+
+
+def direct_setting_edits_in_place(device: torch.device, edit=the_books_direct_setting) -> bool:
     net = INIT_FUNCTIONS.model(device, "my_init")
     weight = net[0].weight
     before = weight.detach().clone()
-    net[0].weight.data[:] += 1
-    net[0].weight.data[0, 0] = 42
+    edit(net)
     expected = before + 1
     expected[0, 0] = 42
     return net[0].weight is weight and torch.equal(weight.detach(), expected)
@@ -171,6 +205,7 @@ INIT_FUNCTIONS = Example(
             "each init function)",
             HOLDS,
             apply_visits_every_module,
+            counter=counter("fn mapped over net.children() instead", apply=apply_to_children),
         ),
         Claim(
             "init_normal",
@@ -178,30 +213,37 @@ INIT_FUNCTIONS = Example(
             "within 4 standard errors, on the net and on a Linear(1000, 100))",
             HOLDS,
             normal_weights_and_zero_biases,
+            counter=counter("weights drawn with σ = 0.011 (10% wide)", init=init_normal_too_wide),
         ),
         Claim(
             "init_constant",
             "init_constant sets every weight to 1 and every bias to 0",
             HOLDS,
             constant_weights_and_zero_biases,
+            counter=counter("init_42 applied instead (biases left as drawn)", init=init_42),
         ),
         Claim(
             "init_xavier",
             "net[0].apply(init_xavier) draws net[0].weight from U(-a, a), a = √(6/(fan_in+fan_out))",
             HOLDS,
             xavier_uniform_within_its_bound,
+            counter=counter("net[0] left at Linear's default init (bound ≈ 0.71a)", build=init_net),
         ),
         Claim(
             "init_42",
             "net[2].apply(init_42) sets every weight of net[2] to 42",
             HOLDS,
             last_layer_all_42,
+            counter=counter("net[2] left at Linear's default init", build=init_net),
         ),
         Claim(
             "my_init",
             "my_init draws U(-10, 10) and zeroes |w| < 5: every weight is 0 or 5 ≤ |w| ≤ 10",
             HOLDS,
             my_init_zero_or_large,
+            counter=counter(
+                "my_init without its mask (|w| < 5 kept)", init=my_init_without_its_mask
+            ),
         ),
         Claim(
             "direct_setting",
@@ -209,6 +251,7 @@ INIT_FUNCTIONS = Example(
             "in place",
             HOLDS,
             direct_setting_edits_in_place,
+            counter=counter("a new Parameter assigned instead", edit=setting_by_a_new_parameter),
         ),
     ),
 )

@@ -6,6 +6,7 @@ exercises on reusing layers and on saving the architecture too.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
 import warnings
@@ -15,7 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example, holds_only_when
+from .example import HOLDS, Claim, Example, counter, holds_only_when
 from .model_construction import MLP, MLP_EXAMPLE
 from .releases import torch_release
 from .seeding import seeded
@@ -38,24 +39,46 @@ def mlp_clone() -> MLP:
     return clone
 
 
+def mlp_clone_never_loaded() -> MLP:
+    """`mlp_clone` without its `load_state_dict`: the clone keeps its own initial parameters."""
+    MLP()  # the net whose parameters were saved
+    clone = MLP()
+    clone.eval()
+    return clone
+
+
 def randn_twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.randn(size=(2, 20), generator=g)
 
 
-def clone_gives_identical_outputs(device: torch.device) -> bool:
+def clone_gives_identical_outputs(device: torch.device, build=None) -> bool:
     original = MLP_EXAMPLE.model(device)  # the same seed: the net whose parameters were saved
-    clone, x = MLP_CLONE.model(device), MLP_CLONE.input(device)
+    clone, x = MLP_CLONE.model(device, build=build), MLP_CLONE.input(device)
     with seeded(1):
         unloaded = MLP().to(device)
     return torch.equal(clone(x), original(x)) and not torch.equal(unloaded(x), original(x))
 
 
-def tensors_lists_and_dicts_round_trip(device: torch.device) -> bool:
-    x = torch.arange(4, device=device)
+def saved_in_half_precision(obj) -> io.BytesIO:
+    """A checkpoint shrunk to float16 before it is saved (half the size, and lossy): a tensor, a list
+    or a dict of tensors."""
+    if isinstance(obj, torch.Tensor):
+        return saved(obj.half())
+    if isinstance(obj, list):
+        return saved([t.half() for t in obj])
+    return saved({key: t.half() for key, t in obj.items()})
+
+
+# Values float16 cannot hold exactly (a counter-case's tensor).
+TENTHS = torch.tensor([0.1, 0.2, 0.3, 0.4])
+
+
+def tensors_lists_and_dicts_round_trip(device: torch.device, x=None, save=saved) -> bool:
+    x = torch.arange(4, device=device) if x is None else x.to(device)
     y = torch.zeros(4, device=device)
-    same = torch.load(saved(x), weights_only=True)
-    x2, y2 = torch.load(saved([x, y]), weights_only=True)
-    mydict2 = torch.load(saved({"x": x, "y": y}), weights_only=True)
+    same = torch.load(save(x), weights_only=True)
+    x2, y2 = torch.load(save([x, y]), weights_only=True)
+    mydict2 = torch.load(save({"x": x, "y": y}), weights_only=True)
     return (
         torch.equal(same, x)
         and torch.equal(x2, x)
@@ -84,12 +107,20 @@ def load_first_layers(net: nn.Module, state: dict, prefix: str = "hidden."):
     return net.load_state_dict(first_layers, strict=False)
 
 
-def reuse_first_two_layers(device: torch.device) -> bool:
+class MLPWithNewHeadAndBiasFreeHidden(MLPWithNewHead):
+    """Another design whose hidden layer has no bias: the saved hidden bias has nowhere to go."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(20, 256, bias=False)
+
+
+def reuse_first_two_layers(device: torch.device, design=MLPWithNewHead) -> bool:
     """Exercise: using the first two layers of a saved network in a network of another design."""
     original, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
     state = torch.load(saved(original.state_dict()), weights_only=True)
     with seeded(1):
-        new = MLPWithNewHead().to(device)
+        new = design().to(device)
     head_before = new.out.weight.detach().clone()
     result = load_first_layers(new, state)
     return (
@@ -111,10 +142,15 @@ def default_load_refuses_modules() -> bool:
     return torch_release() >= WEIGHTS_ONLY_DEFAULT_FROM
 
 
-def loads_with_the_default(buffer: io.BytesIO) -> bool:
+def allowing(classes) -> contextlib.AbstractContextManager:
+    """`torch.serialization.safe_globals(classes)`: the classes weights_only=True may unpickle too."""
+    return torch.serialization.safe_globals(list(classes)) if classes else contextlib.nullcontext()
+
+
+def loads_with_the_default(buffer: io.BytesIO, allowed=()) -> bool:
     buffer.seek(0)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), allowing(allowed):
             warnings.simplefilter("ignore", FutureWarning)  # 2.4 and 2.5 announce the flip
             torch.load(buffer)
     except pickle.UnpicklingError:
@@ -122,12 +158,13 @@ def loads_with_the_default(buffer: io.BytesIO) -> bool:
     return True
 
 
-def whole_model_round_trip(device: torch.device) -> bool:
+def whole_model_round_trip(device: torch.device, allowed=()) -> bool:
     """`torch.save(net)` pickles the module. What the default load does depends on the release;
-    `weights_only=False` loads it (and runs pickle: only for files you trust)."""
+    `weights_only=False` loads it (and runs pickle: only for files you trust). `allowed`: classes
+    declared safe for the default load (`torch.serialization.safe_globals`)."""
     net, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
     buffer = saved(net)
-    default_loads = loads_with_the_default(buffer)
+    default_loads = loads_with_the_default(buffer, allowed)
     buffer.seek(0)
     loaded = torch.load(buffer, weights_only=False)
     return (
@@ -150,12 +187,20 @@ MLP_CLONE = Example(
             "the clone, loaded from the saved parameters, computes Y_clone == Y",
             HOLDS,
             clone_gives_identical_outputs,
+            counter=counter(
+                "the clone never loads the saved parameters", build=mlp_clone_never_loaded
+            ),
         ),
         Claim(
             "tensors_round_trip",
             "torch.save / torch.load round-trip a tensor, a list of tensors and a dict of tensors",
             HOLDS,
             tensors_lists_and_dicts_round_trip,
+            counter=counter(
+                "a float tensor (0.1…0.4) saved in half precision",
+                x=TENTHS,
+                save=saved_in_half_precision,
+            ),
         ),
         Claim(
             "reuse_first_two_layers",
@@ -163,6 +208,9 @@ MLP_CLONE = Example(
             "design by loading only their entries (strict=False)",
             HOLDS,
             reuse_first_two_layers,
+            counter=counter(
+                "a design whose hidden layer has no bias", design=MLPWithNewHeadAndBiasFreeHidden
+            ),
         ),
         Claim(
             "save_whole_model",
@@ -174,6 +222,10 @@ MLP_CLONE = Example(
                 "PyTorch 2.6 the default weights_only=True refuses a pickled module"
             ),
             whole_model_round_trip,
+            counter=counter(
+                "MLP and nn.Linear declared safe globals: the default load reads the module",
+                allowed=(MLP, nn.Linear),
+            ),
         ),
     ),
 )

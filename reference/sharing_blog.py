@@ -25,7 +25,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn import functional as F
 
-from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import SEED, generator, seeded
 from .tying import parameter_count, shared_gradients
 
@@ -237,8 +237,16 @@ def two_padded_sentences(g: torch.Generator) -> torch.Tensor:
 # --- claims ---------------------------------------------------------------------------------------
 
 
-def output_loses_four_rows_and_columns(device: torch.device) -> bool:
-    model = CONV_SHARED_TRANSPOSE.model(device)
+class ConvNetPaddedTwice(ConvNet):
+    """A counter-case: ConvNet with its second conv padded by 2 too, so the output keeps (H, W)."""
+
+    def forward(self, x):
+        x = F.conv2d(x, self.conv_weight, padding=2)
+        return F.conv2d(x, self.conv_weight.transpose(2, 3), padding=2)
+
+
+def output_loses_four_rows_and_columns(device: torch.device, build=None) -> bool:
+    model = CONV_SHARED_TRANSPOSE.model(device, build=build)
     g = generator()
     sizes = [(1, 3, 8, 8), (2, 3, 9, 12), (3, 3, 5, 7)]
     return all(
@@ -247,9 +255,19 @@ def output_loses_four_rows_and_columns(device: torch.device) -> bool:
     )
 
 
-def transpose_swaps_kernel_dims_not_activation(device: torch.device) -> bool:
+class ConvNetTransposingActivation(ConvNet):
+    """A counter-case: ConvNet as the post's words describe it, the second conv reading the
+    activation with its [H, W] transposed and the kernel as it is."""
+
+    def forward(self, x):
+        x = F.conv2d(x, self.conv_weight, padding=2)
+        return F.conv2d(x.transpose(2, 3), self.conv_weight)
+
+
+def transpose_swaps_kernel_dims_not_activation(device: torch.device, build=None) -> bool:
     """`transpose(2, 3)` acts on the weight [out, in, kh, kw]; the activation is never transposed."""
-    model, x = CONV_SHARED_TRANSPOSE.model(device), CONV_SHARED_TRANSPOSE.input(device)
+    model = CONV_SHARED_TRANSPOSE.model(device, build=build)
+    x = CONV_SHARED_TRANSPOSE.input(device)
     weight = model.conv_weight.detach()
     kernel_transposed = torch.equal(weight.transpose(2, 3), weight.permute(0, 1, 3, 2))
     h = F.conv2d(x, weight, padding=2)
@@ -263,21 +281,31 @@ def transpose_swaps_kernel_dims_not_activation(device: torch.device) -> bool:
     )
 
 
-def conv2d_accepts_non_contiguous_weight(device: torch.device) -> bool:
+def conv2d_by_unfold(x: torch.Tensor, weight: torch.Tensor, padding: int = 0) -> torch.Tensor:
+    """A counter-case: conv2d (stride 1, no bias) written by hand as a matrix product over unfolded
+    patches. Its `weight.view` needs a contiguous weight: for this conv the post's warning is true."""
+    n, _, h, w = x.shape
+    out_channels, _, kh, kw = weight.shape
+    patches = F.unfold(x, (kh, kw), padding=padding)  # [N, in·kh·kw, L]
+    product = weight.view(out_channels, -1) @ patches  # [N, out, L]
+    return product.view(n, out_channels, h + 2 * padding - kh + 1, w + 2 * padding - kw + 1)
+
+
+def conv2d_accepts_non_contiguous_weight(device: torch.device, conv2d=F.conv2d) -> bool:
     """On `device`, conv2d runs with the transposed weight left non-contiguous, forward and backward,
     and gives what the `.contiguous()` copy gives.
     """
     model, x = CONV_SHARED_TRANSPOSE.model(device), CONV_SHARED_TRANSPOSE.input(device)
-    h = F.conv2d(x, model.conv_weight, padding=2).detach()
+    h = conv2d(x, model.conv_weight, padding=2).detach()
     transposed = model.conv_weight.transpose(2, 3)
     if transposed.is_contiguous():
         return False  # nothing tested
     try:
-        without = F.conv2d(h, transposed)
+        without = conv2d(h, transposed)
         (grad_without,) = torch.autograd.grad(without.sum(), model.conv_weight)
     except RuntimeError:
         return False
-    with_copy = F.conv2d(h, transposed.contiguous())
+    with_copy = conv2d(h, transposed.contiguous())
     (grad_with_copy,) = torch.autograd.grad(with_copy.sum(), model.conv_weight)
     # Loose enough for TF32 convolutions where they are enabled; a wrong layout is off by O(1).
     return torch.allclose(without, with_copy, rtol=1e-3, atol=1e-3) and torch.allclose(
@@ -296,18 +324,43 @@ def std_matches(weight: torch.Tensor, rtol: float) -> bool:
     return math.isclose(weight.std().item(), math.sqrt(2 / fan_in), rel_tol=rtol)
 
 
-def he_std_of_the_kernel(device: torch.device) -> bool:
-    return std_matches(HE_INIT_CONV.model(device).conv_weight.detach(), SMALL_DRAW_RTOL)
+def conv_net_without_relu_gain() -> HeInitConvNet:
+    """A counter-case: HeInitConvNet's draw at std sqrt(1/fan_in), without the factor 2 that He
+    gives ReLUs (LeCun's initialisation): the same numbers, divided by √2."""
+    net = HeInitConvNet()
+    with torch.no_grad():
+        net.conv_weight.div_(math.sqrt(2))
+    return net
 
 
-def he_std_of_a_large_draw(device: torch.device) -> bool:
+def fan_out_scaled_randn(*shape: int) -> torch.Tensor:
+    """A counter-case: `he_scaled_randn` with `num_features` taken to be fan_out, the number of
+    outputs one input feeds: out_channels·kh·kw of a conv weight [out, in, kh, kw]."""
+    num_features = shape[0] * math.prod(shape[2:])
+    return torch.randn(shape) * torch.tensor(2 / num_features).sqrt_()
+
+
+def he_std_of_the_kernel(device: torch.device, build=None) -> bool:
+    weight = HE_INIT_CONV.model(device, build=build).conv_weight.detach()
+    return std_matches(weight, SMALL_DRAW_RTOL)
+
+
+def he_std_of_a_large_draw(device: torch.device, draw=he_scaled_randn) -> bool:
     with seeded():
-        weight = he_scaled_randn(*LARGE_DRAW_SHAPE)
+        weight = draw(*LARGE_DRAW_SHAPE)
     return std_matches(weight.to(device), LARGE_DRAW_RTOL)
 
 
-def computes_x_wt_w(device: torch.device) -> bool:
-    model, x = LINEAR_NET_TRANSPOSE.model(device), LINEAR_NET_TRANSPOSE.input(device)
+class LinearNetTransposeFirst(LinearNet):
+    """A counter-case: LinearNet with the transpose on the first use: x·W·Wᵀ, LinearNet2's product."""
+
+    def forward(self, x):
+        return F.linear(F.linear(x, self.linear_weight.t()), self.linear_weight)
+
+
+def computes_x_wt_w(device: torch.device, build=None) -> bool:
+    model = LINEAR_NET_TRANSPOSE.model(device, build=build)
+    x = LINEAR_NET_TRANSPOSE.input(device)
     w = model.linear_weight.detach()
     return torch.allclose(model(x), x @ w.T @ w, atol=1e-6)
 
@@ -316,8 +369,13 @@ def is_normal(w: torch.Tensor) -> bool:
     return torch.allclose(w.T @ w, w @ w.T, atol=1e-6)
 
 
-def same_as_linear_net_only_for_normal_w(device: torch.device) -> bool:
-    """Both nets loaded with the same W: they agree for the post's diagonal W, not for a random W."""
+# A counter-case: the post's diagonal W with one entry off the diagonal (a shear): WᵀW ≠ WWᵀ.
+SHEARED_W = torch.tensor([[1.1, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def same_as_linear_net_only_for_normal_w(device: torch.device, document_w=None) -> bool:
+    """Both nets loaded with the same W: they agree for the post's diagonal W (or `document_w`), not
+    for a random W."""
     mm_net, transpose_net = LINEAR_NET_MM.model(device), LINEAR_NET_TRANSPOSE.model(device)
     x = LINEAR_NET_MM.input(device)
 
@@ -327,7 +385,9 @@ def same_as_linear_net_only_for_normal_w(device: torch.device) -> bool:
             transpose_net.linear_weight.copy_(w)
         return torch.allclose(mm_net(x), transpose_net(x), atol=1e-6)
 
-    document_w = mm_net.w.detach().clone()
+    if document_w is None:
+        document_w = mm_net.w.detach().clone()
+    document_w = document_w.to(device)
     random_w = torch.randn(3, 3, generator=generator(SEED + 1)).to(device)
     return (
         is_normal(document_w)
@@ -337,8 +397,8 @@ def same_as_linear_net_only_for_normal_w(device: torch.device) -> bool:
     )
 
 
-def output_projection_is_the_table(device: torch.device) -> bool:
-    shared = TIED_EMBEDDINGS.model(device)
+def output_projection_is_the_table(device: torch.device, build=None) -> bool:
+    shared = TIED_EMBEDDINGS.model(device, build=build)
     untied = TIED_EMBEDDINGS.model(device, variant="untied")
     tokens = TIED_EMBEDDINGS.input(device)
     table = shared.embed_tokens.weight
@@ -361,14 +421,38 @@ def output_projection_is_the_table(device: torch.device) -> bool:
     )
 
 
-def table_gradient_is_lookup_plus_projection(device: torch.device) -> bool:
-    model, tokens = TIED_EMBEDDINGS.model(device), TIED_EMBEDDINGS.input(device)
+class DetachedProjectionLanguageModel(TiedLanguageModel):
+    """A counter-case: the shared mode with the projection reading `embed_tokens.weight.detach()`.
+    The table is used twice but learns through the lookup only."""
+
+    def forward(self, tokens):
+        if not self.share_input_output_embed:
+            return super().forward(tokens)
+        x = torch.tanh(self.hidden(self.embed_tokens(tokens)))
+        return F.linear(x, self.embed_tokens.weight.detach())
+
+
+def detached_projection_language_model() -> TiedLanguageModel:
+    return DetachedProjectionLanguageModel(VOCABULARY_SIZE, EMBEDDING_DIM)
+
+
+def table_gradient_is_lookup_plus_projection(device: torch.device, build=None) -> bool:
+    model, tokens = TIED_EMBEDDINGS.model(device, build=build), TIED_EMBEDDINGS.input(device)
     facts = shared_gradients(model, tokens, TIED_EMBEDDINGS.forward, TIED_EMBEDDINGS.untie)
     return len(facts) == 1 and facts[0]["uses"] == 2 and facts[0]["equals_sum_of_uses"]
 
 
-def padding_row_is_zero(device: torch.device) -> bool:
-    embedding, tokens = EMBEDDING_PADDING.model(device), EMBEDDING_PADDING.input(device)
+def embedding_padding_row_overwritten() -> nn.Embedding:
+    """A counter-case: the post's Embedding without its last line, so normal_ overwrites the zero
+    padding row that nn.Embedding wrote."""
+    m = nn.Embedding(VOCABULARY_SIZE, EMBEDDING_DIM, padding_idx=PADDING_IDX)
+    nn.init.normal_(m.weight, mean=0, std=EMBEDDING_DIM**-0.5)
+    return m
+
+
+def padding_row_is_zero(device: torch.device, build=None) -> bool:
+    embedding = EMBEDDING_PADDING.model(device, build=build)
+    tokens = EMBEDDING_PADDING.input(device)
     padding = embedding.padding_idx
     weight = embedding.weight.detach()
     others = torch.cat((weight[:padding], weight[padding + 1 :]))
@@ -381,10 +465,20 @@ def padding_row_is_zero(device: torch.device) -> bool:
     )
 
 
-def padding_row_gets_no_gradient(device: torch.device) -> bool:
+def embedding_without_padding_idx() -> nn.Embedding:
+    """A counter-case: the post's Embedding with the padding row zeroed but no padding_idx given to
+    nn.Embedding. The row starts at zero and nothing keeps it there."""
+    m = nn.Embedding(VOCABULARY_SIZE, EMBEDDING_DIM)
+    nn.init.normal_(m.weight, mean=0, std=EMBEDDING_DIM**-0.5)
+    nn.init.constant_(m.weight[PADDING_IDX], 0)
+    return m
+
+
+def padding_row_gets_no_gradient(device: torch.device, build=None) -> bool:
     """After backward the padding row's gradient is zero, so an SGD step leaves the row at zero."""
-    embedding, tokens = EMBEDDING_PADDING.model(device), EMBEDDING_PADDING.input(device)
-    padding = embedding.padding_idx
+    embedding = EMBEDDING_PADDING.model(device, build=build)
+    tokens = EMBEDDING_PADDING.input(device)
+    padding = PADDING_IDX  # the token the sentences are padded with
     used = tokens.unique()
     outputs = embedding(tokens)
     weights = torch.randn(outputs.shape, generator=generator(SEED + 1)).to(device)  # a generic loss
@@ -420,6 +514,9 @@ CONV_SHARED_TRANSPOSE = Example(
             "the second 5×5 conv without padding removes 4 (checked for several sizes)",
             HOLDS,
             output_loses_four_rows_and_columns,
+            counter=counter(
+                "the second conv padded by 2 too: (N, 3, H, W)", build=ConvNetPaddedTwice
+            ),
         ),
         Claim(
             "transpose_of_h_w",
@@ -427,6 +524,10 @@ CONV_SHARED_TRANSPOSE = Example(
             "(即[BS, C, H, W]中的[H, W]的转置)",
             FALSE,
             transpose_swaps_kernel_dims_not_activation,
+            counter=counter(
+                "a second conv that transposes the activation's [H, W], not the kernel",
+                build=ConvNetTransposingActivation,
+            ),
         ),
         Claim(
             "contiguous_required_on_gpu",
@@ -435,6 +536,10 @@ CONV_SHARED_TRANSPOSE = Example(
             FALSE,
             conv2d_accepts_non_contiguous_weight,
             about_cuda=True,
+            counter=counter(
+                "a hand-written conv (unfold, weight.view) that needs a contiguous weight",
+                conv2d=conv2d_by_unfold,
+            ),
         ),
     ),
     corrections=(
@@ -460,6 +565,9 @@ HE_INIT_CONV = Example(
             "kernel within 15% (about 3 standard deviations of the std of 225 draws)",
             HOLDS,
             he_std_of_the_kernel,
+            counter=counter(
+                "std sqrt(1/fan_in), without the ReLU gain 2", build=conv_net_without_relu_gain
+            ),
         ),
         Claim(
             "std_of_a_large_draw",
@@ -467,6 +575,9 @@ HE_INIT_CONV = Example(
             "(fan_in = 1600) within 2%",
             HOLDS,
             he_std_of_a_large_draw,
+            counter=counter(
+                "num_features taken to be fan_out (800), not fan_in", draw=fan_out_scaled_randn
+            ),
         ),
     ),
     corrections=(
@@ -488,6 +599,9 @@ LINEAR_NET_TRANSPOSE = Example(
             "the two layers, a parameter and its transpose, compute x·Wᵀ·W",
             HOLDS,
             computes_x_wt_w,
+            counter=counter(
+                "the transpose on the first use: x·W·Wᵀ", build=LinearNetTransposeFirst
+            ),
         ),
     ),
     corrections=(RETURN_OUTSIDE_FORWARD,),
@@ -508,6 +622,7 @@ LINEAR_NET_MM = Example(
                 "WᵀW = WWᵀ (W is normal), as for the post's diagonal W; false for a random W"
             ),
             same_as_linear_net_only_for_normal_w,
+            counter=counter("a sheared W (WᵀW ≠ WWᵀ) in the post's place", document_w=SHEARED_W),
         ),
     ),
     corrections=(
@@ -532,6 +647,9 @@ TIED_EMBEDDINGS = Example(
             "Parameter, V·D fewer parameters than with a separate embed_out",
             HOLDS,
             output_projection_is_the_table,
+            counter=counter(
+                "the untied variant (a separate embed_out)", build=untied_language_model
+            ),
         ),
         Claim(
             "gradient_is_sum_of_uses",
@@ -539,6 +657,10 @@ TIED_EMBEDDINGS = Example(
             "output projection's",
             HOLDS,
             table_gradient_is_lookup_plus_projection,
+            counter=counter(
+                "the projection reads the table detached: it learns through the lookup only",
+                build=detached_projection_language_model,
+            ),
         ),
     ),
     corrections=(
@@ -558,12 +680,20 @@ EMBEDDING_PADDING = Example(
             "the padding row is initialised to zero (初始化的时候还可以让padding的部分为0)",
             HOLDS,
             padding_row_is_zero,
+            counter=counter(
+                "normal_ overwrites the padding row, not zeroed again",
+                build=embedding_padding_row_overwritten,
+            ),
         ),
         Claim(
             "padding_row_no_gradient",
             "the padding row's gradient is zero after backward, so training leaves it at zero",
             HOLDS,
             padding_row_gets_no_gradient,
+            counter=counter(
+                "the row zeroed at init, but no padding_idx given to nn.Embedding",
+                build=embedding_without_padding_idx,
+            ),
         ),
     ),
 )

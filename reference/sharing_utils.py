@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrizations
 from torch.overrides import TorchFunctionMode
 
-from .example import FALSE, HOLDS, Claim, Example, holds_only_when
+from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .releases import torch_release
 from .seeding import seeded
 from .tying import alias_groups, parameter_count
@@ -125,6 +125,77 @@ def two_samples_ten_features(g: torch.Generator) -> torch.Tensor:
     return torch.randn(2, 10, generator=g)
 
 
+# --- counter-cases: builds where a claim's statement comes out the other way ---------------------
+
+
+class PlainListModel(ParameterListModel):
+    """The five weights in a plain Python list, not a ParameterList: the module does not register
+    them (same forward)."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.weights = [nn.Parameter(torch.randn(10, 10)) for _ in range(5)]
+
+
+class OneWeightFiveTimesModel(ParameterListModel):
+    """A ParameterList that holds one Parameter five times: that does share it."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        w = nn.Parameter(torch.randn(10, 10))
+        self.weights = nn.ParameterList([w] * 5)
+
+
+class OneWeightThreeKeysModel(ParameterDictModel):
+    """A ParameterDict that holds one Parameter under all three keys: that does share it."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        w = nn.Parameter(torch.randn(10, 10))
+        self.weights = nn.ParameterDict({"weight1": w, "weight2": w, "weight3": w})
+
+
+class MatmulModel(FunctionalLinearModel):
+    """`torch.mm(x, weight)` in place of `F.linear(x, weight)`: x·W, not x·Wᵀ."""
+
+    def forward(self, x):
+        return torch.mm(x, self.weight)
+
+
+class LegacyWeightNormModel(nn.Module):
+    """The article's call as the legacy API wants it: a module (and the name of its weight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = utils.weight_norm(nn.Linear(10, 10, bias=False))
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+class WholeTensorWeightNormModel(WeightNormModel):
+    """Weight norm with `dim=None`: one magnitude, the norm taken over the whole weight."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.linear = parametrizations.weight_norm(nn.Linear(10, 10, bias=False), dim=None)
+
+
+class PerColumnWeightNormModel(WeightNormModel):
+    """Weight norm with `dim=1`: one magnitude per input column, the norm taken per column."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.linear = parametrizations.weight_norm(nn.Linear(10, 10, bias=False), dim=1)
+
+
+class WeightNormUsedTwiceModel(WeightNormModel):
+    """The weight-normed layer applied twice in forward: its g and v are used twice."""
+
+    def forward(self, x):
+        return self.linear(self.linear(x))
+
+
 # --- tools for the checks -------------------------------------------------------------------------
 
 
@@ -173,15 +244,22 @@ HOMES = {
 }
 
 
-def tools_live_elsewhere(device: torch.device) -> bool:
-    in_modules_utils = [name for name in HOMES if hasattr(torch.nn.modules.utils, name)]
+# The helpers `torch.nn.modules.utils` does hold (a counter-case: for them the statement is true).
+MODULES_UTILS_HELPERS = {
+    "_pair": (torch.nn.modules.utils,),
+    "_ntuple": (torch.nn.modules.utils,),
+}
+
+
+def tools_live_elsewhere(device: torch.device, homes=HOMES) -> bool:
+    in_modules_utils = [name for name in homes if hasattr(torch.nn.modules.utils, name)]
     return in_modules_utils == [] and all(
-        hasattr(home, name) for name, homes in HOMES.items() for home in homes
+        hasattr(home, name) for name, places in homes.items() for home in places
     )
 
 
-def list_weights_registered_and_chained(device: torch.device) -> bool:
-    model, x = PARAMETER_LIST_CHAIN.model(device), PARAMETER_LIST_CHAIN.input(device)
+def list_weights_registered_and_chained(device: torch.device, build=None) -> bool:
+    model, x = PARAMETER_LIST_CHAIN.model(device, build=build), PARAMETER_LIST_CHAIN.input(device)
     registered = {id(p) for p in model.parameters()}
     return (
         len(model.weights) == 5
@@ -190,15 +268,21 @@ def list_weights_registered_and_chained(device: torch.device) -> bool:
     )
 
 
-def list_shares_nothing(device: torch.device) -> bool:
-    return nothing_shared(PARAMETER_LIST_CHAIN.model(device), PARAMETER_LIST_CHAIN.input(device))
+def list_shares_nothing(device: torch.device, build=None) -> bool:
+    model = PARAMETER_LIST_CHAIN.model(device, build=build)
+    return nothing_shared(model, PARAMETER_LIST_CHAIN.input(device))
 
 
-def dict_shares_nothing(device: torch.device) -> bool:
-    return nothing_shared(PARAMETER_DICT_CHAIN.model(device), PARAMETER_DICT_CHAIN.input(device))
+def dict_shares_nothing(device: torch.device, build=None) -> bool:
+    model = PARAMETER_DICT_CHAIN.model(device, build=build)
+    return nothing_shared(model, PARAMETER_DICT_CHAIN.input(device))
 
 
-def dict_order_is_sorted_for_plain_dicts(device: torch.device) -> bool:
+# Keys inserted out of order; sorted as strings, 'weight10' comes before 'weight2'.
+SCRAMBLED_KEYS = ("weight3", "weight1", "weight10", "weight2")
+
+
+def dict_order_is_sorted_for_plain_dicts(device: torch.device, inserted=SCRAMBLED_KEYS) -> bool:
     """The article's chain runs weight1, weight2, weight3; a plain dict is sorted by key (as strings),
     while an OrderedDict, or keys set one at a time, keep insertion order.
     """
@@ -207,7 +291,7 @@ def dict_order_is_sorted_for_plain_dicts(device: torch.device) -> bool:
     article_chain_in_written_order = torch.allclose(
         model(x), chained(x, [w["weight1"], w["weight2"], w["weight3"]])
     )
-    inserted = [f"weight{i}" for i in (3, 1, 10, 2)]
+    inserted = list(inserted)
     plain = nn.ParameterDict({k: nn.Parameter(torch.zeros(1)) for k in inserted})
     ordered = nn.ParameterDict(OrderedDict((k, nn.Parameter(torch.zeros(1))) for k in inserted))
     one_at_a_time = nn.ParameterDict()
@@ -225,15 +309,15 @@ def dict_order_is_sorted_for_plain_dicts(device: torch.device) -> bool:
 # --- claims: F.linear -----------------------------------------------------------------------------
 
 
-def linear_is_x_times_w_transposed(device: torch.device) -> bool:
-    model, x = FUNCTIONAL_LINEAR.model(device), FUNCTIONAL_LINEAR.input(device)
+def linear_is_x_times_w_transposed(device: torch.device, build=None) -> bool:
+    model, x = FUNCTIONAL_LINEAR.model(device, build=build), FUNCTIONAL_LINEAR.input(device)
     w = model.weight
     return torch.allclose(model(x), x @ w.T) and not torch.allclose(model(x), x @ w)
 
 
-def linear_shares_only_when_reused(device: torch.device) -> bool:
+def linear_shares_only_when_reused(device: torch.device, build=None) -> bool:
     x = FUNCTIONAL_LINEAR.input(device)
-    article = FUNCTIONAL_LINEAR.model(device)
+    article = FUNCTIONAL_LINEAR.model(device, build=build)
     with seeded():
         reused = ReusedFunctionalLinearModel().to(device)
     return (
@@ -259,8 +343,8 @@ def magnitude_and_direction(model: WeightNormModel) -> tuple[torch.Tensor, torch
     return originals.original0, originals.original1
 
 
-def parametrization_names_and_shapes(device: torch.device) -> bool:
-    model = WEIGHT_NORM.model(device)
+def parametrization_names_and_shapes(device: torch.device, build=None) -> bool:
+    model = WEIGHT_NORM.model(device, build=build)
     out_features, in_features = model.linear.out_features, model.linear.in_features
     names = [name for name, _ in model.linear.named_parameters()]
     g, v = magnitude_and_direction(model)
@@ -271,8 +355,8 @@ def parametrization_names_and_shapes(device: torch.device) -> bool:
     )
 
 
-def weight_is_g_times_unit_direction(device: torch.device) -> bool:
-    model = WEIGHT_NORM.model(device)
+def weight_is_g_times_unit_direction(device: torch.device, build=None) -> bool:
+    model = WEIGHT_NORM.model(device, build=build)
     g, v = magnitude_and_direction(model)
     rebuilt = g * v / v.norm(dim=1, keepdim=True)
     return torch.allclose(model.linear.weight, rebuilt)
@@ -284,41 +368,42 @@ def weight_is_g_times_unit_direction(device: torch.device) -> bool:
 ARTICLE_ERROR, ARTICLE_ERROR_FRAGMENT = AttributeError, "'Parameter' object has no attribute"
 
 
-def article_weight_norm_error() -> BaseException | None:
-    """The exception the article's model raises when built (None if it builds)."""
+def article_weight_norm_error(build=None) -> BaseException | None:
+    """The exception the article's model (or `build`) raises when built (None if it builds)."""
     try:
         with seeded(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the deprecation warning is judged by its own claim
-            ArticleWeightNormModel()
+            (build or ArticleWeightNormModel)()
     except Exception as error:
         return error
     return None
 
 
-def article_call_raises(device: torch.device) -> bool:
-    error = article_weight_norm_error()
+def article_call_raises(device: torch.device, build=None) -> bool:
+    error = article_weight_norm_error(build)
     return isinstance(error, ARTICLE_ERROR) and ARTICLE_ERROR_FRAGMENT in str(error)
 
 
-def magnitude_is_per_row_not_one_scalar(device: torch.device) -> bool:
+def magnitude_is_per_row_not_one_scalar(device: torch.device, build=None) -> bool:
     """One magnitude per output row, and they differ. (Only `dim=None` gives one scalar for the whole
     tensor; the article calls with the default, `dim=0`.)
     """
-    model = WEIGHT_NORM.model(device)
+    model = WEIGHT_NORM.model(device, build=build)
     g, _ = magnitude_and_direction(model)
     return g.numel() == model.linear.out_features > 1 and g.unique().numel() > 1
 
 
-def weight_norm_shares_nothing(device: torch.device) -> bool:
-    return nothing_shared(WEIGHT_NORM.model(device), WEIGHT_NORM.input(device))
+def weight_norm_shares_nothing(device: torch.device, build=None) -> bool:
+    return nothing_shared(WEIGHT_NORM.model(device, build=build), WEIGHT_NORM.input(device))
 
 
-def legacy_weight_norm_warns(device: torch.device) -> bool:
+def legacy_weight_norm_warns(device: torch.device, weight_norm=None) -> bool:
+    """`weight_norm`: the function called (the legacy `torch.nn.utils.weight_norm` by default)."""
     with seeded():
         layer = nn.Linear(10, 10).to(device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        utils.weight_norm(layer)
+        (weight_norm or utils.weight_norm)(layer)
     warned = any("deprecated" in str(w.message) for w in caught)
     return warned == (torch_release() >= WARNS_FROM)
 
@@ -334,12 +419,16 @@ PARAMETER_LIST_CHAIN = Example(
             "ParameterList stores several weights as a list that the model registers and uses",
             HOLDS,
             list_weights_registered_and_chained,
+            counter=counter("the weights in a plain Python list", build=PlainListModel),
         ),
         Claim(
             "implements_sharing",
             "ParameterList implements weight sharing (实现权重参数共享)",
             FALSE,
             list_shares_nothing,
+            counter=counter(
+                "one Parameter put in the list five times", build=OneWeightFiveTimesModel
+            ),
         ),
         Claim(
             "modules_utils",
@@ -347,6 +436,9 @@ PARAMETER_LIST_CHAIN = Example(
             "torch.nn.modules.utils",
             FALSE,
             tools_live_elsewhere,
+            counter=counter(
+                "the helpers modules.utils does hold (_pair, _ntuple)", homes=MODULES_UTILS_HELPERS
+            ),
         ),
     ),
     corrections=(
@@ -372,12 +464,17 @@ PARAMETER_DICT_CHAIN = Example(
                 "weight1…weight3 happen to be sorted already"
             ),
             dict_order_is_sorted_for_plain_dicts,
+            counter=counter(
+                "keys inserted already sorted (the article's weight1…weight3)",
+                inserted=("weight1", "weight2", "weight3"),
+            ),
         ),
         Claim(
             "implements_sharing",
             "ParameterDict implements weight sharing (实现权重参数共享)",
             FALSE,
             dict_shares_nothing,
+            counter=counter("one Parameter under all three keys", build=OneWeightThreeKeysModel),
         ),
     ),
     corrections=(
@@ -398,6 +495,7 @@ FUNCTIONAL_LINEAR = Example(
             "F.linear(x, weight) is the linear transformation of x by the weight matrix: x·Wᵀ",
             HOLDS,
             linear_is_x_times_w_transposed,
+            counter=counter("torch.mm(x, weight) in place of F.linear", build=MatmulModel),
         ),
         Claim(
             "implements_sharing",
@@ -407,6 +505,10 @@ FUNCTIONAL_LINEAR = Example(
                 "model passes it once and shares nothing"
             ),
             linear_shares_only_when_reused,
+            counter=counter(
+                "the article's model passing its weight to F.linear twice",
+                build=ReusedFunctionalLinearModel,
+            ),
         ),
     ),
     corrections=("the article's model uses its weight once: it shows F.linear, not sharing",),
@@ -425,18 +527,27 @@ WEIGHT_NORM = Example(
             "(out, in), stored as parametrizations.weight.original0 and original1",
             HOLDS,
             parametrization_names_and_shapes,
+            counter=counter(
+                "weight norm with dim=None: g is one scalar", build=WholeTensorWeightNormModel
+            ),
         ),
         Claim(
             "weight_formula",
             "the weight is g·v/‖v‖, the norm taken per output row",
             HOLDS,
             weight_is_g_times_unit_direction,
+            counter=counter(
+                "the norm taken per input column (dim=1)", build=PerColumnWeightNormModel
+            ),
         ),
         Claim(
             "article_call",
             "utils.weight_norm(self.weight) applies weight norm to a bare Parameter",
             FALSE,
             article_call_raises,
+            counter=counter(
+                "the legacy call given a Linear, as its API wants", build=LegacyWeightNormModel
+            ),
         ),
         Claim(
             "shared_scalar",
@@ -444,12 +555,18 @@ WEIGHT_NORM = Example(
             "the scalar weight being shared (标量权重是共享的)",
             FALSE,
             magnitude_is_per_row_not_one_scalar,
+            counter=counter(
+                "weight norm with dim=None: one magnitude", build=WholeTensorWeightNormModel
+            ),
         ),
         Claim(
             "implements_sharing",
             "weight norm achieves the effect of parameter sharing (实现参数共享的效果)",
             FALSE,
             weight_norm_shares_nothing,
+            counter=counter(
+                "the weight-normed layer applied twice", build=WeightNormUsedTwiceModel
+            ),
         ),
         Claim(
             "legacy_function",
@@ -460,6 +577,10 @@ WEIGHT_NORM = Example(
                 "torch.nn.utils.parametrizations.weight_norm and warns on every call"
             ),
             legacy_weight_norm_warns,
+            counter=counter(
+                "the current parametrizations.weight_norm in its place",
+                weight_norm=parametrizations.weight_norm,
+            ),
         ),
     ),
     corrections=(

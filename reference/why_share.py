@@ -22,16 +22,17 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import math
 from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .example import HOLDS, Claim, Example, holds_only_when
+from .example import HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import generator, seeded
 from .sharing_utils import calls_receiving
-from .tying import parameter_count, shared_gradients, untie_registrations
+from .tying import counting_one_use, parameter_count, shared_gradients, untie_registrations
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
 
@@ -68,6 +69,13 @@ class UntiedAutoencoder(TiedAutoencoder):
 
 def tied_autoencoder() -> TiedAutoencoder:
     return TiedAutoencoder(8, 3)
+
+
+def untied_autoencoder() -> UntiedAutoencoder:
+    """A counter-case: the autoencoder without tying, its decoder weight drawn like a Linear's."""
+    model = UntiedAutoencoder(8, 3)
+    nn.init.kaiming_uniform_(model.decoder_weight, a=math.sqrt(5))
+    return model
 
 
 def four_samples_eight_features(g: torch.Generator) -> torch.Tensor:
@@ -123,6 +131,27 @@ class UnrolledRNN(nn.Module):
         return run_cells(self.cells, x, self.cells[0].hidden_size)
 
 
+class RNNWithACellPerStep(nn.Module):
+    """A counter-case: an RNN that shares nothing across time. Step t has a cell of its own, for
+    sequences of up to `max_steps` steps; `cell` is the first step's.
+    """
+
+    def __init__(self, input_size, hidden_size, max_steps):
+        super().__init__()
+        self.cells = nn.ModuleList(nn.RNNCell(input_size, hidden_size) for _ in range(max_steps))
+
+    @property
+    def cell(self) -> nn.RNNCell:
+        return self.cells[0]
+
+    def forward(self, x):
+        return run_cells(self.cells[: x.shape[1]], x, self.cell.hidden_size)
+
+
+def rnn_with_a_cell_per_step() -> RNNWithACellPerStep:
+    return RNNWithACellPerStep(3, 4, max_steps=10)
+
+
 STEPS = 5
 
 
@@ -174,6 +203,13 @@ def untied_copy(model: nn.Module) -> nn.Module:
     return untie_registrations(model)[0]
 
 
+def untied_model(
+    tied_model: Callable[[torch.device], nn.Module],
+) -> Callable[[torch.device], nn.Module]:
+    """A counter-case for the memory claim: `tied_model`'s untied copy, which shares nothing."""
+    return lambda device: untied_copy(tied_model(device))
+
+
 # --- the CNN --------------------------------------------------------------------------------------
 
 
@@ -193,6 +229,16 @@ class LocallyConnected2d(nn.Module):
         return out.reshape(x.shape[0], -1, self.height, self.width)
 
 
+def circular_conv() -> nn.Conv2d:
+    """3×3 kernels shared by every position of an 8×8 image, wrapping around at the border."""
+    return nn.Conv2d(1, 2, 3, padding=1, padding_mode="circular")
+
+
+def locally_connected() -> LocallyConnected2d:
+    """The same layer with a kernel per position (a counter-case: nothing shared)."""
+    return LocallyConnected2d(1, 2, 3, 8, 8)
+
+
 def shifted(x: torch.Tensor, pixels: tuple[int, int] = (2, 3)) -> torch.Tensor:
     """The image moved down and right, wrapping around (circular padding has no border)."""
     return torch.roll(x, shifts=pixels, dims=(2, 3))
@@ -205,8 +251,8 @@ def weight_count(model: nn.Module) -> int:
     return sum(p.numel() for name, p in model.named_parameters() if name.endswith("weight"))
 
 
-def tying_halves_the_weights(device: torch.device) -> bool:
-    model, x = TIED_AUTOENCODER.model(device), TIED_AUTOENCODER.input(device)
+def tying_halves_the_weights(device: torch.device, build=None) -> bool:
+    model, x = TIED_AUTOENCODER.model(device, build=build), TIED_AUTOENCODER.input(device)
     untied, _ = untie_autoencoder(model)
     return (
         2 * weight_count(model) == weight_count(untied)
@@ -242,28 +288,29 @@ FAR_FROM_ORTHOGONAL, ORTHOGONAL = 0.5, 0.05
 
 
 @functools.cache
-def orthogonality_gaps(device: torch.device) -> tuple[float, float]:
+def orthogonality_gaps(device: torch.device, build=None) -> tuple[float, float]:
     """The gap at initialisation and at the trained minimum. Seeded, so every call on a device gets
     the same two numbers: training runs once per device and process (the claim is checked by the
-    command, the claim test and the structure snapshot), whichever asks first.
+    command, the claim test and the structure snapshot), whichever asks first. `build`: another
+    autoencoder (the untied one, whose trained encoder stays about 0.5 from orthogonal).
     """
-    model = TIED_AUTOENCODER.model(device)
+    model = TIED_AUTOENCODER.model(device, build=build)
     data = dominant_directions(generator()).to(device)
     before = orthogonality_gap(model)
     train_to_minimum(model, data)
     return before, orthogonality_gap(model)
 
 
-def orthogonal_only_once_trained(device: torch.device) -> bool:
-    before, trained = orthogonality_gaps(device)
+def orthogonal_only_once_trained(device: torch.device, build=None) -> bool:
+    before, trained = orthogonality_gaps(device, build)
     return before > FAR_FROM_ORTHOGONAL and trained < ORTHOGONAL
 
 
-def one_cell_serves_every_length(device: torch.device) -> bool:
+def one_cell_serves_every_length(device: torch.device, build=None) -> bool:
     """The same model runs on 3 and on 10 steps with its one cell (used once per step); untied, it
     would need a cell per step.
     """
-    model = SHARED_RNN.model(device)
+    model = SHARED_RNN.model(device, build=build)
     cell_count = parameter_count(model.cell)["unique"]
     for steps in (3, 10):
         x = sequences(generator(), steps).to(device)
@@ -278,16 +325,16 @@ def one_cell_serves_every_length(device: torch.device) -> bool:
     return True
 
 
-def rnn_gradient_is_sum_over_steps(device: torch.device) -> bool:
+def rnn_gradient_is_sum_over_steps(device: torch.device, untie=untie_over_input_steps) -> bool:
     model, x = SHARED_RNN.model(device), SHARED_RNN.input(device)
-    facts = shared_gradients(model, x, SHARED_RNN.forward, SHARED_RNN.untie)
+    facts = shared_gradients(model, x, SHARED_RNN.forward, untie)
     return len(facts) == len(list(model.cell.parameters())) and all(
         f["uses"] == STEPS and f["equals_sum_of_uses"] for f in facts
     )
 
 
 def sharing_saves_memory(
-    tied_model: Callable[[torch.device], nn.Module], device: torch.device
+    device: torch.device, *, tied_model: Callable[[torch.device], nn.Module]
 ) -> bool:
     """Tied vs its untied copy: fewer unique parameter bytes by exactly the shared layer's, the same
     bytes counted per name, and a saved state_dict smaller by at least the shared layer's bytes.
@@ -303,23 +350,23 @@ def sharing_saves_memory(
     )
 
 
-def shared_kernel_finds_features_anywhere(device: torch.device) -> bool:
+def shared_kernel_finds_features_anywhere(device: torch.device, layer=circular_conv) -> bool:
     """Shift the image, and a conv's output shifts with it: the same kernel looks everywhere. A
     layer with a kernel per position, given the same image, does not follow the shift.
     """
     with seeded():
-        conv = nn.Conv2d(1, 2, 3, padding=1, padding_mode="circular").to(device)
-        unshared = LocallyConnected2d(1, 2, 3, 8, 8).to(device)
+        conv = layer().to(device)
+        unshared = locally_connected().to(device)
     x = torch.rand(1, 1, 8, 8, generator=generator()).to(device)
     return torch.allclose(conv(shifted(x)), shifted(conv(x)), atol=1e-6) and not torch.allclose(
         unshared(shifted(x)), shifted(unshared(x)), atol=1e-3
     )
 
 
-def encoder_and_decoder_share(device: torch.device) -> bool:
+def encoder_and_decoder_share(device: torch.device, untie=untie_autoencoder) -> bool:
     """One Parameter, two uses (encoder, decoder), and its gradient is the sum of both uses'."""
     model, x = TIED_AUTOENCODER.model(device), TIED_AUTOENCODER.input(device)
-    facts = shared_gradients(model, x, TIED_AUTOENCODER.forward, TIED_AUTOENCODER.untie)
+    facts = shared_gradients(model, x, TIED_AUTOENCODER.forward, untie)
     return [(f["names"], f["uses"], f["equals_sum_of_uses"]) for f in facts] == [
         (["encoder.weight"], 2, True)
     ]
@@ -339,6 +386,7 @@ TIED_AUTOENCODER = Example(
             "tying the decoder to the encoder's weight halves the autoencoder's weight parameters",
             HOLDS,
             tying_halves_the_weights,
+            counter=counter("the untied autoencoder", build=untied_autoencoder),
         ),
         Claim(
             "orthogonality",
@@ -349,6 +397,10 @@ TIED_AUTOENCODER = Example(
                 "alone does not make W orthogonal (at initialisation W·Wᵀ is far from I)"
             ),
             orthogonal_only_once_trained,
+            counter=counter(
+                "the untied autoencoder, trained the same: W·Wᵀ stays about 0.5 from I",
+                build=untied_autoencoder,
+            ),
         ),
     ),
     corrections=(
@@ -370,12 +422,19 @@ SHARED_RNN = Example(
             "the sequence length",
             HOLDS,
             one_cell_serves_every_length,
+            counter=counter(
+                "an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step
+            ),
         ),
         Claim(
             "gradient_sum_over_steps",
             "the gradient of the shared cell is the sum of the gradients of its uses at every step",
             HOLDS,
             rnn_gradient_is_sum_over_steps,
+            counter=counter(
+                "an untied twin that counts the first step only",
+                untie=counting_one_use(untie_over_input_steps),
+            ),
         ),
     ),
 )
@@ -391,7 +450,8 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "why_share",
             "sharing parameters saves memory (共享参数通常可以节省内存)",
             HOLDS,
-            functools.partial(sharing_saves_memory, tied_model),
+            functools.partial(sharing_saves_memory, tied_model=tied_model),
+            counter=counter("the model's untied copy", tied_model=untied_model(tied_model)),
         ),
         Claim(
             "why_share_cnn",
@@ -399,6 +459,7 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "in one region",
             HOLDS,
             shared_kernel_finds_features_anywhere,
+            counter=counter("a kernel per position (nothing shared)", layer=locally_connected),
         ),
         Claim(
             "why_share_rnn",
@@ -406,12 +467,19 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "different lengths",
             HOLDS,
             one_cell_serves_every_length,
+            counter=counter(
+                "an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step
+            ),
         ),
         Claim(
             "why_share_autoencoder",
             "in an autoencoder, the encoder and the decoder share parameters",
             HOLDS,
             encoder_and_decoder_share,
+            counter=counter(
+                "an untied twin that counts the encoder's use only",
+                untie=counting_one_use(untie_autoencoder),
+            ),
         ),
     )
 
