@@ -14,6 +14,8 @@ examples use seeds where the lesson is alive; a claim of each records the findin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -120,13 +122,18 @@ def demo_cell_shows_no_sharing(device: torch.device, demo_build=None) -> bool:
 def dead_at_seed_0_alive_at(example: Example, dead: str):
     """A claim check: at seed 0 (or `dead_seed`) branch `dead` outputs zeros and the samples get one
     output; at the example's seed (or `live_seed`) every branch outputs something and the samples
-    differ."""
+    differ (`make_input`: another input, e.g. two equal samples, where they cannot)."""
 
-    def check(device: torch.device, dead_seed: int = SEED, live_seed: int | None = None) -> bool:
+    def check(
+        device: torch.device,
+        dead_seed: int = SEED,
+        live_seed: int | None = None,
+        make_input: Callable[[torch.Generator], torch.Tensor] | None = None,
+    ) -> bool:
         def outputs(seed):
             with seeded(seed):
                 model = example.build().to(device)
-            x = example.make_input(generator(seed)).to(device)
+            x = (make_input or example.make_input)(generator(seed)).to(device)
             return model, x, model(x)
 
         model, x, output = outputs(dead_seed)
@@ -162,8 +169,9 @@ def net_alive_at_seed(device: torch.device, live_seed: int | None = None) -> boo
     ) and shared_layer_learns_only_at_a_live_seed(device, live_seed)
 
 
-def parallel_alive_at_seed(device: torch.device, dead_seed: int = SEED) -> bool:
-    return dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")(device, dead_seed=dead_seed)
+def parallel_alive_at_seed(device: torch.device, dead_seed: int = SEED, make_input=None) -> bool:
+    check = dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")
+    return check(device, dead_seed=dead_seed, make_input=make_input)
 
 
 # Counter-cases found by running the models (`ParallelModule` at seed 8: net2 outputs zeros, net1

@@ -93,3 +93,26 @@ def example_with(check, about_cuda=True):
 def test_a_gpu_claim_says_whether_and_where_it_was_proven(check, where):
     (result,) = claim_results(example_with(check), "cpu")
     assert (result["proven"], result["where"]) == (check(None), where)
+
+
+def test_a_claim_is_proven_only_by_running_its_check():
+    ran = []
+
+    def check(device):
+        ran.append(device)
+        return False
+
+    claim = Claim("c", "text", "holds", check, no_counter="a test's own")
+    assert claim.proven("cpu") is False
+    assert ran == [torch.device("cpu")]
+
+
+def test_alive_at_seed_needs_the_samples_told_apart():
+    """Two equal samples cannot get two outputs: the check's last condition must say so."""
+    (claim,) = [c for c in reference.get("parallel_module").claims if c.name == "alive_at_seed"]
+
+    def equal_samples(g):
+        return torch.rand(1, 5, generator=g).repeat(2, 1)
+
+    assert claim.proven("cpu") is True
+    assert claim.check(torch.device("cpu"), make_input=equal_samples) is False
