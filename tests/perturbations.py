@@ -429,6 +429,18 @@ def _tied_sequential_loses_its_tie() -> None:
     object.__setattr__(example, "build", untied)
 
 
+# The smallest real changes, which tools/calibrate.py measures to set the tolerances. The harness
+# (tools/mutants.py) reports them apart from the catching perturbations held out of calibration:
+# that a tolerance set from a change catches that change is circular.
+CALIBRATION_SIGNAL = (
+    "sgd_lr_1pct",
+    "adam_lr_1pct",
+    "huber_delta_1pct",
+    "init_scale_1pct",
+    "one_weight_1e-3",
+    "shared_stepped_per_name",
+)
+
 PERTURBATIONS: dict[str, Perturbation] = {
     p.name: p
     for p in (
