@@ -116,3 +116,36 @@ def test_alive_at_seed_needs_the_samples_told_apart():
 
     assert claim.proven("cpu") is True
     assert claim.check(torch.device("cpu"), make_input=equal_samples) is False
+
+
+def test_a_counter_case_passes_its_arguments_to_the_claims_own_check():
+    from reference.example import counter
+
+    def check(device, flipped=False):
+        return not flipped
+
+    declared = counter("flipped", flipped=True)
+    assert (declared.where, dict(declared.arguments)) == ("flipped", {"flipped": True})
+    claim = Claim("c", "text", "holds", check, counter=declared)
+    assert (claim.proven(), claim.proven_at_counter()) == (True, False)
+    agreeing = Claim("c", "text", "holds", check, counter=counter("same", flipped=False))
+    assert agreeing.proven_at_counter() is True  # what the check says, not a fixed False
+
+
+def test_a_tuple_input_moves_item_by_item():
+    from reference.example import to_device
+
+    pair = (torch.zeros(2), torch.ones(3))
+    moved = to_device(pair, "cpu")
+    assert isinstance(moved, tuple) and [t.tolist() for t in moved] == [[0.0, 0.0], [1.0] * 3]
+
+
+def test_determinism_is_configured_before_any_example_runs():
+    import os
+
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.get_num_threads() == 1
+    assert not torch.backends.cuda.matmul.allow_tf32
+    assert not torch.backends.cudnn.allow_tf32
+    assert not torch.backends.cudnn.benchmark
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"

@@ -164,11 +164,13 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             tally["survived"] += 1
             unexplained.append(f"{name} ({status}): - {removed}  + {added}")
     rows = [
-        "| module | killed | survived | equivalent | killed of non-equivalent |",
-        "|---|---|---|---|---|",
+        "| module | killed | survived | equivalent | device only | killed of non-equivalent |",
+        "|---|---|---|---|---|---|",
     ]
     total = Counter()
     for module, tally in sorted(counts.items()):
+        if not tally:
+            continue  # out of scope: none of its mutants ran
         total.update(tally)
         rows.append(_row(module, tally))
     rows.append(_row("**all**", total))
@@ -193,7 +195,8 @@ def _row(module: str, tally: Counter) -> str:
     real = tally["killed"] + tally["survived"]
     rate = f"{tally['killed'] / real:.0%}" if real else "-"
     return (
-        f"| `{module}` | {tally['killed']} | {tally['survived']} | {tally['equivalent']} | {rate} |"
+        f"| `{module}` | {tally['killed']} | {tally['survived']} | {tally['equivalent']} "
+        f"| {tally['device only']} | {rate} |"
     )
 
 
