@@ -47,7 +47,7 @@ class Claim:
     statement is about the GPU, so a check run elsewhere proves it only for that device.
 
     `counter`: the same check run where the statement comes out the other way, which must return
-    False (`disproven_at_counter`). A claim without one says why in `no_counter`.
+    False (`proven_at_counter`). A claim without one says why in `no_counter`.
     """
 
     name: str

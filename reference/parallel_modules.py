@@ -131,8 +131,7 @@ def dead_at_seed_0_alive_at(example: Example, dead: str):
         make_input: Callable[[torch.Generator], torch.Tensor] | None = None,
     ) -> bool:
         def outputs(seed):
-            with seeded(seed):
-                model = example.build().to(device)
+            model = example.model(device, seed=seed)
             x = (make_input or example.make_input)(generator(seed)).to(device)
             return model, x, model(x)
 
@@ -152,9 +151,8 @@ def shared_layer_learns_only_at_a_live_seed(
     `live_seed`) both uses add to it."""
 
     def shared_layer_facts(seed):
-        with seeded(seed):
-            model = SharedWeightNet().to(device)
-        x = two_samples_five_features(generator(seed)).to(device)
+        model = SHARED_WEIGHT_NET.model(device, seed=seed)
+        x = SHARED_WEIGHT_NET.input(device, seed=seed)
         return shared_gradients(model, x, call_model), model
 
     facts, model = shared_layer_facts(SEED)

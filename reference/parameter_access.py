@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
-from .seeding import SEED, generator, seeded
+from .seeding import SEED
 from .tying import counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
@@ -123,9 +123,7 @@ NESTED_SEED = 1
 
 def samples_told_apart_only_at_a_live_seed(device: torch.device, live_seed=NESTED_SEED) -> bool:
     def outputs(seed):
-        with seeded(seed):
-            net = rgnet().to(device)
-        return net(four_features(generator(seed)).to(device))
+        return NESTED_BLOCKS.model(device, seed=seed)(NESTED_BLOCKS.input(device, seed=seed))
 
     dead, alive = outputs(SEED), outputs(live_seed)
     return torch.equal(dead[0], dead[1]) and not torch.equal(alive[0], alive[1])
