@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import functools
-import random
+import itertools
 
 import torch
 from torch import nn
@@ -553,10 +553,14 @@ def one_epoch(device: torch.device, seed: int = SEED, build=None) -> dict:
     return train_shared_regression(device, seed=seed, epochs=1, build=build)
 
 
+# The seeds the unseeded runs take: a new one each run, the same sequence in every process.
+_NEXT_UNSEEDED_SEED = itertools.count(SEED + 1)
+
+
 def unseeded_epoch(device: torch.device, seed: int = SEED) -> dict:
-    """One epoch as the document runs it, unseeded: each run draws a seed of its own (`seed` is
+    """One epoch as the document runs it, unseeded: each run gets a seed of its own (`seed` is
     not used), so data, initialisation and shuffle change from run to run."""
-    return one_epoch(device, seed=random.SystemRandom().randrange(2**63))
+    return one_epoch(device, seed=next(_NEXT_UNSEEDED_SEED))
 
 
 @functools.cache
