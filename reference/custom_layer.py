@@ -166,9 +166,11 @@ CENTERED_LAYER = Example(
             "CenteredLayer()(torch.FloatTensor([1, 2, 3, 4, 5])) gives [-2, -1, 0, 1, 2]",
             HOLDS,
             centers_the_documented_values,
-            counter=counter(
-                "nn.LayerNorm(5) in place of CenteredLayer: it also scales",
-                make_layer=normalizes_five_values,
+            counters=(
+                counter(
+                    "nn.LayerNorm(5) in place of CenteredLayer: it also scales",
+                    make_layer=normalizes_five_values,
+                ),
             ),
         ),
         Claim(
@@ -176,8 +178,10 @@ CENTERED_LAYER = Example(
             "net(torch.rand(4, 8)).mean() is zero, up to floating-point rounding",
             HOLDS,
             output_mean_is_zero,
-            counter=counter(
-                "CenteredLayer before the Linear layer", build=centered_net_in_the_wrong_order
+            counters=(
+                counter(
+                    "CenteredLayer before the Linear layer", build=centered_net_in_the_wrong_order
+                ),
             ),
         ),
         Claim(
@@ -185,7 +189,9 @@ CENTERED_LAYER = Example(
             "a layer without parameters: the net's parameters are all Linear(8,128)'s",
             HOLDS,
             no_parameters_of_its_own,
-            counter=counter("nn.LayerNorm(128) in place of CenteredLayer", build=normalized_net),
+            counters=(
+                counter("nn.LayerNorm(128) in place of CenteredLayer", build=normalized_net),
+            ),
         ),
     ),
 )
@@ -201,9 +207,11 @@ MY_LINEAR = Example(
             "linear.weight is a Parameter of shape (5, 3); weight and bias are its parameters",
             HOLDS,
             parameters_registered_with_documented_shapes,
-            counter=counter(
-                "weight and bias as plain tensors, not nn.Parameter",
-                build=lambda: MyLinearOfPlainTensors(5, 3),
+            counters=(
+                counter(
+                    "weight and bias as plain tensors, not nn.Parameter",
+                    build=lambda: MyLinearOfPlainTensors(5, 3),
+                ),
             ),
         ),
         Claim(
@@ -212,9 +220,11 @@ MY_LINEAR = Example(
             "autograd, so the output has no grad_fn",
             HOLDS,
             no_gradient_reaches_parameters,
-            counter=counter(
-                "forward uses weight and bias, not their .data",
-                build=lambda: MyLinearWithoutData(5, 3),
+            counters=(
+                counter(
+                    "forward uses weight and bias, not their .data",
+                    build=lambda: MyLinearWithoutData(5, 3),
+                ),
             ),
         ),
         Claim(
@@ -223,7 +233,7 @@ MY_LINEAR = Example(
             "maps (2, 64) to (2, 1)",
             HOLDS,
             custom_layers_compose,
-            counter=counter("a custom layer that squeezes its output", layer=SqueezingLinear),
+            counters=(counter("a custom layer that squeezes its output", layer=SqueezingLinear),),
         ),
     ),
 )

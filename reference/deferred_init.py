@@ -117,15 +117,17 @@ LAZY_MLP = Example(
             "before data has passed through, the parameters are UninitializedParameter",
             HOLDS,
             uninitialised_until_first_forward,
-            counter=counter("every size given, no lazy layer", build=mlp_with_sizes_given),
+            counters=(counter("every size given, no lazy layer", build=mlp_with_sizes_given),),
         ),
         Claim(
             "shapes_after_forward",
             "after net(torch.rand(2, 20)) the parameters have shapes (256, 20), (256,), (10, 256), (10,)",
             HOLDS,
             shapes_after_forward,
-            counter=counter(
-                "first data of 30 features, not 20", build=lazy_mlp_first_fed_thirty_features
+            counters=(
+                counter(
+                    "first data of 30 features, not 20", build=lazy_mlp_first_fed_thirty_features
+                ),
             ),
         ),
         Claim(
@@ -134,7 +136,7 @@ LAZY_MLP = Example(
             "later lazy layer waits for the first forward",
             HOLDS,
             first_size_given_initialises_at_once,
-            counter=counter("no size given: the first layer lazy too", build=lazy_mlp),
+            counters=(counter("no size given: the first layer lazy too", build=lazy_mlp),),
         ),
         Claim(
             "mismatched_sizes",
@@ -143,9 +145,11 @@ LAZY_MLP = Example(
             "Linear(128,10), raises RuntimeError in forward",
             HOLDS,
             mismatch_caught_only_by_data,
-            counter=counter(
-                "sizes that fit: Linear(20, 256), Linear(256, 10)",
-                explicit_build=mlp_with_sizes_given,
+            counters=(
+                counter(
+                    "sizes that fit: Linear(20, 256), Linear(256, 10)",
+                    explicit_build=mlp_with_sizes_given,
+                ),
             ),
         ),
     ),

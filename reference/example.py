@@ -46,8 +46,9 @@ class Claim:
     (for a `false` verdict: True when the code shows the statement to be false). `about_cuda`: the
     statement is about the GPU, so a check run elsewhere proves it only for that device.
 
-    `counter`: the same check run where the statement comes out the other way, which must return
-    False (`proven_at_counter`). A claim without one says why in `no_counter`.
+    `counters`: where the statement comes out the other way, each one making a condition of the
+    check decide: the same check run there must return False (`proven_at`). A claim without any
+    says why in `no_counter`.
     """
 
     name: str
@@ -55,17 +56,15 @@ class Claim:
     verdict: str
     check: Callable[..., bool]
     about_cuda: bool = False
-    counter: Counter | None = None
+    counters: tuple[Counter, ...] = ()
     no_counter: str = ""
 
     def proven(self, device: torch.device | str = "cpu") -> bool:
         return bool(self.check(torch.device(device)))
 
-    def proven_at_counter(self, device: torch.device | str = "cpu") -> bool:
-        """What the check says at the counter-case (it must say False)."""
-        if self.counter is None:
-            raise ValueError(f"claim {self.name!r} has no counter-case: {self.no_counter}")
-        return bool(self.check(torch.device(device), **self.counter.arguments))
+    def proven_at(self, counter: Counter, device: torch.device | str = "cpu") -> bool:
+        """What the check says at one of its counter-cases (it must say False)."""
+        return bool(self.check(torch.device(device), **counter.arguments))
 
 
 def call_model(model: nn.Module, x: Any) -> torch.Tensor:

@@ -595,28 +595,34 @@ LIST_SEQUENTIAL = Example(
             "对于网络的计算输出而言,没有任何区别 (no difference in the computed output)",
             HOLDS,
             same_output_as_registered_blocks,
-            counter=counter("the list version built at seed 1: other weights", list_seed=1),
+            counters=(counter("the list version built at seed 1: other weights", list_seed=1),),
         ),
         Claim(
             "bare_repr",
             "只能输出MySequential() (printing the network shows only its class name)",
             HOLDS,
             repr_shows_only_the_name,
-            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            ),
         ),
         Claim(
             "no_parameters",
             "parameters() of the list version is empty, though its blocks have parameters",
             HOLDS,
             no_registered_parameters,
-            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            ),
         ),
         Claim(
             "empty_state_dict",
             "state_dict() of the list version is empty: nothing of it is saved or loaded",
             HOLDS,
             empty_state_dict,
-            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            ),
         ),
         Claim(
             "to_dtype",
@@ -625,7 +631,9 @@ LIST_SEQUENTIAL = Example(
             HOLDS,
             dtype_conversion_skips_the_blocks,
             about_cuda=True,
-            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            ),
         ),
         Claim(
             "cannot_be_trained",
@@ -633,7 +641,9 @@ LIST_SEQUENTIAL = Example(
             "'optimizer got an empty parameter list'",
             HOLDS,
             optimizer_refuses_it,
-            counter=counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+            ),
         ),
     ),
 )
@@ -649,14 +659,14 @@ MODULE_SEQUENTIAL = Example(
             "printing the network lists its blocks, each under its index",
             HOLDS,
             repr_lists_the_blocks,
-            counter=counter("the blocks kept in a plain list", build=list_sequential),
+            counters=(counter("the blocks kept in a plain list", build=list_sequential),),
         ),
         Claim(
             "trains",
             "one SGD step on a fixed batch changes every weight and lowers the loss",
             HOLDS,
             one_sgd_step_lowers_the_loss,
-            counter=counter("learning rate 1: the step overshoots", lr=1.0),
+            counters=(counter("learning rate 1: the step overshoots", lr=1.0),),
         ),
     ),
 )
@@ -673,9 +683,11 @@ PARALLEL_CONCAT = Example(
             "print(comb_net) prints the block shown in the document",
             HOLDS,
             combine_net_repr_as_documented,
-            counter=counter(
-                "net1 the second NestMLP, ending in Linear(32, 20)",
-                build=parallel_concat_of_nest_mlp20,
+            counters=(
+                counter(
+                    "net1 the second NestMLP, ending in Linear(32, 20)",
+                    build=parallel_concat_of_nest_mlp20,
+                ),
             ),
         ),
         Claim(
@@ -684,8 +696,8 @@ PARALLEL_CONCAT = Example(
             "(a parallel block), each sample's output holding both",
             FALSE,
             batch_concatenation_mixes_samples,
-            counter=counter(
-                "cat along dim 1 (the features variant)", build=parallel_concat_features
+            counters=(
+                counter("cat along dim 1 (the features variant)", build=parallel_concat_features),
             ),
         ),
         Claim(
@@ -696,7 +708,7 @@ PARALLEL_CONCAT = Example(
                 "the widths may differ and only the batch sizes must match"
             ),
             widths_must_match_only_along_the_batch,
-            counter=counter("outputs of equal width, 16 and 16", second_width=16),
+            counters=(counter("outputs of equal width, 16 and 16", second_width=16),),
         ),
         Claim(
             "frozen_weights",
@@ -704,8 +716,8 @@ PARALLEL_CONCAT = Example(
             "random weights that get no gradient and stay constant during training)",
             FALSE,
             sub_networks_are_trained,
-            counter=counter(
-                "net1 frozen, as the comment says", build=parallel_concat_with_frozen_net1
+            counters=(
+                counter("net1 frozen, as the comment says", build=parallel_concat_with_frozen_net1),
             ),
         ),
     ),
@@ -730,9 +742,11 @@ REPEAT_BLOCKS = Example(
             "muti_net prints the block shown in the document",
             HOLDS,
             muti_module_repr_as_documented,
-            counter=counter(
-                "the first NestMLP repeated, ending in Linear(32, 16)",
-                build=muti_module_of_chapter_nest_mlp,
+            counters=(
+                counter(
+                    "the first NestMLP repeated, ending in Linear(32, 16)",
+                    build=muti_module_of_chapter_nest_mlp,
+                ),
             ),
         ),
         Claim(
@@ -741,8 +755,10 @@ REPEAT_BLOCKS = Example(
             "children, keys and output as writing into self._modules",
             HOLDS,
             add_module_registers_the_same,
-            counter=counter(
-                "the blocks registered as attributes block0..2", build=muti_module_by_attribute
+            counters=(
+                counter(
+                    "the blocks registered as attributes block0..2", build=muti_module_by_attribute
+                ),
             ),
         ),
         Claim(
@@ -751,8 +767,10 @@ REPEAT_BLOCKS = Example(
             "own weights, nothing shared",
             HOLDS,
             blocks_are_separate_instances,
-            counter=counter(
-                "one NestMLP20 instance given three times", build=muti_module_of_one_instance
+            counters=(
+                counter(
+                    "one NestMLP20 instance given three times", build=muti_module_of_one_instance
+                ),
             ),
         ),
     ),
@@ -775,8 +793,8 @@ NEST_MLP = Example(
             "nest.linear.named_parameters() weight, bias, with first rows of 20, 64 and 32 values",
             HOLDS,
             sub_block_names_as_documented,
-            counter=counter(
-                "net without its ReLUs: Linears at 0 and 1", build=nest_mlp_without_relus
+            counters=(
+                counter("net without its ReLUs: Linears at 0 and 1", build=nest_mlp_without_relus),
             ),
         ),
         Claim(
@@ -787,8 +805,8 @@ NEST_MLP = Example(
                 "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
             ),
             nest_mlp_repr_is_the_second_definition,
-            counter=counter(
-                "the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP
+            counters=(
+                counter("the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP),
             ),
         ),
     ),
@@ -813,8 +831,8 @@ TRAIN_SHARED_REGRESSION = Example(
             "print(net[0].weight.grad == net[2].weight.grad) prints True at every step",
             HOLDS,
             printed_grads_equal,
-            counter=counter(
-                "net[2] a copy of net[0], not the same layer", build=untied_regression_net
+            counters=(
+                counter("net[2] a copy of net[0], not the same layer", build=untied_regression_net),
             ),
         ),
         Claim(
@@ -823,8 +841,8 @@ TRAIN_SHARED_REGRESSION = Example(
             "(`is`), not two equal ones",
             HOLDS,
             grads_are_one_tensor,
-            counter=counter(
-                "net[2] a copy of net[0], not the same layer", build=untied_regression_net
+            counters=(
+                counter("net[2] a copy of net[0], not the same layer", build=untied_regression_net),
             ),
         ),
         Claim(
@@ -832,7 +850,7 @@ TRAIN_SHARED_REGRESSION = Example(
             "the printed loss and w_hat, b_hat",
             holds_only_when("the data, initialisation and shuffle are seeded"),
             printout_reproducible_only_when_seeded,
-            counter=counter("unseeded runs, as in the document", train=unseeded_epoch),
+            counters=(counter("unseeded runs, as in the document", train=unseeded_epoch),),
         ),
     ),
     corrections=(

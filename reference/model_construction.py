@@ -353,8 +353,11 @@ MLP_EXAMPLE = Example(
             "net(X) is shorthand for net.__call__(X), which runs forward (and the module's hooks)",
             HOLDS,
             calling_the_module_runs_forward,
-            counter=counter(
-                "an MLP whose __call__ calls forward itself: no hooks run", build=MLPCalledDirectly
+            counters=(
+                counter(
+                    "an MLP whose __call__ calls forward itself: no hooks run",
+                    build=MLPCalledDirectly,
+                ),
             ),
         ),
         Claim(
@@ -363,7 +366,7 @@ MLP_EXAMPLE = Example(
             "first layer: AttributeError 'cannot assign module before Module.__init__() call'",
             HOLDS,
             init_without_parent_init_fails,
-            counter=counter("the MLP that calls super().__init__()", module=MLP),
+            counters=(counter("the MLP that calls super().__init__()", module=MLP),),
         ),
     ),
 )
@@ -382,8 +385,10 @@ FIXED_HIDDEN_MLP = Example(
             "parameters() do not hold it",
             HOLDS,
             rand_weight_is_not_state,
-            counter=counter(
-                "rand_weight made an nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
+            counters=(
+                counter(
+                    "rand_weight made an nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
+                ),
             ),
         ),
         Claim(
@@ -392,8 +397,11 @@ FIXED_HIDDEN_MLP = Example(
             "constant during training",
             HOLDS,
             rand_weight_constant_in_training,
-            counter=counter(
-                "rand_weight made a trainable nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
+            counters=(
+                counter(
+                    "rand_weight made a trainable nn.Parameter",
+                    build=FixedHiddenMLPWithTrainableWeight,
+                ),
             ),
         ),
         Claim(
@@ -403,8 +411,11 @@ FIXED_HIDDEN_MLP = Example(
             HOLDS,
             to_leaves_rand_weight_behind,
             about_cuda=True,
-            counter=counter(
-                "rand_weight registered as a non-persistent buffer", build=FixedHiddenMLPWithBuffer
+            counters=(
+                counter(
+                    "rand_weight registered as a non-persistent buffer",
+                    build=FixedHiddenMLPWithBuffer,
+                ),
             ),
         ),
         Claim(
@@ -413,8 +424,10 @@ FIXED_HIDDEN_MLP = Example(
             "parameters: its gradient is the sum of the gradients of its two uses",
             HOLDS,
             fixed_hidden_shared_gradient,
-            counter=counter(
-                "an untied twin that counts one use", untie=counting_one_use(untie_inner_linear)
+            counters=(
+                counter(
+                    "an untied twin that counts one use", untie=counting_one_use(untie_inner_linear)
+                ),
             ),
         ),
     ),
@@ -440,7 +453,9 @@ FANCY_MLP = Example(
             "not a trainable model parameter",
             HOLDS,
             parameters_layer_by_layer,
-            counter=counter("rand_weight made an nn.Parameter", build=FancyMLPWithTrainableWeight),
+            counters=(
+                counter("rand_weight made an nn.Parameter", build=FancyMLPWithTrainableWeight),
+            ),
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -448,8 +463,10 @@ FANCY_MLP = Example(
             "gradient is the sum of the gradients of its two uses",
             HOLDS,
             fancy_shared_gradient,
-            counter=counter(
-                "an untied twin that counts one use", untie=counting_one_use(untie_fancy_mlp)
+            counters=(
+                counter(
+                    "an untied twin that counts one use", untie=counting_one_use(untie_fancy_mlp)
+                ),
             ),
         ),
     ),
@@ -474,8 +491,8 @@ CHIMERA = Example(
             "Linear(16, 20), then FixedHiddenMLP",
             HOLDS,
             blocks_compose,
-            counter=counter(
-                "FancyMLP in place of FixedHiddenMLP", build=chimera_ending_in_fancy_mlp
+            counters=(
+                counter("FancyMLP in place of FixedHiddenMLP", build=chimera_ending_in_fancy_mlp),
             ),
         ),
         Claim(
@@ -484,9 +501,11 @@ CHIMERA = Example(
             "every parameter of the blocks is, under the block's index",
             HOLDS,
             nested_rand_weight_is_not_state,
-            counter=counter(
-                "FixedHiddenMLP's rand_weight made an nn.Parameter",
-                build=chimera_with_trainable_weight,
+            counters=(
+                counter(
+                    "FixedHiddenMLP's rand_weight made an nn.Parameter",
+                    build=chimera_with_trainable_weight,
+                ),
             ),
         ),
         Claim(
@@ -495,8 +514,10 @@ CHIMERA = Example(
             "gradients of its two uses",
             HOLDS,
             chimera_shared_gradient,
-            counter=counter(
-                "an untied twin that counts one use", untie=counting_one_use(untie_chimera)
+            counters=(
+                counter(
+                    "an untied twin that counts one use", untie=counting_one_use(untie_chimera)
+                ),
             ),
         ),
     ),

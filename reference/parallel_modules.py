@@ -267,8 +267,10 @@ PARALLEL_MODULE = Example(
             "forward concatenates (拼接) the outputs of net1 and net2",
             FALSE,
             output_is_average_not_concatenation,
-            counter=counter(
-                "a forward that concatenates the branches", build=ConcatenatingParallelModule
+            counters=(
+                counter(
+                    "a forward that concatenates the branches", build=ConcatenatingParallelModule
+                ),
             ),
         ),
         Claim(
@@ -276,9 +278,11 @@ PARALLEL_MODULE = Example(
             "the output has shape [x, 2] for x samples",
             HOLDS,
             output_has_two_columns_for_any_batch,
-            counter=counter(
-                "a forward that concatenates the branches: 4 columns",
-                build=ConcatenatingParallelModule,
+            counters=(
+                counter(
+                    "a forward that concatenates the branches: 4 columns",
+                    build=ConcatenatingParallelModule,
+                ),
             ),
         ),
         Claim(
@@ -289,9 +293,11 @@ PARALLEL_MODULE = Example(
                 f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
             ),
             parallel_alive_at_seed,
-            counter=counter(
-                "seed 8 taken for the dead seed: net2 outputs zeros, net1 tells the samples apart",
-                dead_seed=NET2_DEAD_SAMPLES_APART_SEED,
+            counters=(
+                counter(
+                    "seed 8 taken for the dead seed: net2 outputs zeros, net1 tells the samples apart",
+                    dead_seed=NET2_DEAD_SAMPLES_APART_SEED,
+                ),
             ),
         ),
     ),
@@ -311,8 +317,8 @@ SHARED_WEIGHT_NET = Example(
             "shared_linear is one layer, used as the first layer of net1 and of net2",
             HOLDS,
             one_layer_in_both_branches,
-            counter=counter(
-                "net2 with a Linear(5, 3) of its own", build=net2_with_its_own_first_layer
+            counters=(
+                counter("net2 with a Linear(5, 3) of its own", build=net2_with_its_own_first_layer),
             ),
         ),
         Claim(
@@ -320,7 +326,9 @@ SHARED_WEIGHT_NET = Example(
             "the cell after the class demonstrates SharedWeightNet",
             FALSE,
             demo_cell_shows_no_sharing,
-            counter=counter("a demo cell that builds SharedWeightNet", demo_build=SharedWeightNet),
+            counters=(
+                counter("a demo cell that builds SharedWeightNet", demo_build=SharedWeightNet),
+            ),
         ),
         Claim(
             "alive_at_seed",
@@ -330,10 +338,12 @@ SHARED_WEIGHT_NET = Example(
                 f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
             ),
             net_alive_at_seed,
-            counter=counter(
-                "seed 2 taken for the live seed: net1 outputs a constant, so the shared layer "
-                "learns through net2 only",
-                live_seed=NET1_CONSTANT_SEED,
+            counters=(
+                counter(
+                    "seed 2 taken for the live seed: net1 outputs a constant, so the shared layer "
+                    "learns through net2 only",
+                    live_seed=NET1_CONSTANT_SEED,
+                ),
             ),
         ),
     ),
@@ -357,8 +367,8 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 "of its printout can be reproduced"
             ),
             printout_reproducible_only_when_seeded,
-            counter=counter(
-                "a train function that ignores its seed", train=train_ignoring_its_seed
+            counters=(
+                counter("a train function that ignores its seed", train=train_ignoring_its_seed),
             ),
         ),
         Claim(
@@ -367,8 +377,11 @@ TRAIN_SHARED_WEIGHT_NET = Example(
             "update per step (w - lr·grad)",
             HOLDS,
             shared_layer_stepped_once,
-            counter=counter(
-                "SGD at lr 0.0101, 1% above the document's", make_optimizer=sgd_one_percent_faster
+            counters=(
+                counter(
+                    "SGD at lr 0.0101, 1% above the document's",
+                    make_optimizer=sgd_one_percent_faster,
+                ),
             ),
         ),
     ),

@@ -233,8 +233,8 @@ PARAM_ACCESS_MLP = Example(
             "net[0].state_dict() has weight, bias",
             HOLDS,
             keys_as_documented,
-            counter=counter(
-                "the MLP without its ReLU: the second Linear is 1", build=mlp_without_relu
+            counters=(
+                counter("the MLP without its ReLU: the second Linear is 1", build=mlp_without_relu),
             ),
         ),
         Claim(
@@ -242,16 +242,20 @@ PARAM_ACCESS_MLP = Example(
             "type(net[2].bias) is torch.nn.parameter.Parameter",
             HOLDS,
             bias_is_a_parameter,
-            counter=counter("net[2].bias registered as a buffer", build=mlp_with_bias_as_buffer),
+            counters=(
+                counter("net[2].bias registered as a buffer", build=mlp_with_bias_as_buffer),
+            ),
         ),
         Claim(
             "grad_none",
             "net[2].weight.grad is None before any backward",
             HOLDS,
             no_grad_before_backward,
-            counter=counter(
-                "net[2].weight frozen: no gradient after backward either",
-                build=mlp_with_frozen_output_layer,
+            counters=(
+                counter(
+                    "net[2].weight frozen: no gradient after backward either",
+                    build=mlp_with_frozen_output_layer,
+                ),
             ),
         ),
         Claim(
@@ -259,14 +263,14 @@ PARAM_ACCESS_MLP = Example(
             "named_parameters() gives 0.weight (8,4), 0.bias (8,), 2.weight (1,8), 2.bias (1,)",
             HOLDS,
             named_shapes_as_documented,
-            counter=counter("an output layer of two units", build=mlp_with_two_outputs),
+            counters=(counter("an output layer of two units", build=mlp_with_two_outputs),),
         ),
         Claim(
             "state_dict_data",
             "net.state_dict()['2.bias'].data is the bias's value",
             HOLDS,
             state_dict_values_share_storage,
-            counter=counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),
+            counters=(counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),),
         ),
     ),
 )
@@ -283,21 +287,25 @@ NESTED_BLOCKS = Example(
             "print(rgnet) prints the nested structure shown in cell 17",
             HOLDS,
             repr_as_documented,
-            counter=counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
+            counters=(
+                counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
+            ),
         ),
         Claim(
             "nested_indexing",
             "nested blocks are indexed like nested lists: rgnet[0][1][0].bias has 8 values",
             HOLDS,
             nested_indexing_reaches_inner_layers,
-            counter=counter("blocks 16 wide", build=rgnet_of_wide_blocks),
+            counters=(counter("blocks 16 wide", build=rgnet_of_wide_blocks),),
         ),
         Claim(
             "block_keys",
             "state_dict keys name the blocks: '0.block 0.0.weight', ...",
             HOLDS,
             keys_name_the_blocks,
-            counter=counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
+            counters=(
+                counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
+            ),
         ),
         Claim(
             "alive_at_seed",
@@ -307,7 +315,7 @@ NESTED_BLOCKS = Example(
                 f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
             samples_told_apart_only_at_a_live_seed,
-            counter=counter("seed 0 taken for the live seed", live_seed=SEED),
+            counters=(counter("seed 0 taken for the live seed", live_seed=SEED),),
         ),
     ),
 )
@@ -324,7 +332,7 @@ TIED_SEQUENTIAL = Example(
             "cell 23: net[2].weight.data[0] == net[4].weight.data[0] is all True",
             HOLDS,
             values_compare_equal,
-            counter=counter("two separate Linear(8,8)", build=untied_sequential),
+            counters=(counter("two separate Linear(8,8)", build=untied_sequential),),
         ),
         Claim(
             "identity_check",
@@ -332,14 +340,14 @@ TIED_SEQUENTIAL = Example(
             "values' with the same value comparison",
             FALSE,
             value_check_is_not_an_identity_check,
-            counter=counter("two separate Linear(8,8)", build=untied_sequential),
+            counters=(counter("two separate Linear(8,8)", build=untied_sequential),),
         ),
         Claim(
             "gradients_add",
             "the gradients of the two layers are added together",
             HOLDS,
             gradients_of_both_uses_add_up,
-            counter=counter("an untied twin that counts one use", untie=counting_one_use()),
+            counters=(counter("an untied twin that counts one use", untie=counting_one_use()),),
         ),
         # The closing text's benefits of sharing, each shown by running code in why_share.py; the
         # memory claim is measured on this example (the lambda reads TIED_SEQUENTIAL when it runs).

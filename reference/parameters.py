@@ -205,7 +205,7 @@ INIT_FUNCTIONS = Example(
             "each init function)",
             HOLDS,
             apply_visits_every_module,
-            counter=counter("fn mapped over net.children() instead", apply=apply_to_children),
+            counters=(counter("fn mapped over net.children() instead", apply=apply_to_children),),
         ),
         Claim(
             "init_normal",
@@ -213,36 +213,40 @@ INIT_FUNCTIONS = Example(
             "within 4 standard errors, on the net and on a Linear(1000, 100))",
             HOLDS,
             normal_weights_and_zero_biases,
-            counter=counter("weights drawn with σ = 0.011 (10% wide)", init=init_normal_too_wide),
+            counters=(
+                counter("weights drawn with σ = 0.011 (10% wide)", init=init_normal_too_wide),
+            ),
         ),
         Claim(
             "init_constant",
             "init_constant sets every weight to 1 and every bias to 0",
             HOLDS,
             constant_weights_and_zero_biases,
-            counter=counter("init_42 applied instead (biases left as drawn)", init=init_42),
+            counters=(counter("init_42 applied instead (biases left as drawn)", init=init_42),),
         ),
         Claim(
             "init_xavier",
             "net[0].apply(init_xavier) draws net[0].weight from U(-a, a), a = √(6/(fan_in+fan_out))",
             HOLDS,
             xavier_uniform_within_its_bound,
-            counter=counter("net[0] left at Linear's default init (bound ≈ 0.71a)", build=init_net),
+            counters=(
+                counter("net[0] left at Linear's default init (bound ≈ 0.71a)", build=init_net),
+            ),
         ),
         Claim(
             "init_42",
             "net[2].apply(init_42) sets every weight of net[2] to 42",
             HOLDS,
             last_layer_all_42,
-            counter=counter("net[2] left at Linear's default init", build=init_net),
+            counters=(counter("net[2] left at Linear's default init", build=init_net),),
         ),
         Claim(
             "my_init",
             "my_init draws U(-10, 10) and zeroes |w| < 5: every weight is 0 or 5 ≤ |w| ≤ 10",
             HOLDS,
             my_init_zero_or_large,
-            counter=counter(
-                "my_init without its mask (|w| < 5 kept)", init=my_init_without_its_mask
+            counters=(
+                counter("my_init without its mask (|w| < 5 kept)", init=my_init_without_its_mask),
             ),
         ),
         Claim(
@@ -251,7 +255,9 @@ INIT_FUNCTIONS = Example(
             "in place",
             HOLDS,
             direct_setting_edits_in_place,
-            counter=counter("a new Parameter assigned instead", edit=setting_by_a_new_parameter),
+            counters=(
+                counter("a new Parameter assigned instead", edit=setting_by_a_new_parameter),
+            ),
         ),
     ),
 )

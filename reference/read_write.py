@@ -187,8 +187,8 @@ MLP_CLONE = Example(
             "the clone, loaded from the saved parameters, computes Y_clone == Y",
             HOLDS,
             clone_gives_identical_outputs,
-            counter=counter(
-                "the clone never loads the saved parameters", build=mlp_clone_never_loaded
+            counters=(
+                counter("the clone never loads the saved parameters", build=mlp_clone_never_loaded),
             ),
         ),
         Claim(
@@ -196,10 +196,12 @@ MLP_CLONE = Example(
             "torch.save / torch.load round-trip a tensor, a list of tensors and a dict of tensors",
             HOLDS,
             tensors_lists_and_dicts_round_trip,
-            counter=counter(
-                "a float tensor (0.1…0.4) saved in half precision",
-                x=TENTHS,
-                save=saved_in_half_precision,
+            counters=(
+                counter(
+                    "a float tensor (0.1…0.4) saved in half precision",
+                    x=TENTHS,
+                    save=saved_in_half_precision,
+                ),
             ),
         ),
         Claim(
@@ -208,8 +210,11 @@ MLP_CLONE = Example(
             "design by loading only their entries (strict=False)",
             HOLDS,
             reuse_first_two_layers,
-            counter=counter(
-                "a design whose hidden layer has no bias", design=MLPWithNewHeadAndBiasFreeHidden
+            counters=(
+                counter(
+                    "a design whose hidden layer has no bias",
+                    design=MLPWithNewHeadAndBiasFreeHidden,
+                ),
             ),
         ),
         Claim(
@@ -222,9 +227,11 @@ MLP_CLONE = Example(
                 "PyTorch 2.6 the default weights_only=True refuses a pickled module"
             ),
             whole_model_round_trip,
-            counter=counter(
-                "MLP and nn.Linear declared safe globals: the default load reads the module",
-                allowed=(MLP, nn.Linear),
+            counters=(
+                counter(
+                    "MLP and nn.Linear declared safe globals: the default load reads the module",
+                    allowed=(MLP, nn.Linear),
+                ),
             ),
         ),
     ),

@@ -514,8 +514,8 @@ CONV_SHARED_TRANSPOSE = Example(
             "the second 5×5 conv without padding removes 4 (checked for several sizes)",
             HOLDS,
             output_loses_four_rows_and_columns,
-            counter=counter(
-                "the second conv padded by 2 too: (N, 3, H, W)", build=ConvNetPaddedTwice
+            counters=(
+                counter("the second conv padded by 2 too: (N, 3, H, W)", build=ConvNetPaddedTwice),
             ),
         ),
         Claim(
@@ -524,9 +524,11 @@ CONV_SHARED_TRANSPOSE = Example(
             "(即[BS, C, H, W]中的[H, W]的转置)",
             FALSE,
             transpose_swaps_kernel_dims_not_activation,
-            counter=counter(
-                "a second conv that transposes the activation's [H, W], not the kernel",
-                build=ConvNetTransposingActivation,
+            counters=(
+                counter(
+                    "a second conv that transposes the activation's [H, W], not the kernel",
+                    build=ConvNetTransposingActivation,
+                ),
             ),
         ),
         Claim(
@@ -536,9 +538,11 @@ CONV_SHARED_TRANSPOSE = Example(
             FALSE,
             conv2d_accepts_non_contiguous_weight,
             about_cuda=True,
-            counter=counter(
-                "a hand-written conv (unfold, weight.view) that needs a contiguous weight",
-                conv2d=conv2d_by_unfold,
+            counters=(
+                counter(
+                    "a hand-written conv (unfold, weight.view) that needs a contiguous weight",
+                    conv2d=conv2d_by_unfold,
+                ),
             ),
         ),
     ),
@@ -565,8 +569,10 @@ HE_INIT_CONV = Example(
             "kernel within 15% (about 3 standard deviations of the std of 225 draws)",
             HOLDS,
             he_std_of_the_kernel,
-            counter=counter(
-                "std sqrt(1/fan_in), without the ReLU gain 2", build=conv_net_without_relu_gain
+            counters=(
+                counter(
+                    "std sqrt(1/fan_in), without the ReLU gain 2", build=conv_net_without_relu_gain
+                ),
             ),
         ),
         Claim(
@@ -575,8 +581,10 @@ HE_INIT_CONV = Example(
             "(fan_in = 1600) within 2%",
             HOLDS,
             he_std_of_a_large_draw,
-            counter=counter(
-                "num_features taken to be fan_out (800), not fan_in", draw=fan_out_scaled_randn
+            counters=(
+                counter(
+                    "num_features taken to be fan_out (800), not fan_in", draw=fan_out_scaled_randn
+                ),
             ),
         ),
     ),
@@ -599,8 +607,8 @@ LINEAR_NET_TRANSPOSE = Example(
             "the two layers, a parameter and its transpose, compute x·Wᵀ·W",
             HOLDS,
             computes_x_wt_w,
-            counter=counter(
-                "the transpose on the first use: x·W·Wᵀ", build=LinearNetTransposeFirst
+            counters=(
+                counter("the transpose on the first use: x·W·Wᵀ", build=LinearNetTransposeFirst),
             ),
         ),
     ),
@@ -622,7 +630,9 @@ LINEAR_NET_MM = Example(
                 "WᵀW = WWᵀ (W is normal), as for the post's diagonal W; false for a random W"
             ),
             same_as_linear_net_only_for_normal_w,
-            counter=counter("a sheared W (WᵀW ≠ WWᵀ) in the post's place", document_w=SHEARED_W),
+            counters=(
+                counter("a sheared W (WᵀW ≠ WWᵀ) in the post's place", document_w=SHEARED_W),
+            ),
         ),
     ),
     corrections=(
@@ -647,8 +657,8 @@ TIED_EMBEDDINGS = Example(
             "Parameter, V·D fewer parameters than with a separate embed_out",
             HOLDS,
             output_projection_is_the_table,
-            counter=counter(
-                "the untied variant (a separate embed_out)", build=untied_language_model
+            counters=(
+                counter("the untied variant (a separate embed_out)", build=untied_language_model),
             ),
         ),
         Claim(
@@ -657,9 +667,11 @@ TIED_EMBEDDINGS = Example(
             "output projection's",
             HOLDS,
             table_gradient_is_lookup_plus_projection,
-            counter=counter(
-                "the projection reads the table detached: it learns through the lookup only",
-                build=detached_projection_language_model,
+            counters=(
+                counter(
+                    "the projection reads the table detached: it learns through the lookup only",
+                    build=detached_projection_language_model,
+                ),
             ),
         ),
     ),
@@ -680,9 +692,11 @@ EMBEDDING_PADDING = Example(
             "the padding row is initialised to zero (初始化的时候还可以让padding的部分为0)",
             HOLDS,
             padding_row_is_zero,
-            counter=counter(
-                "normal_ overwrites the padding row, not zeroed again",
-                build=embedding_padding_row_overwritten,
+            counters=(
+                counter(
+                    "normal_ overwrites the padding row, not zeroed again",
+                    build=embedding_padding_row_overwritten,
+                ),
             ),
         ),
         Claim(
@@ -690,9 +704,11 @@ EMBEDDING_PADDING = Example(
             "the padding row's gradient is zero after backward, so training leaves it at zero",
             HOLDS,
             padding_row_gets_no_gradient,
-            counter=counter(
-                "the row zeroed at init, but no padding_idx given to nn.Embedding",
-                build=embedding_without_padding_idx,
+            counters=(
+                counter(
+                    "the row zeroed at init, but no padding_idx given to nn.Embedding",
+                    build=embedding_without_padding_idx,
+                ),
             ),
         ),
     ),

@@ -419,15 +419,15 @@ PARAMETER_LIST_CHAIN = Example(
             "ParameterList stores several weights as a list that the model registers and uses",
             HOLDS,
             list_weights_registered_and_chained,
-            counter=counter("the weights in a plain Python list", build=PlainListModel),
+            counters=(counter("the weights in a plain Python list", build=PlainListModel),),
         ),
         Claim(
             "implements_sharing",
             "ParameterList implements weight sharing (实现权重参数共享)",
             FALSE,
             list_shares_nothing,
-            counter=counter(
-                "one Parameter put in the list five times", build=OneWeightFiveTimesModel
+            counters=(
+                counter("one Parameter put in the list five times", build=OneWeightFiveTimesModel),
             ),
         ),
         Claim(
@@ -436,8 +436,11 @@ PARAMETER_LIST_CHAIN = Example(
             "torch.nn.modules.utils",
             FALSE,
             tools_live_elsewhere,
-            counter=counter(
-                "the helpers modules.utils does hold (_pair, _ntuple)", homes=MODULES_UTILS_HELPERS
+            counters=(
+                counter(
+                    "the helpers modules.utils does hold (_pair, _ntuple)",
+                    homes=MODULES_UTILS_HELPERS,
+                ),
             ),
         ),
     ),
@@ -464,9 +467,11 @@ PARAMETER_DICT_CHAIN = Example(
                 "weight1…weight3 happen to be sorted already"
             ),
             dict_order_is_sorted_for_plain_dicts,
-            counter=counter(
-                "keys inserted already sorted (the article's weight1…weight3)",
-                inserted=("weight1", "weight2", "weight3"),
+            counters=(
+                counter(
+                    "keys inserted already sorted (the article's weight1…weight3)",
+                    inserted=("weight1", "weight2", "weight3"),
+                ),
             ),
         ),
         Claim(
@@ -474,7 +479,9 @@ PARAMETER_DICT_CHAIN = Example(
             "ParameterDict implements weight sharing (实现权重参数共享)",
             FALSE,
             dict_shares_nothing,
-            counter=counter("one Parameter under all three keys", build=OneWeightThreeKeysModel),
+            counters=(
+                counter("one Parameter under all three keys", build=OneWeightThreeKeysModel),
+            ),
         ),
     ),
     corrections=(
@@ -495,7 +502,7 @@ FUNCTIONAL_LINEAR = Example(
             "F.linear(x, weight) is the linear transformation of x by the weight matrix: x·Wᵀ",
             HOLDS,
             linear_is_x_times_w_transposed,
-            counter=counter("torch.mm(x, weight) in place of F.linear", build=MatmulModel),
+            counters=(counter("torch.mm(x, weight) in place of F.linear", build=MatmulModel),),
         ),
         Claim(
             "implements_sharing",
@@ -505,9 +512,11 @@ FUNCTIONAL_LINEAR = Example(
                 "model passes it once and shares nothing"
             ),
             linear_shares_only_when_reused,
-            counter=counter(
-                "the article's model passing its weight to F.linear twice",
-                build=ReusedFunctionalLinearModel,
+            counters=(
+                counter(
+                    "the article's model passing its weight to F.linear twice",
+                    build=ReusedFunctionalLinearModel,
+                ),
             ),
         ),
     ),
@@ -527,8 +536,10 @@ WEIGHT_NORM = Example(
             "(out, in), stored as parametrizations.weight.original0 and original1",
             HOLDS,
             parametrization_names_and_shapes,
-            counter=counter(
-                "weight norm with dim=None: g is one scalar", build=WholeTensorWeightNormModel
+            counters=(
+                counter(
+                    "weight norm with dim=None: g is one scalar", build=WholeTensorWeightNormModel
+                ),
             ),
         ),
         Claim(
@@ -536,8 +547,8 @@ WEIGHT_NORM = Example(
             "the weight is g·v/‖v‖, the norm taken per output row",
             HOLDS,
             weight_is_g_times_unit_direction,
-            counter=counter(
-                "the norm taken per input column (dim=1)", build=PerColumnWeightNormModel
+            counters=(
+                counter("the norm taken per input column (dim=1)", build=PerColumnWeightNormModel),
             ),
         ),
         Claim(
@@ -545,8 +556,10 @@ WEIGHT_NORM = Example(
             "utils.weight_norm(self.weight) applies weight norm to a bare Parameter",
             FALSE,
             article_call_raises,
-            counter=counter(
-                "the legacy call given a Linear, as its API wants", build=LegacyWeightNormModel
+            counters=(
+                counter(
+                    "the legacy call given a Linear, as its API wants", build=LegacyWeightNormModel
+                ),
             ),
         ),
         Claim(
@@ -555,8 +568,10 @@ WEIGHT_NORM = Example(
             "the scalar weight being shared (标量权重是共享的)",
             FALSE,
             magnitude_is_per_row_not_one_scalar,
-            counter=counter(
-                "weight norm with dim=None: one magnitude", build=WholeTensorWeightNormModel
+            counters=(
+                counter(
+                    "weight norm with dim=None: one magnitude", build=WholeTensorWeightNormModel
+                ),
             ),
         ),
         Claim(
@@ -564,8 +579,8 @@ WEIGHT_NORM = Example(
             "weight norm achieves the effect of parameter sharing (实现参数共享的效果)",
             FALSE,
             weight_norm_shares_nothing,
-            counter=counter(
-                "the weight-normed layer applied twice", build=WeightNormUsedTwiceModel
+            counters=(
+                counter("the weight-normed layer applied twice", build=WeightNormUsedTwiceModel),
             ),
         ),
         Claim(
@@ -577,9 +592,11 @@ WEIGHT_NORM = Example(
                 "torch.nn.utils.parametrizations.weight_norm and warns on every call"
             ),
             legacy_weight_norm_warns,
-            counter=counter(
-                "the current parametrizations.weight_norm in its place",
-                weight_norm=parametrizations.weight_norm,
+            counters=(
+                counter(
+                    "the current parametrizations.weight_norm in its place",
+                    weight_norm=parametrizations.weight_norm,
+                ),
             ),
         ),
     ),

@@ -386,7 +386,7 @@ TIED_AUTOENCODER = Example(
             "tying the decoder to the encoder's weight halves the autoencoder's weight parameters",
             HOLDS,
             tying_halves_the_weights,
-            counter=counter("the untied autoencoder", build=untied_autoencoder),
+            counters=(counter("the untied autoencoder", build=untied_autoencoder),),
         ),
         Claim(
             "orthogonality",
@@ -397,9 +397,11 @@ TIED_AUTOENCODER = Example(
                 "alone does not make W orthogonal (at initialisation W·Wᵀ is far from I)"
             ),
             orthogonal_only_once_trained,
-            counter=counter(
-                "the untied autoencoder, trained the same: W·Wᵀ stays about 0.5 from I",
-                build=untied_autoencoder,
+            counters=(
+                counter(
+                    "the untied autoencoder, trained the same: W·Wᵀ stays about 0.5 from I",
+                    build=untied_autoencoder,
+                ),
             ),
         ),
     ),
@@ -422,8 +424,8 @@ SHARED_RNN = Example(
             "the sequence length",
             HOLDS,
             one_cell_serves_every_length,
-            counter=counter(
-                "an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step
+            counters=(
+                counter("an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step),
             ),
         ),
         Claim(
@@ -431,9 +433,11 @@ SHARED_RNN = Example(
             "the gradient of the shared cell is the sum of the gradients of its uses at every step",
             HOLDS,
             rnn_gradient_is_sum_over_steps,
-            counter=counter(
-                "an untied twin that counts the first step only",
-                untie=counting_one_use(untie_over_input_steps),
+            counters=(
+                counter(
+                    "an untied twin that counts the first step only",
+                    untie=counting_one_use(untie_over_input_steps),
+                ),
             ),
         ),
     ),
@@ -451,7 +455,7 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "sharing parameters saves memory (共享参数通常可以节省内存)",
             HOLDS,
             functools.partial(sharing_saves_memory, tied_model=tied_model),
-            counter=counter("the model's untied copy", tied_model=untied_model(tied_model)),
+            counters=(counter("the model's untied copy", tied_model=untied_model(tied_model)),),
         ),
         Claim(
             "why_share_cnn",
@@ -459,7 +463,7 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "in one region",
             HOLDS,
             shared_kernel_finds_features_anywhere,
-            counter=counter("a kernel per position (nothing shared)", layer=locally_connected),
+            counters=(counter("a kernel per position (nothing shared)", layer=locally_connected),),
         ),
         Claim(
             "why_share_rnn",
@@ -467,8 +471,8 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "different lengths",
             HOLDS,
             one_cell_serves_every_length,
-            counter=counter(
-                "an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step
+            counters=(
+                counter("an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step),
             ),
         ),
         Claim(
@@ -476,9 +480,11 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "in an autoencoder, the encoder and the decoder share parameters",
             HOLDS,
             encoder_and_decoder_share,
-            counter=counter(
-                "an untied twin that counts the encoder's use only",
-                untie=counting_one_use(untie_autoencoder),
+            counters=(
+                counter(
+                    "an untied twin that counts the encoder's use only",
+                    untie=counting_one_use(untie_autoencoder),
+                ),
             ),
         ),
     )

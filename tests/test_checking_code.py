@@ -126,10 +126,9 @@ def test_a_counter_case_passes_its_arguments_to_the_claims_own_check():
 
     declared = counter("flipped", flipped=True)
     assert (declared.where, dict(declared.arguments)) == ("flipped", {"flipped": True})
-    claim = Claim("c", "text", "holds", check, counter=declared)
-    assert (claim.proven(), claim.proven_at_counter()) == (True, False)
-    agreeing = Claim("c", "text", "holds", check, counter=counter("same", flipped=False))
-    assert agreeing.proven_at_counter() is True  # what the check says, not a fixed False
+    claim = Claim("c", "text", "holds", check, counters=(declared,))
+    assert (claim.proven(), claim.proven_at(declared)) == (True, False)
+    assert claim.proven_at(counter("same", flipped=False)) is True  # what the check says
 
 
 def test_a_tuple_input_moves_item_by_item():
