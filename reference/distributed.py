@@ -49,6 +49,14 @@ def loopback_interface() -> str | None:
     return next((n for n in ("lo", "lo0") if n in names), None)
 
 
+def gloo_on_loopback() -> None:
+    """Bind gloo to the loopback interface unless the caller chose one (GLOO_SOCKET_IFNAME):
+    otherwise gloo resolves the host's name, which is slow or fails on some CI runners (macOS)."""
+    interface = loopback_interface()
+    if interface and "GLOO_SOCKET_IFNAME" not in os.environ:
+        os.environ["GLOO_SOCKET_IFNAME"] = interface
+
+
 def batch_of(name: str, rank: int | None = None) -> torch.Tensor:
     """The example's input; with a rank, that rank's equal share of it (split along the batch)."""
     x = get(name).input()
@@ -72,9 +80,7 @@ def worker(rank: int, world_size: int, folder: str) -> None:
     from torch.nn.parallel import DistributedDataParallel
 
     torch.set_num_threads(1)  # two processes share the machine's cores
-    interface = loopback_interface()
-    if interface and "GLOO_SOCKET_IFNAME" not in os.environ:
-        os.environ["GLOO_SOCKET_IFNAME"] = interface
+    gloo_on_loopback()
     dist.init_process_group(
         "gloo",
         init_method=Path(folder, "rendezvous").resolve().as_uri(),
@@ -109,10 +115,22 @@ def threads_of_this_process() -> int | None:
         return None
 
 
+# Names a start method to use instead of the choice below: `spawn` runs the ranks as macOS and
+# Windows do (the suite's portability env sets it).
+START_METHOD_VARIABLE = "REFERENCE_START_METHOD"
+
+
 def start_method() -> str:
     """`fork` where a forked child is safe (Linux, one thread, no CUDA); elsewhere on Linux
     `forkserver`, whose server process imports torch once for both ranks; `spawn` on other systems.
+    REFERENCE_START_METHOD, where set, wins.
     """
+    if chosen := os.environ.get(START_METHOD_VARIABLE):
+        if chosen not in ("fork", "forkserver", "spawn"):
+            raise ValueError(
+                f"{START_METHOD_VARIABLE}={chosen!r}: expected fork, forkserver or spawn"
+            )
+        return chosen
     if sys.platform != "linux":
         return "spawn"
     if threads_of_this_process() == 1 and not torch.cuda.is_initialized():

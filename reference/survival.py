@@ -45,6 +45,7 @@ from datetime import date
 
 import torch
 
+from .distributed import gloo_on_loopback
 from .releases import torch_release
 from .survival_cases import (
     MODELS,
@@ -197,6 +198,7 @@ def process_group_of_one() -> Iterator[None]:
     if dist.is_initialized():
         yield
         return
+    gloo_on_loopback()
     dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     try:
         yield
@@ -288,7 +290,7 @@ def environment() -> dict:
 
 
 def cpu_model() -> str:
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
         for line in info:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()

@@ -97,7 +97,7 @@ def matrix_command(args: argparse.Namespace) -> int:
     if args.markdown:
         image = Path(args.heatmap).name if args.heatmap else None
         try:
-            Path(args.markdown).write_text(survival_render.render_markdown(tables, image))
+            Path(args.markdown).write_text(survival_render.render_markdown(tables, image), encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {args.markdown}: {error.strerror}") from None
     if not (args.markdown or args.heatmap):

@@ -132,7 +132,7 @@ def release_key(version: str) -> tuple[int, ...]:
 def load_tables(paths: list[Path]) -> list[dict]:
     """The tables saved by `survival --json`, from files or folders of them, oldest release first."""
     files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
-    return by_release([json.loads(f.read_text()) for f in files])
+    return by_release([json.loads(f.read_text(encoding="utf-8")) for f in files])
 
 
 def by_release(tables: list[dict]) -> list[dict]:

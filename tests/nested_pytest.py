@@ -38,7 +38,7 @@ def write_project(folder: Path, files: dict[str, str]) -> Path:
     """The synthetic project's files (texts dedented) and a copy of the real `snapshot_json.py`."""
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(textwrap.dedent(text).lstrip())
+        (folder / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     shutil.copy(SNAPSHOT_JSON, folder / "tests" / "snapshot_json.py")
     return folder
 

@@ -254,15 +254,22 @@ def never_train(*args, **kwargs):
 
 
 def plot_target_cases(tmp_path):
-    device_link = tmp_path / "full.png"
-    device_link.symlink_to("/dev/full")
-    return [
+    """Mistakes every OS can make; /proc (a file system that refuses writes whatever the
+    permission bits say) only where there is one."""
+    not_a_file = tmp_path / "folder.png"
+    not_a_file.mkdir()
+    cases = [
         ("", "--plot needs a file name"),
         (str(tmp_path / "loss.jpg"), "cannot tell the plot format from"),
-        ("/proc/p.png", "cannot write the plot to '/proc/p.png'"),
-        (str(tmp_path / "missing" / "p.png"), "No such file or directory"),
-        (str(device_link), "it exists and is not a regular file"),
+        (
+            str(tmp_path / "missing" / "p.png"),
+            f"cannot write the plot to {str(tmp_path / 'missing' / 'p.png')!r}",
+        ),
+        (str(not_a_file), "it exists and is not a regular file"),
     ]
+    if sys.platform.startswith("linux"):
+        cases.append(("/proc/p.png", "cannot write the plot to '/proc/p.png'"))
+    return cases
 
 
 def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypatch):
@@ -277,7 +284,7 @@ def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
     status, _, err = run(capsys, "trace", SHORT_TRACE, "--plot", str(tmp_path / "p.png"))
     assert status == 2 and "--plot needs matplotlib: pip install" in err
-    assert list(tmp_path.iterdir()) == [tmp_path / "full.png"]  # the trial writes left nothing
+    assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
 
 
 def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
@@ -303,7 +310,7 @@ def test_the_console_script_uses_its_own_name(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert capsys.readouterr().out.startswith("usage: torch-builders-reference ")
-    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert 'torch-builders-reference = "reference.cli:main"' in pyproject
 
 
@@ -319,7 +326,11 @@ def test_help_does_not_import_torch():
         "print('torch' in sys.modules)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", script],
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
+        timeout=60,
     )
     assert done.stdout.startswith("usage: python -m reference ")
     assert done.stdout.rstrip().endswith("False")

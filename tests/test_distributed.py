@@ -52,6 +52,7 @@ def test_one_rank_alone_differs_from_the_average():
 
 def test_the_ranks_are_forked_only_from_a_process_of_one_thread(monkeypatch):
     """A fork copies one thread: a lock another thread holds stays locked in the child."""
+    monkeypatch.delenv(distributed.START_METHOD_VARIABLE, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(distributed, "threads_of_this_process", lambda: 1)
     assert distributed.start_method() == ("forkserver" if torch.cuda.is_initialized() else "fork")
@@ -74,3 +75,11 @@ def test_a_running_thread_is_counted():
     finally:
         stop.set()
         thread.join()
+
+
+def test_the_start_method_can_be_chosen_and_a_wrong_one_is_named(monkeypatch):
+    monkeypatch.setenv(distributed.START_METHOD_VARIABLE, "spawn")
+    assert distributed.start_method() == "spawn"
+    monkeypatch.setenv(distributed.START_METHOD_VARIABLE, "threads")
+    with pytest.raises(ValueError, match="REFERENCE_START_METHOD='threads': expected fork"):
+        distributed.start_method()

@@ -58,7 +58,7 @@ def template(template_folder, run_pytest) -> Path:
 def project(template, tmp_path) -> Path:
     """A copy of the template with a stray file: the snapshot of a test that is gone."""
     project = Path(shutil.copytree(template, tmp_path / "project"))
-    (project / STRAY).write_text('{"name": "gone"}\n')
+    (project / STRAY).write_text('{"name": "gone"}\n', encoding="utf-8")
     return project
 
 

@@ -51,7 +51,7 @@ PROJECT = {
 
         pytest_plugins = ["snapshot_json"]  # as the real conftest
 
-        VALUES = json.loads(Path(__file__).with_name("values.json").read_text())
+        VALUES = json.loads(Path(__file__).with_name("values.json").read_text(encoding="utf-8"))
 
         # A CPU-only machine: CUDA cases are collected and skipped, as in the real conftest.
         NEEDS_CUDA = pytest.mark.skipif(True, reason="CUDA is not available")
@@ -188,7 +188,7 @@ def baseline_values() -> dict:
 
 
 def write_values(project: Path, values: dict) -> None:
-    (project / "tests" / "values.json").write_text(json.dumps(values, indent=1))
+    (project / "tests" / "values.json").write_text(json.dumps(values, indent=1), encoding="utf-8")
 
 
 def lost_snapshots(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
@@ -303,9 +303,9 @@ def write(target: Path, text: str) -> None:
 
 def test_write_replaces_the_whole_file(tmp_path):
     target = tmp_path / "test_x[a].json"
-    target.write_text('{\n  "old": [1, 2, 3, 4, 5, 6, 7, 8]\n}\n')
+    target.write_text('{\n  "old": [1, 2, 3, 4, 5, 6, 7, 8]\n}\n', encoding="utf-8")
     write(target, '{"new": 1}\n')
-    assert target.read_text() == '{"new": 1}\n'
+    assert target.read_text(encoding="utf-8") == '{"new": 1}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
@@ -319,7 +319,7 @@ def test_write_replaces_the_whole_file(tmp_path):
 def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch, step, error):
     target = tmp_path / "test_x[a].json"
     old = '{\n  "mean": 0.123456789\n}\n'
-    target.write_text(old)
+    target.write_text(old, encoding="utf-8")
 
     def interrupted(*_args):
         raise error
@@ -327,7 +327,7 @@ def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch, step, error
     with monkeypatch.context() as patch, pytest.raises(type(error)):
         patch.setattr(os, step, interrupted)
         write(target, '{\n  "mean": 0.5\n}\n')
-    assert target.read_text() == old
+    assert target.read_text(encoding="utf-8") == old
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary file left
 
 
@@ -335,7 +335,7 @@ def test_written_file_has_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     target = tmp_path / "test_x[a].json"
-    target.write_text("{}\n")
+    target.write_text("{}\n", encoding="utf-8")
     ordinary = target.stat().st_mode & 0o777
     write(target, '{"new": 1}\n')
     write(tmp_path / "test_x[b].json", '{"new": 1}\n')
@@ -349,7 +349,7 @@ def test_written_file_has_ordinary_permissions(tmp_path):
 
 def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
     corrupt = (project / "snapshots" / path_of("test_structure", "beta")).resolve()
-    corrupt.write_text('{\n  "mean": 0.12,\n  "cou')  # an edit or a merge that went wrong
+    corrupt.write_text('{\n  "mean": 0.12,\n  "cou', encoding="utf-8")  # an edit or a merge that went wrong
     before = snapshot_files(project)
 
     plain = run_pytest(project, "-n", "0")
@@ -383,11 +383,11 @@ def test_the_extension_itself_refuses_to_delete(tmp_path, monkeypatch):
     """The second guard on its own. With syrupy's cleanup off (`keep_unused_snapshots`) the runs
     above never ask the extension to delete, so they cannot see whether it would refuse."""
     target = tmp_path / "test_x[a].json"
-    target.write_text("{}\n")
+    target.write_text("{}\n", encoding="utf-8")
     monkeypatch.delenv(PRUNE_VARIABLE, raising=False)
     with pytest.warns(UserWarning, match=r"not used by this run"):
         JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
-    assert target.read_text() == "{}\n"
+    assert target.read_text(encoding="utf-8") == "{}\n"
     monkeypatch.setenv(PRUNE_VARIABLE, "1")  # the deliberate prune does delete
     JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
     assert not target.exists()

@@ -67,7 +67,7 @@ def produce(output: Path) -> None:
     import locked
 
     data = {stem: make("cpu") for stem, _, _, make in locked.cpu_snapshots()}
-    output.write_text(json.dumps({"torch": _torch_version(), "snapshots": data}))
+    output.write_text(json.dumps({"torch": _torch_version(), "snapshots": data}), encoding="utf-8")
 
 
 def _torch_version() -> str:
@@ -79,14 +79,14 @@ def _torch_version() -> str:
 def run(variation: Variation, directory: Path) -> dict:
     output = directory / f"{variation.label.replace(' ', '-')}.json"
     if output.exists():
-        return json.loads(output.read_text())
+        return json.loads(output.read_text(encoding="utf-8"))
     environment = {**os.environ, **variation.environment}
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
     command = [variation.python, str(Path(__file__)), "--produce", str(output)]
     done = subprocess.run(command, env=environment, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{variation.label} failed:\n{done.stderr[-3000:]}")
-    return json.loads(output.read_text())
+    return json.loads(output.read_text(encoding="utf-8"))
 
 
 def variations(pythons: list[str], every_change: bool) -> list[Variation]:
@@ -109,7 +109,7 @@ def cuda_noise(expected: dict[str, dict]) -> dict[str, float]:
     """Per snapshot stem, the CUDA-vs-CPU deviation measured on an H100, in units of scale."""
     if not MEASUREMENTS.exists():
         return {}
-    measured = json.loads(MEASUREMENTS.read_text())
+    measured = json.loads(MEASUREMENTS.read_text(encoding="utf-8"))
     noise = {}
     for name, figures in measured["forward"].items():
         if "max_over_scale" in figures:  # list_sequential cannot run on CUDA: an error is recorded
@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
     import locked
 
     kinds = {stem: (kind, name) for stem, kind, name, _ in locked.cpu_snapshots()}
-    expected = {stem: load((LOCKED / f"{stem}.json").read_text(), stem) for stem in kinds}
+    expected = {stem: load((LOCKED / f"{stem}.json").read_text(encoding="utf-8"), stem) for stem in kinds}
     todo = variations(args.python, args.all)
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         directory = Path(args.keep or scratch)
@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
         todo.append(Variation("cuda (H100, torch 2.11, measured)", BENIGN, "", {}))
     kind_of = {v.label: v.kind for v in todo}
     if args.json:
-        Path(args.json).write_text(json.dumps(deviation, indent=1))
+        Path(args.json).write_text(json.dumps(deviation, indent=1), encoding="utf-8")
     return report(deviation, kind_of, kinds, args.files)
 
 

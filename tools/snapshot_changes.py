@@ -39,7 +39,7 @@ def changes(revision: str = "HEAD") -> list[str]:
             old = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True,
                                  text=True, check=True).stdout  # fmt: skip
             found = differences(
-                load((ROOT / path).read_text(), path), load(old, f"{revision}:{path}"), EXACT
+                load((ROOT / path).read_text(encoding="utf-8"), path), load(old, f"{revision}:{path}"), EXACT
             )
             report.append(f"changed  {path}: {len(found)} value(s)")
             report += [f"    {d}" for d in found[:20]] + (
