@@ -8,9 +8,11 @@ commands that run something, so `--help` and most mistakes answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
@@ -44,20 +46,49 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+# The status when the reader of our output went away (`... | head -1`): what a shell reports for a
+# POSIX tool that SIGPIPE ended (128 + 13), and no traceback.
+CLOSED_PIPE = 141
+
+
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    utf8_output()
     parser = build_parser(prog)
     try:
         check_command(argv, prog)
         args = parser.parse_args(argv)
         args.prog = prog
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return status
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except Failure as error:
         print(f"{prog}: failed: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        silence_stdout()
+        return CLOSED_PIPE
+
+
+def utf8_output() -> None:
+    """Print UTF-8 whatever the locale or console says (the documents' Chinese, ≠, ×): a cp1252
+    console would otherwise end the command in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush at exit does not
+    fail again on the closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import torch
 
 from reference import documents, plots, registry
 from reference.cli import (
+    CLOSED_PIPE,
     PROG,
     Failure,
     display_width,
@@ -334,3 +335,29 @@ def test_help_does_not_import_torch():
     )
     assert done.stdout.startswith("usage: python -m reference ")
     assert done.stdout.rstrip().endswith("False")
+
+
+def test_output_is_utf8_whatever_the_console_encoding(monkeypatch):
+    """A cp1252 console (Windows) cannot encode the documents' Chinese or ≠: the command writes
+    UTF-8 instead of ending in a UnicodeEncodeError."""
+    import io
+
+    raw = io.BytesIO()
+    console = io.TextIOWrapper(raw, encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", console)
+    assert main(["run", "parallel_module"]) == 0
+    console.flush()
+    assert "拼接" in raw.getvalue().decode("utf-8")
+
+
+def test_a_closed_pipe_ends_quietly_with_the_documented_status():
+    """`python -m reference list | head -1`: no traceback, status 141 (as a shell reports SIGPIPE)."""
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "reference", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    reader.stdout.readline()
+    reader.stdout.close()  # the reader goes away, as head does after its line
+    _, err = reader.communicate(timeout=60)
+    assert (reader.returncode, err.decode("utf-8")) == (CLOSED_PIPE, "")
