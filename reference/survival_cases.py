@@ -348,7 +348,13 @@ def safetensors_file(tied: TiedModel) -> Result:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "model.safetensors")
         save_file(tied.model().state_dict(), path)
-        return mapping_result(load_file(path), tied)
+        mapped = load_file(path)
+        # load_file maps the file: copy into memory (deepcopy keeps which tensors share storage)
+        # and let go of the map before the folder goes, which Windows refuses while it is mapped
+        # (safetensors#574).
+        in_memory = copy.deepcopy(mapped)
+        del mapped
+        return mapping_result(in_memory, tied)
 
 
 def safetensors_model(tied: TiedModel) -> Result:
