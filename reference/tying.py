@@ -29,37 +29,37 @@ def parameter_count(model: nn.Module) -> dict[str, int]:
 
 
 def untie_registrations(model: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
-    """A copy in which every name of a shared parameter owns a clone of it (same values).
+    """A copy in which every name of a shared parameter owns a clone of it (same values, same
+    `requires_grad`).
 
-    Covers sharing by registration: one module under several names, or one Parameter assigned to
-    several modules. Returns the copy and, for each alias group, its first name -> all its names.
+    Covers sharing by registration: one module under several names (nested sharing too), or one
+    Parameter assigned to several modules. Returns the copy and, for each alias group, its first
+    name -> all its names.
     """
     untied = copy.deepcopy(model)
-    seen_modules: set[int] = set()
-    for parent in list(untied.modules()):
-        # `named_children()` skips a module it has already yielded: read the registrations directly.
-        for child_name, child in list(parent._modules.items()):
-            if child is None:
-                continue
-            if id(child) in seen_modules:
-                setattr(parent, child_name, _clone_module(child))
-            seen_modules.add(id(child))
-    seen_parameters: set[int] = set()
-    for module in untied.modules():
-        for param_name, param in list(module.named_parameters(recurse=False)):
-            if id(param) in seen_parameters:
-                setattr(module, param_name, nn.Parameter(param.detach().clone()))
-            seen_parameters.add(id(param))
+    _untie_below(untied, seen_modules=set(), seen_parameters=set())
     return untied, {names[0]: names for names in alias_groups(model)}
 
 
-def _clone_module(module: nn.Module) -> nn.Module:
-    """A deep copy whose parameters are new objects even when the copy would share them."""
-    clone = copy.deepcopy(module)
-    for sub in clone.modules():
-        for param_name, param in list(sub.named_parameters(recurse=False)):
-            setattr(sub, param_name, nn.Parameter(param.detach().clone()))
-    return clone
+def _untie_below(module: nn.Module, seen_modules: set[int], seen_parameters: set[int]) -> None:
+    """Walk the registrations themselves (`named_children()` skips a module it has already
+    yielded): a module met again is replaced by a deep copy, whose own sharing is then undone in
+    the same walk; a Parameter met again, by a clone."""
+    for name, child in list(module._modules.items()):
+        if child is None:
+            continue
+        if id(child) in seen_modules:
+            child = copy.deepcopy(child)
+            setattr(module, name, child)
+        seen_modules.add(id(child))
+        _untie_below(child, seen_modules, seen_parameters)
+    for name, param in list(module._parameters.items()):
+        if param is None:
+            continue
+        if id(param) in seen_parameters:
+            clone = nn.Parameter(param.detach().clone(), requires_grad=param.requires_grad)
+            setattr(module, name, clone)
+        seen_parameters.add(id(param))
 
 
 def backward_of(
@@ -119,7 +119,7 @@ def one_grad_object(grads: list[torch.Tensor | None]) -> bool:
 
 # The tied gradient accumulates its uses in another order than the untied sum: they differ by
 # rounding only, a few float32 ulps of the gradient's scale. Losing a use moves it by the size of
-# that use's gradient, orders of magnitude more (tests/test_tying.py measures both sides).
+# that use's gradient, orders of magnitude more (tests/test_checking_code.py measures both sides).
 SUM_RTOL = 1e-5
 
 

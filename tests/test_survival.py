@@ -20,7 +20,7 @@ from reference.cli import main
 from reference.registry import get
 from reference.releases import torch_release
 from reference.survival_cases import KNOWN_ERRORS, OPERATIONS, STEP, module_result, reproduced_bugs
-from reference.tying import alias_groups
+from reference.tying import alias_groups, untie_registrations
 
 RELEASE = torch_release()
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,11 @@ def test_one_step_counts_the_updates_of_a_storage():
     once = survival.outcome_of_one_step(survival.Result((weight, weight), [weight]))
     assert (once["outcome"], once["updates"], once["promised_values"]) == ("once", [1, 1], True)
     twice = survival.outcome_of_one_step(survival.Result((weight, view), [weight, view]))
-    assert (twice["outcome"], twice["updates"], twice["promised_values"]) == ("twice", [2, 2], False)  # fmt: skip
+    assert (twice["outcome"], twice["updates"], twice["promised_values"]) == (
+        "twice",
+        [2, 2],
+        False,
+    )
     assert weight.tolist() == [-2.0] * 3  # zeroed, then moved by 1 twice
     apart = survival.outcome_of_one_step(survival.Result((weight, copy), [weight, copy]))
     assert (apart["outcome"], apart["storage_shared"]) == ("apart", False)
@@ -143,7 +147,11 @@ def test_promised_values_catch_a_tie_that_kept_the_wrong_values():
     with torch.no_grad():
         model.embed_tokens.weight.add_(1)
     found = survival.outcome_of(right, op, tied)
-    assert (found["outcome"], found["same_values"], found["promised_values"]) == ("tied", True, True)  # fmt: skip
+    assert (found["outcome"], found["same_values"], found["promised_values"]) == (
+        "tied",
+        True,
+        True,
+    )
 
 
 def test_error_text_locks_a_type_and_a_stable_phrase():
@@ -170,6 +178,53 @@ def test_an_unknown_error_keeps_its_first_sentence_without_volatile_parts():
     assert survival.error_text(KeyError()) == "KeyError"
 
 
+def test_a_known_error_is_recognised_through_colour_codes():
+    error = RuntimeError("aten.mm.default: got mixed \x1b[1mtorch.Tensor\x1b[0m and DTensor")
+    assert survival.error_text(error) == "RuntimeError: got mixed torch.Tensor and DTensor"
+
+
+def test_an_unknown_error_loses_colour_codes_and_its_closing_stop_only():
+    assert survival.error_text(RuntimeError("\x1b[31mSomething broke\x1b[0m")) == (
+        "RuntimeError: Something broke"
+    )
+    assert survival.error_text(RuntimeError("...no reduction for MAX.")) == (
+        "RuntimeError: ...no reduction for MAX"
+    )
+    assert survival.error_text(RuntimeError("a list follows:")) == "RuntimeError: a list follows"
+
+
+def second_name_moved_apart(model: torch.nn.Module) -> torch.nn.Module:
+    """tied_sequential with its tie undone and the second name's values moved by 1."""
+    untied, _ = untie_registrations(model)
+    with torch.no_grad():
+        untied[4].weight.add_(1)
+    return untied
+
+
+def test_promised_values_are_the_first_names_own_values():
+    """The promise is read from the first name's values before the operation, not the second's."""
+    tied = dataclasses.replace(
+        survival.tied_model("tied_sequential"), rebuild=second_name_moved_apart
+    )
+    op = survival.operation("copy.deepcopy")
+    found = survival.outcome_of(module_result(tied.model(), tied), op, tied)
+    assert (found["outcome"], found["same_values"], found["promised_values"]) == (
+        "split",
+        False,
+        True,
+    )
+
+
+def test_step_label_names_one_or_two_updates_and_writes_out_any_other_count():
+    assert survival.step_label(False, [1, 1]) == "apart"
+    assert survival.step_label(True, [1, 1]) == "once"
+    assert survival.step_label(True, [2, 2]) == "twice"
+    assert survival.step_label(True, [3, 3]) == "moved 3/3"
+    # Unequal counts over one storage (a name over part of it): the label is the first name's
+    # count; the row's `updates` holds both.
+    assert survival.step_label(True, [2, 1]) == "twice"
+
+
 def test_an_absent_optional_package_is_named_not_raised():
     op = dataclasses.replace(
         survival.operation("safetensors save_model/load_model"), needs=("no_such_package_here",)
@@ -187,7 +242,10 @@ def test_the_future_flags_are_restored():
         future.get_overwrite_module_params_on_conversion(),
         future.get_swap_module_params_on_conversion(),
     )
-    for op in (survival.operation(".to(float64), overwrite flag"), survival.operation(".to(float64), swap flag")):  # fmt: skip
+    for op in (
+        survival.operation(".to(float64), overwrite flag"),
+        survival.operation(".to(float64), swap flag"),
+    ):
         survival.outcomes(op, survival.tied_model("registered_lm_head"))
     after = (
         future.get_overwrite_module_params_on_conversion(),
@@ -199,7 +257,9 @@ def test_the_future_flags_are_restored():
 def test_no_process_group_is_left_behind():
     import torch.distributed as dist
 
-    survival.outcomes(survival.operation("fully_shard(root)"), survival.tied_model("tied_sequential"))  # fmt: skip
+    survival.outcomes(
+        survival.operation("fully_shard(root)"), survival.tied_model("tied_sequential")
+    )
     assert not dist.is_initialized()
 
 
@@ -273,16 +333,34 @@ ROW_SHAPE = {
 
 
 def test_json_has_the_documented_shape(printed_table):
-    assert list(printed_table) == ["torch", "release", "environment", "legend", "models", "errors", "notes", "rows"]  # fmt: skip
+    assert list(printed_table) == [
+        "torch",
+        "release",
+        "environment",
+        "legend",
+        "models",
+        "errors",
+        "notes",
+        "rows",
+    ]
     assert printed_table["torch"] == torch.__version__
-    assert set(printed_table["environment"]) == {"date", "torch", "cuda_build", "python", "platform", "cpu"}  # fmt: skip
+    assert set(printed_table["environment"]) == {
+        "date",
+        "torch",
+        "cuda_build",
+        "python",
+        "platform",
+        "cpu",
+    }
     for row in printed_table["rows"]:
         assert list(row) == list(ROW_SHAPE), row
         assert all(isinstance(row[k], t) for k, t in ROW_SHAPE.items()), row
         # An error leaves nothing to look at; no error, both are answered.
         assert (row["error"] is None) == (row["tied_after"] is not None), row
         assert (row["outcome"] == "raises") == (row["error"] is not None), row
-        assert (row["updates"] is not None) == (row["operation"].endswith(STEP) and row["error"] is None), row  # fmt: skip
+        assert (row["updates"] is not None) == (
+            row["operation"].endswith(STEP) and row["error"] is None
+        ), row
         if row["tied_after"] and not row["operation"].endswith(STEP):
             assert row["storage_shared"] and row["same_values"], row  # one object is itself
 
@@ -319,7 +397,7 @@ def test_the_committed_column_of_this_release_is_what_the_table_measures(printed
     if not path.exists():
         have = sorted(p.stem for p in COMMITTED.glob("*.json"))
         pytest.skip(f"no committed column for torch {torch.__version__} (docs/survival has {have})")
-    committed = json.loads(path.read_text())
+    committed = json.loads(path.read_text(encoding="utf-8"))
     assert committed["torch"].split("+")[0] == path.stem
     assert committed["rows"] == printed_table["rows"], (
         f"{path.relative_to(ROOT)} no longer matches the table on torch {torch.__version__}: "
@@ -339,7 +417,9 @@ def test_the_text_form_groups_by_operation_and_explains_surprises(printed_table)
 
 
 def test_filters_choose_models_and_operations(capsys):
-    assert main(["survival", "--model", "tied_sequential", "--operation", "DEEPCOPY", "--json"]) == 0  # fmt: skip
+    assert (
+        main(["survival", "--model", "tied_sequential", "--operation", "DEEPCOPY", "--json"]) == 0
+    )
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["operation"], r["model"]) for r in rows] == [
         ("copy.deepcopy", "tied_sequential"),
@@ -378,11 +458,11 @@ def test_the_matrix_collapses_rows_that_agree_and_lists_runs_where_they_differ(p
 def test_the_matrix_command_writes_markdown_and_reads_folders(printed_table, tmp_path, capsys):
     folder = tmp_path / "survival"
     folder.mkdir()
-    (folder / "one.json").write_text(json.dumps(printed_table))
+    (folder / "one.json").write_text(json.dumps(printed_table), encoding="utf-8")
     document = tmp_path / "matrix.md"
     assert main(["survival", "--matrix", str(folder), "--markdown", str(document)]) == 0
-    text = document.read_text()
+    text = document.read_text(encoding="utf-8")
     assert text.startswith("# Tie survival across PyTorch releases") and "## Measured" in text
-    (folder / "bad.json").write_text("{")
+    (folder / "bad.json").write_text("{", encoding="utf-8")
     assert main(["survival", "--matrix", str(folder)]) == 2
     assert "not a `survival --json` result" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""reference/tying.py on small hand-built models: untying by registration (a module registered twice,
+with children or an empty slot beside it; unshared parameters left as they were), the backward pass
+the gradient-sum proof runs (old gradients dropped, not zeroed), and the proof's edge cases (all-zero
+gradients, a tolerance met exactly, a shared parameter whose uses list is empty).
+
+The proof's tolerance measured against every shared example, and the one-use twin it must reject,
+are in test_checking_code.py.
+"""
+
+import torch
+from torch import nn
+
+from reference.tying import (
+    SUM_RTOL,
+    alias_groups,
+    backward_of,
+    deviation_from_sum,
+    equals_sum,
+    shared_gradients,
+    untie_registrations,
+    within_sum_tolerance,
+)
+
+
+def total(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return model(x)
+
+
+def test_a_module_registered_twice_with_children_is_cloned_whole():
+    """The clone of a shared block replaces the parameters of the block's children too."""
+    block = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+    model = nn.Sequential(block, block)
+    untied, clones_of = untie_registrations(model)
+    assert clones_of == {
+        "0.0.weight": ["0.0.weight", "1.0.weight"],
+        "0.0.bias": ["0.0.bias", "1.0.bias"],
+    }
+    assert alias_groups(untied) == []
+    assert untied[0][0].weight is not untied[1][0].weight
+    assert torch.equal(untied[0][0].weight, untied[1][0].weight)
+
+
+def test_an_empty_registration_does_not_stop_the_untying():
+    """A child slot holding None (register_module(name, None)) before the second registration."""
+    shared = nn.Linear(2, 2)
+    model = nn.Module()
+    model.first = shared
+    model.register_module("gap", None)
+    model.second = shared
+    untied, _ = untie_registrations(model)
+    assert alias_groups(model) != [] and alias_groups(untied) == []
+    assert untied.gap is None
+
+
+def test_an_unshared_frozen_parameter_is_left_as_it_is():
+    """Only the second registration of a shared module is rebuilt: an unshared parameter keeps what
+    the deep copy gave it (a rebuilt Parameter would be trainable)."""
+    frozen = nn.Linear(2, 2)
+    frozen.requires_grad_(False)
+    shared = nn.Linear(2, 2)
+    untied, _ = untie_registrations(nn.Sequential(frozen, shared, shared))
+    assert [p.requires_grad for p in untied[0].parameters()] == [False, False]
+    assert alias_groups(untied) == []
+
+
+def test_nested_sharing_is_untied_at_every_depth():
+    """A block that shares a layer inside, itself registered twice: every name gets its own."""
+    layer = nn.Linear(2, 2)
+    block = nn.Sequential(layer, layer)
+    untied, clones_of = untie_registrations(nn.Sequential(block, block))
+    assert clones_of == {
+        "0.0.weight": ["0.0.weight", "0.1.weight", "1.0.weight", "1.1.weight"],
+        "0.0.bias": ["0.0.bias", "0.1.bias", "1.0.bias", "1.1.bias"],
+    }
+    assert alias_groups(untied) == []
+    weights = [untied.get_parameter(name) for name in clones_of["0.0.weight"]]
+    assert len({id(w) for w in weights}) == 4
+    assert all(torch.equal(w, weights[0]) for w in weights)
+
+
+def test_a_frozen_shared_parameter_stays_frozen_in_every_clone():
+    shared = nn.Linear(2, 2)
+    shared.weight.requires_grad_(False)
+    untied, _ = untie_registrations(nn.Sequential(shared, shared))
+    assert [untied[i].weight.requires_grad for i in (0, 1)] == [False, False]
+    assert [untied[i].bias.requires_grad for i in (0, 1)] == [True, True]
+
+
+def test_backward_of_drops_the_gradients_it_finds():
+    """Gradients are set to None first, not zeroed: a parameter the pass does not reach ends with
+    no gradient, and a reached one gets a new gradient object."""
+    model = nn.Linear(2, 2)
+    model.weight.grad = torch.ones(2, 2)
+    old_bias_grad = model.bias.grad = torch.ones(2)
+    backward_of(model, torch.ones(2), lambda m, x: m.bias * x)
+    assert model.weight.grad is None
+    assert model.bias.grad is not old_bias_grad and model.bias.grad.tolist() == [1.0, 1.0]
+
+
+def test_all_zero_gradients_equal_their_sum_with_no_relative_deviation():
+    zeros = torch.zeros(3)
+    assert deviation_from_sum(zeros, zeros) == {
+        "max_abs": 0.0,
+        "largest_difference": 0.0,
+        "relative": 0.0,
+        "tolerance": SUM_RTOL,
+    }
+    assert equals_sum(zeros, zeros)
+
+
+def test_a_deviation_exactly_at_the_tolerance_passes():
+    at_tolerance = {"max_abs": 1.0, "largest_difference": SUM_RTOL, "tolerance": SUM_RTOL}
+    assert within_sum_tolerance(at_tolerance)
+    assert not within_sum_tolerance({**at_tolerance, "largest_difference": 2 * SUM_RTOL})
+
+
+def test_a_shared_parameter_with_no_use_listed_sums_to_zero():
+    """An untie that lists no clone for a name: the sum of no uses is a zero tensor, which a
+    non-zero tied gradient does not equal."""
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, shared)
+
+    def untie_listing_no_use(m):
+        return untie_registrations(m)[0], {"0.weight": []}
+
+    (fact,) = shared_gradients(model, torch.ones(1, 2), total, untie_listing_no_use)
+    assert (fact["uses"], fact["contributing_uses"]) == (0, 0)
+    assert torch.equal(fact["sum_of_uses"], torch.zeros(2, 2))
+    assert fact["equals_sum_of_uses"] is False
