@@ -6,6 +6,7 @@ import gc
 import importlib.machinery
 import os
 import sys
+from pathlib import Path
 
 # Before anything can import torch: numpy (which torch imports) starts an OpenBLAS thread pool
 # unless told not to. Nothing here uses numpy's BLAS, and a process of one thread may fork its DDP
@@ -129,3 +130,36 @@ def pytest_report_header(config):
 
     perturbation = named_in_environment()
     return f"perturbation: {perturbation.name} ({perturbation.kind}): {perturbation.what}"
+
+
+# Where Python warns of each text file opened in the locale's encoding (`-X warn_default_encoding`,
+# PYTHONWARNDEFAULTENCODING=1: the portability env), such a warning from the project's own code fails
+# the run and names the place: on Windows that file would be read or written as cp1252. Warnings
+# from other packages (torch opens a file so at import) are theirs to fix.
+PROJECT_CODE = tuple(
+    Path(__file__).resolve().parents[1] / part for part in ("reference", "tests", "tools")
+)
+locale_encoded: set[str] = set()
+
+
+def pytest_warning_recorded(warning_message, when, nodeid, location):
+    filename = Path(warning_message.filename).resolve()
+    if issubclass(warning_message.category, EncodingWarning) and any(
+        filename.is_relative_to(folder) for folder in PROJECT_CODE
+    ):
+        locale_encoded.add(
+            f"{filename.relative_to(PROJECT_CODE[0].parent)}:{warning_message.lineno}"
+        )
+
+
+def pytest_terminal_summary(terminalreporter):
+    if locale_encoded:
+        terminalreporter.section("text files opened in the locale's encoding (name UTF-8)")
+        for place in sorted(locale_encoded):
+            terminalreporter.line(place)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    is_xdist_worker = hasattr(session.config, "workerinput")
+    if locale_encoded and not is_xdist_worker and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
