@@ -32,9 +32,16 @@ def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[st
     return copy.deepcopy(computed_structure_and_where(name, device))
 
 
+# (name, device) -> whether building, running and checking the example drew from the caller's
+# global RNG (every draw belongs inside `seeded()` or to a `generator()`): set as the summary is made.
+MOVED_THE_GLOBAL_RNG: dict[tuple[str, str], bool] = {}
+
+
 @functools.cache
 def computed_structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+    before = torch.random.get_rng_state()
     data = summary(reference.get(name), device)
+    MOVED_THE_GLOBAL_RNG[name, device] = not torch.equal(before, torch.random.get_rng_state())
     where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
     return data, where
 

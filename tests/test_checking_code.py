@@ -148,3 +148,34 @@ def test_determinism_is_configured_before_any_example_runs():
     assert not torch.backends.cudnn.allow_tf32
     assert not torch.backends.cudnn.benchmark
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+
+
+# --- claim checks at their edges: a threshold must say True at the smallest count it admits -------
+
+
+def test_the_registered_side_of_empty_state_dict_may_hold_a_single_key():
+    from reference.exercises import MySequential, empty_state_dict
+
+    one_key = lambda: MySequential(torch.nn.Linear(20, 256, bias=False))  # noqa: E731
+    assert empty_state_dict(torch.device("cpu"), registered_build=one_key) is True
+
+
+def one_parameter_in_all():
+    """net1 holds its blocks in a plain list (nothing registered), net2 has no bias."""
+    from reference.exercises import ListSequential, NestMLP, combine_net
+
+    return combine_net(ListSequential(NestMLP()), torch.nn.Linear(20, 16, bias=False))
+
+
+def a_bias_gradient_of_exactly_one():
+    """One output unit, concatenated by features: its bias's gradient sums to 1."""
+    from reference.exercises import NestMLP, combine_net
+
+    return combine_net(NestMLP(), torch.nn.Linear(20, 1), dim=1)
+
+
+@pytest.mark.parametrize("build", [one_parameter_in_all, a_bias_gradient_of_exactly_one])
+def test_sub_networks_are_trained_at_the_smallest_counts(build):
+    from reference.exercises import sub_networks_are_trained
+
+    assert sub_networks_are_trained(torch.device("cpu"), build=build) is True

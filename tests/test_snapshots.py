@@ -24,6 +24,7 @@ def test_structure(name, device, snapshot):
     """Ordered state_dict keys, parameters, counts, alias groups, repr, output, claims."""
     data, where = locked.structure_and_where(name, device)
     assert [c for c in data["claims"] if not c["proven"]] == []
+    assert not locked.MOVED_THE_GLOBAL_RNG[name, device], "a claim check drew from the global RNG"
     if device == "cpu":
         assert all(w.endswith("cuda not checked here") for w in where.values()), where
     assert data == snapshot.use_extension(extension_for("structure", name))
