@@ -122,9 +122,10 @@ def no_registered_parameters(device: torch.device, build=None) -> bool:
     return list(as_list.parameters()) == [] and len(in_blocks) == len(list(registered.parameters()))
 
 
-def empty_state_dict(device: torch.device, build=None) -> bool:
+def empty_state_dict(device: torch.device, build=None, registered_build=None) -> bool:
+    """(`registered_build`: another build for the registered side it is compared with.)"""
     as_list = LIST_SEQUENTIAL.model(device, build=build)
-    registered = MODULE_SEQUENTIAL.model(device)
+    registered = MODULE_SEQUENTIAL.model(device, build=registered_build)
     return len(as_list.state_dict()) == 0 and len(registered.state_dict()) > 0
 
 
@@ -220,11 +221,41 @@ def parallel_concat_of_nest_mlp20() -> combine_net:
     return combine_net(net1, net2)
 
 
+class combine_three(combine_net):
+    """combine_net with a third network, whose outputs are concatenated after the other two."""
+
+    def __init__(self, net1, net2, net3):
+        super().__init__(net1, net2)
+        self.net3 = net3
+
+    def forward(self, X):
+        return torch.cat((super().forward(X), self.net3(X)), self.dim)
+
+
+def parallel_concat_with_a_third_net() -> combine_three:
+    """combine_net's two networks, and a third Linear(20, 16) after them: six rows for two samples."""
+    net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 16))
+    return combine_three(net1, net2, nn.Linear(20, 16))
+
+
 def parallel_concat_with_frozen_net1() -> combine_net:
     """combine_net as its comment describes it: net1's weights get no gradient (requires_grad off)."""
     model = parallel_concat()
     model.net1.requires_grad_(False)
     return model
+
+
+def parallel_concat_with_dead_net1() -> combine_net:
+    """combine_net whose net1 has a dead hidden ReLU (bias -100): its first layers get zero gradients."""
+    model = parallel_concat()
+    model.net1.net[2].bias.data.fill_(-100)
+    return model
+
+
+def parallel_concat_of_plain_lists() -> combine_net:
+    """combine_net with net1 and net2 each kept in a plain list: no parameter is registered."""
+    net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 16))
+    return combine_net(ListSequential(net1), ListSequential(net2))
 
 
 def one_sample_twenty_features(g: torch.Generator) -> torch.Tensor:
@@ -344,6 +375,28 @@ def muti_module_of_chapter_nest_mlp() -> muti_module:
     return muti_module(NestMLP)
 
 
+def muti_module_with_a_buffer() -> muti_module_add_module:
+    """add_module's registration and a step counter as a buffer: the same printout, one key more."""
+    model = muti_module_add_module()
+    model.register_buffer("steps", torch.zeros((), dtype=torch.long))
+    return model
+
+
+def muti_module_sharing_one_linear() -> muti_module:
+    """muti_module whose three NestMLP20 blocks share one output Linear: the rest is their own."""
+    model = muti_module()
+    for i in (1, 2):
+        model._modules[str(i)].linear = model._modules["0"].linear
+    return model
+
+
+def muti_module_with_a_copied_block() -> muti_module:
+    """muti_module whose second block is a deep copy of the first: its own, but equal weights."""
+    model = muti_module()
+    model._modules["1"] = copy.deepcopy(model._modules["0"])
+    return model
+
+
 def muti_module_of_one_instance() -> muti_module:
     """muti_module given one NestMLP20 three times, as `[NestMLP20()] * 3` would: one block."""
     block = NestMLP20()
@@ -442,6 +495,13 @@ def nest_mlp_without_relus() -> NestMLP:
     return nest
 
 
+def nest_mlp_with_one_unit_layers() -> NestMLP:
+    """NestMLP narrowed to one unit: Linear(20, 1), Linear(1, 32) and an output Linear(32, 1)."""
+    nest = NestMLP(out_features=1)
+    nest.net = nn.Sequential(nn.Linear(20, 1), nn.ReLU(), nn.Linear(1, 32), nn.ReLU())
+    return nest
+
+
 def sub_block_names_as_documented(device: torch.device, build=None) -> bool:
     nest = NEST_MLP.model(device, build=build)
     printed = {
@@ -453,9 +513,12 @@ def sub_block_names_as_documented(device: torch.device, build=None) -> bool:
     return printed == DOCUMENTED_FIRST_ROWS
 
 
-def nest_mlp_repr_is_the_second_definition(device: torch.device, build=None) -> bool:
-    """`build`: what is printed as the document's second definition (the variant by default)."""
-    chapter = NEST_MLP.model(device)
+def nest_mlp_repr_is_the_second_definition(
+    device: torch.device, build=None, chapter_build=None
+) -> bool:
+    """`build`: what is printed as the document's second definition (the variant by default);
+    `chapter_build`: what is printed as the chapter's (the example's build by default)."""
+    chapter = NEST_MLP.model(device, build=chapter_build)
     second = NEST_MLP.model(device, "second_definition", build=build)
     return repr(second) == DOCUMENTED_NEST_MLP_REPR and repr(chapter) != DOCUMENTED_NEST_MLP_REPR
 
@@ -622,6 +685,10 @@ LIST_SEQUENTIAL = Example(
             empty_state_dict,
             counters=(
                 counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+                counter(
+                    "the side compared with kept in a plain list too",
+                    registered_build=list_sequential,
+                ),
             ),
         ),
         Claim(
@@ -698,6 +765,10 @@ PARALLEL_CONCAT = Example(
             batch_concatenation_mixes_samples,
             counters=(
                 counter("cat along dim 1 (the features variant)", build=parallel_concat_features),
+                counter(
+                    "a third network concatenated too: six rows",
+                    build=parallel_concat_with_a_third_net,
+                ),
             ),
         ),
         Claim(
@@ -718,6 +789,13 @@ PARALLEL_CONCAT = Example(
             sub_networks_are_trained,
             counters=(
                 counter("net1 frozen, as the comment says", build=parallel_concat_with_frozen_net1),
+                counter(
+                    "net1's hidden ReLU dead: zero gradients", build=parallel_concat_with_dead_net1
+                ),
+                counter(
+                    "net1 and net2 kept in plain lists: no parameters",
+                    build=parallel_concat_of_plain_lists,
+                ),
             ),
         ),
     ),
@@ -759,6 +837,7 @@ REPEAT_BLOCKS = Example(
                 counter(
                     "the blocks registered as attributes block0..2", build=muti_module_by_attribute
                 ),
+                counter("a buffer registered too: one key more", build=muti_module_with_a_buffer),
             ),
         ),
         Claim(
@@ -770,6 +849,13 @@ REPEAT_BLOCKS = Example(
             counters=(
                 counter(
                     "one NestMLP20 instance given three times", build=muti_module_of_one_instance
+                ),
+                counter(
+                    "the blocks sharing one output Linear", build=muti_module_sharing_one_linear
+                ),
+                counter(
+                    "the second block a deep copy of the first",
+                    build=muti_module_with_a_copied_block,
                 ),
             ),
         ),
@@ -795,6 +881,7 @@ NEST_MLP = Example(
             sub_block_names_as_documented,
             counters=(
                 counter("net without its ReLUs: Linears at 0 and 1", build=nest_mlp_without_relus),
+                counter("layers one unit wide", build=nest_mlp_with_one_unit_layers),
             ),
         ),
         Claim(
@@ -807,6 +894,7 @@ NEST_MLP = Example(
             nest_mlp_repr_is_the_second_definition,
             counters=(
                 counter("the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP),
+                counter("the second definition taken for the chapter's", chapter_build=NestMLP20),
             ),
         ),
     ),

@@ -15,7 +15,7 @@ from torch import nn
 
 from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import SEED
-from .tying import counting_one_use, shared_gradients, untie_registrations
+from .tying import Untie, counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
@@ -121,11 +121,13 @@ def nested_indexing_reaches_inner_layers(device: torch.device, build=None) -> bo
 NESTED_SEED = 1
 
 
-def samples_told_apart_only_at_a_live_seed(device: torch.device, live_seed=NESTED_SEED) -> bool:
+def samples_told_apart_only_at_a_live_seed(
+    device: torch.device, live_seed=NESTED_SEED, dead_seed=SEED
+) -> bool:
     def outputs(seed):
         return NESTED_BLOCKS.model(device, seed=seed)(NESTED_BLOCKS.input(device, seed=seed))
 
-    dead, alive = outputs(SEED), outputs(live_seed)
+    dead, alive = outputs(dead_seed), outputs(live_seed)
     return torch.equal(dead[0], dead[1]) and not torch.equal(alive[0], alive[1])
 
 
@@ -164,6 +166,13 @@ def mlp_with_bias_as_buffer() -> nn.Sequential:
     return net
 
 
+def mlp_with_a_gradient_from_build() -> nn.Sequential:
+    """The MLP after one backward pass at build time: net[2].weight.grad is already set."""
+    net = param_access_mlp()
+    net(torch.ones(1, 4)).sum().backward()
+    return net
+
+
 def mlp_with_frozen_output_layer() -> nn.Sequential:
     net = param_access_mlp()
     net[2].weight.requires_grad_(False)
@@ -183,12 +192,34 @@ def rgnet_of_wide_blocks() -> nn.Sequential:
     return net
 
 
+def rgnet_of_blocks_without_their_first_relu() -> nn.Sequential:
+    """rgnet whose blocks lack their first ReLU: each block's second Linear sits at 1, not 2."""
+    net = rgnet()
+    for i in range(4):
+        net[0][i] = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 4), nn.ReLU())
+    return net
+
+
 def untied_sequential() -> nn.Sequential:
     """The tied Sequential with two separate Linear(8,8), each initialised on its own."""
     return nn.Sequential(nn.Linear(4, 8), nn.ReLU(),
                          nn.Linear(8, 8), nn.ReLU(),
                          nn.Linear(8, 8), nn.ReLU(),
                          nn.Linear(8, 1))  # fmt: skip
+
+
+def sequential_tied_by_storage() -> nn.Sequential:
+    """Two Linear(8,8) whose parameters are two Parameter objects over one storage: a write through
+    net[2] shows in net[4], yet they are not one object."""
+    net = untied_sequential()
+    net[4].weight = nn.Parameter(net[2].weight.data)
+    net[4].bias = nn.Parameter(net[2].bias.data)
+    return net
+
+
+def deep_copy_keeping_the_tie(net: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    """A deep copy offered as the untied twin: copying keeps net[2] and net[4] one layer."""
+    return copy.deepcopy(net), {}
 
 
 def deep_copy_of_state_dict(net: nn.Module) -> dict:
@@ -200,11 +231,14 @@ def values_compare_equal(device: torch.device, build=None) -> bool:
     return bool((net[2].weight.data[0] == net[4].weight.data[0]).all())
 
 
-def value_check_is_not_an_identity_check(device: torch.device, build=None) -> bool:
+def value_check_is_not_an_identity_check(
+    device: torch.device, build=None, untie: Untie = untie_registrations
+) -> bool:
     """Cell 28's check also passes for two *separate* layers with equal values, so it cannot show
-    that they are one object; `is` and a write through one name can."""
+    that they are one object; `is` and a write through one name can. (`untie`: how the separate
+    twin is made.)"""
     net = TIED_SEQUENTIAL.model(device, build=build)
-    untied, _ = untie_registrations(net)
+    untied, _ = untie(net)
     document_check_passes_untied = bool(
         (untied[2].weight.data[0] == untied[4].weight.data[0]).all()
     )
@@ -256,6 +290,7 @@ PARAM_ACCESS_MLP = Example(
                     "net[2].weight frozen: no gradient after backward either",
                     build=mlp_with_frozen_output_layer,
                 ),
+                counter("a backward run at build time", build=mlp_with_a_gradient_from_build),
             ),
         ),
         Claim(
@@ -305,6 +340,10 @@ NESTED_BLOCKS = Example(
             keys_name_the_blocks,
             counters=(
                 counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
+                counter(
+                    "blocks without their first ReLU",
+                    build=rgnet_of_blocks_without_their_first_relu,
+                ),
             ),
         ),
         Claim(
@@ -315,7 +354,10 @@ NESTED_BLOCKS = Example(
                 f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
             samples_told_apart_only_at_a_live_seed,
-            counters=(counter("seed 0 taken for the live seed", live_seed=SEED),),
+            counters=(
+                counter("seed 0 taken for the live seed", live_seed=SEED),
+                counter(f"seed {NESTED_SEED} taken for the dead seed", dead_seed=NESTED_SEED),
+            ),
         ),
     ),
 )
@@ -340,7 +382,11 @@ TIED_SEQUENTIAL = Example(
             "values' with the same value comparison",
             FALSE,
             value_check_is_not_an_identity_check,
-            counters=(counter("two separate Linear(8,8)", build=untied_sequential),),
+            counters=(
+                counter("two separate Linear(8,8)", build=untied_sequential),
+                counter("two Parameter objects over one storage", build=sequential_tied_by_storage),
+                counter("a deep copy taken for the untied twin", untie=deep_copy_keeping_the_tie),
+            ),
         ),
         Claim(
             "gradients_add",
