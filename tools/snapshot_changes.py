@@ -1,51 +1,125 @@
 """What a snapshot update changed: every file under snapshots/ added, removed or changed since a git
-revision (default HEAD), value by value; with --summary FILE, also as the Markdown report that
-`tox -e update` and the snapshot-update workflow publish.
+revision (default HEAD), value by value, judged as the failing test judges it; with --summary FILE,
+also as the Markdown report that `tox -e update` and the snapshot-update workflow publish.
 
 python tools/snapshot_changes.py [REV] [--summary FILE]
+
+Each changed value says its snapshot's kind (structure, forward, initial, variant, gradients,
+trace), how far it moved against the tolerance of that kind and example (`tests/tolerances.py`) and
+how many times the measured noise that is, and whether it reads as **numerics** (within
+BEHAVIOUR_BEYOND_NOISE times the noise: another rounding) or **behaviour** (beyond it, or anything
+but a number). The changes are grouped by example, then by kind.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from snapshot_json import EXACT, differences, load  # noqa: E402
+from snapshot_json import EXACT, JSONSnapshot, Tolerance, differences, load  # noqa: E402
+from tolerances import tolerance_for  # noqa: E402
+
+# The snapshot suite's tests, by the kind of snapshot each writes (tests/locked.py).
+KIND_OF_TEST = {
+    "test_structure": "structure",
+    "test_forward": "forward",
+    "test_initial_parameters": "initial",
+    "test_variant_structure": "variant",
+    "test_shared_gradients": "gradients",
+    "test_training_trace": "trace",
+}
+# A value that moved less than this many times the noise measured for its kind reads as numerics.
+BEHAVIOUR_BEYOND_NOISE = 100
+STEM = re.compile(r"^(?P<test>\w+)\[(?P<params>.*)\]$")
+TIMES_NOISE = re.compile(r"; (?P<times>[\d.e+]+)× the measured noise")
 
 
-def changes(revision: str = "HEAD") -> list[str]:
+@dataclass
+class Change:
+    path: str
+    status: str  # added, removed, changed
+    example: str
+    kind: str
+    lines: list[str] = field(default_factory=list)
+
+
+def what_it_locks(path: str) -> tuple[str, str, Tolerance]:
+    """(example, kind, tolerance) of a snapshot file, from its name: `test_forward[mlp].json`."""
+    found = STEM.match(Path(path).stem)
+    if found is None:
+        return Path(path).stem, "other", JSONSnapshot.tolerance
+    test, params = found["test"], found["params"]
+    kind = KIND_OF_TEST.get(test)
+    if kind is None or "test_snapshots" not in Path(path).parts:
+        return params, test.removeprefix("test_"), JSONSnapshot.tolerance
+    example = params.split("-", 1)[0] if kind == "variant" else params
+    return example, kind, tolerance_for(kind, example)
+
+
+def reading(line: str) -> str:
+    """numerics or behaviour, from a difference line."""
+    times = TIMES_NOISE.search(line)
+    if times is not None and float(times["times"]) < BEHAVIOUR_BEYOND_NOISE:
+        return "numerics"
+    return "behaviour"
+
+
+def judged(new: object, old: object, tolerance: Tolerance) -> list[str]:
+    """Each value beyond the tolerance, read as numerics or behaviour; then how many moved within
+    it (an update rewrites them with the file, though no test would have failed on them)."""
+    beyond = differences(new, old, tolerance)
+    within = len(differences(new, old, EXACT)) - len(beyond)
+    lines = [f"{reading(line)}: {line}" for line in beyond]
+    if within > 0:
+        lines.append(f"{within} more value(s) moved within the tolerance")
+    return lines
+
+
+def git(*arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True, encoding="utf-8"
+    ).stdout
+
+
+def changes(revision: str = "HEAD") -> list[Change]:
     """Every snapshot file added, removed or changed since `revision`, value by value."""
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all", "--", "snapshots"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
+    status = git("status", "--porcelain", "--untracked-files=all", "--", "snapshots").splitlines()
     if revision != "HEAD":
-        diff = subprocess.run(["git", "diff", "--name-status", revision, "--", "snapshots"],
-                              cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
+        diff = git("diff", "--name-status", revision, "--", "snapshots").splitlines()
         status += [f"{line[0]}  {line.split(None, 1)[1]}" for line in diff]
-    report = []
+    found = []
     for line in sorted(set(status)):
         code, path = line[:2].strip(), line[3:].strip()
+        example, kind, tolerance = what_it_locks(path)
         if code in ("??", "A"):
-            report.append(f"added    {path}")
+            found.append(Change(path, "added", example, kind))
         elif code == "D" or not (ROOT / path).exists():
-            report.append(f"REMOVED  {path}")
+            found.append(Change(path, "REMOVED", example, kind))
         else:
-            old = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout  # fmt: skip
-            found = differences(
-                load((ROOT / path).read_text(encoding="utf-8"), path), load(old, f"{revision}:{path}"), EXACT
-            )
-            report.append(f"changed  {path}: {len(found)} value(s)")
-            report += [f"    {d}" for d in found[:20]] + (
-                [f"    ... {len(found) - 20} more"] if len(found) > 20 else []
-            )
-    return report
+            new = load((ROOT / path).read_text(encoding="utf-8"), path)
+            old = load(git("show", f"{revision}:{path}"), f"{revision}:{path}")
+            found.append(Change(path, "changed", example, kind, judged(new, old, tolerance)))
+    return found
+
+
+def render(found: list[Change], shown: int = 20) -> list[str]:
+    """By example, then by kind: the file, its status, and its values."""
+    lines = []
+    for example in sorted({c.example for c in found}):
+        lines.append(f"{example}:")
+        for change in sorted((c for c in found if c.example == example), key=lambda c: c.kind):
+            lines.append(f"  {change.kind} ({change.status}): {change.path}")
+            lines += [f"      {line}" for line in change.lines[:shown]]
+            if len(change.lines) > shown:
+                lines.append(f"      ... {len(change.lines) - shown} more")
+    return lines
 
 
 def main(argv: list[str]) -> int:
@@ -53,16 +127,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("revision", nargs="?", default="HEAD", help="compare with (default HEAD)")
     parser.add_argument("--summary", metavar="FILE", help="also write the report as Markdown")
     args = parser.parse_args(argv)
-    lines = changes(args.revision) or ["no snapshot changed"]
+    lines = render(changes(args.revision)) or ["no snapshot changed"]
     print("\n".join(lines))
     if args.summary:
-        torch_line = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
-                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
+        torch_line = subprocess.run(
+            [sys.executable, "-c", "import torch; print(torch.__version__)"],
+            capture_output=True,
+            encoding="utf-8",
+        ).stdout.strip()
         body = "\n".join(lines)
         Path(args.summary).write_text(
             f"## Snapshot update on torch {torch_line}\n\n```\n{body}\n```\n\n"
-            "Review each value: a real PyTorch change gets a version-dependent expectation in "
-            "code with a citation (see the README), not just a new snapshot.\n",
+            f"numerics: moved less than {BEHAVIOUR_BEYOND_NOISE}× the noise measured for its kind; "
+            "behaviour: beyond that, or not a number. Review each value: a real PyTorch change "
+            "gets a version-dependent expectation in code with a citation (see the README), not "
+            "just a new snapshot.\n",
             encoding="utf-8",
         )
     return 0
