@@ -199,11 +199,15 @@ def process_group_of_one() -> Iterator[None]:
         yield
         return
     gloo_on_loopback()
+    # init_process_group wraps sys.excepthook to prefix "[rank0]: " to every traceback line, and
+    # destroying the group leaves it wrapped: one prefix more per group, for the process's life.
+    excepthook = sys.excepthook
     dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     try:
         yield
     finally:
         dist.destroy_process_group()
+        sys.excepthook = excepthook
 
 
 def missing_packages(op: Operation) -> list[str]:
@@ -290,7 +294,10 @@ def environment() -> dict:
 
 
 def cpu_model() -> str:
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info,
+    ):
         for line in info:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -466,3 +467,13 @@ def test_the_matrix_command_writes_markdown_and_reads_folders(printed_table, tmp
     (folder / "bad.json").write_text("{", encoding="utf-8")
     assert main(["survival", "--matrix", str(folder)]) == 2
     assert "not a `survival --json` result" in capsys.readouterr().err
+
+
+def test_a_process_group_of_one_leaves_the_excepthook_as_it_found_it():
+    """torch.distributed prefixes "[rank0]: " to tracebacks through sys.excepthook; the table's
+    process groups must not leave that behind (it piled up once per group)."""
+    before = sys.excepthook
+    for _ in range(2):
+        with survival.process_group_of_one():
+            pass
+    assert sys.excepthook is before
