@@ -43,6 +43,56 @@ def centered_net_in_the_wrong_order() -> nn.Sequential:
     return nn.Sequential(CenteredLayer(), nn.Linear(8, 128))
 
 
+def centered_net_with_a_head() -> nn.Sequential:
+    """A Linear(128, 1) after CenteredLayer (a counter-case): the net has parameters beyond
+    Linear(8,128)'s."""
+    return nn.Sequential(nn.Linear(8, 128), CenteredLayer(), nn.Linear(128, 1))
+
+
+def centered_net_of_one_unit_copied() -> nn.Sequential:
+    """Linear(8, 128) whose 128 units are copies of its first (a counter-case): the hidden output's
+    columns are all alike, so centring each column would give the same output."""
+    net = centered_net()
+    with torch.no_grad():
+        net[0].weight[:] = net[0].weight[0]
+        net[0].bias[:] = net[0].bias[0]
+    return net
+
+
+def centered_net_scaled_down() -> nn.Sequential:
+    """Linear(8, 128) with its weight and bias scaled by 1e-6 (a counter-case): the centred output
+    is too small to tell from zero."""
+    net = centered_net()
+    with torch.no_grad():
+        for p in net[0].parameters():
+            p *= 1e-6
+    return net
+
+
+class FixedHidden(nn.Module):
+    """A layer that ignores its input and returns `hidden` (a counter-case's first layer)."""
+
+    def __init__(self, hidden: torch.Tensor):
+        super().__init__()
+        self.register_buffer("hidden", hidden)
+
+    def forward(self, X):
+        return self.hidden
+
+
+def centered_output_peaking_at(peak: float) -> nn.Sequential:
+    """CenteredLayer after a float64 hidden output of zeros but for +peak and -peak: its mean is
+    exactly zero, so the centred output peaks at exactly `peak`."""
+    hidden = torch.zeros(4, 128, dtype=torch.float64)
+    hidden[0, 0], hidden[1, 1] = peak, -peak
+    return nn.Sequential(FixedHidden(hidden), CenteredLayer())
+
+
+def centered_output_at_the_size_threshold() -> nn.Sequential:
+    """A centred output that peaks exactly at 1e3 × MEAN_TOLERANCE (a counter-case): not past it."""
+    return centered_output_peaking_at(1e3 * MEAN_TOLERANCE)
+
+
 def normalized_net() -> nn.Sequential:
     """nn.LayerNorm(128) in place of CenteredLayer (a counter-case): it centres, and has a weight
     and a bias of its own."""
@@ -110,6 +160,14 @@ class MyLinearWithoutData(MyLinear):
 
     def forward(self, X):
         return F.relu(torch.matmul(X, self.weight) + self.bias)
+
+
+def my_linear_with_frozen_weight() -> MyLinear:
+    """MyLinear(5, 3) with its weight frozen (a counter-case): no gradient reaches it because none
+    is asked for, whatever forward does."""
+    linear = MyLinear(5, 3)
+    linear.weight.requires_grad_(False)
+    return linear
 
 
 class SqueezingLinear(MyLinear):
@@ -182,6 +240,18 @@ CENTERED_LAYER = Example(
                 counter(
                     "CenteredLayer before the Linear layer", build=centered_net_in_the_wrong_order
                 ),
+                counter(
+                    "Linear's 128 units all alike: centring each column gives the same output",
+                    build=centered_net_of_one_unit_copied,
+                ),
+                counter(
+                    "the Linear layer scaled by 1e-6: an output too small to tell from zero",
+                    build=centered_net_scaled_down,
+                ),
+                counter(
+                    "an output peaking exactly at 1e3 × the tolerance, not past it",
+                    build=centered_output_at_the_size_threshold,
+                ),
             ),
         ),
         Claim(
@@ -191,6 +261,7 @@ CENTERED_LAYER = Example(
             no_parameters_of_its_own,
             counters=(
                 counter("nn.LayerNorm(128) in place of CenteredLayer", build=normalized_net),
+                counter("a Linear(128, 1) after CenteredLayer", build=centered_net_with_a_head),
             ),
         ),
     ),
@@ -212,6 +283,7 @@ MY_LINEAR = Example(
                     "weight and bias as plain tensors, not nn.Parameter",
                     build=lambda: MyLinearOfPlainTensors(5, 3),
                 ),
+                counter("MyLinear(3, 5): a weight of shape (3, 5)", build=lambda: MyLinear(3, 5)),
             ),
         ),
         Claim(
@@ -224,6 +296,10 @@ MY_LINEAR = Example(
                 counter(
                     "forward uses weight and bias, not their .data",
                     build=lambda: MyLinearWithoutData(5, 3),
+                ),
+                counter(
+                    "the weight frozen (requires_grad=False): no gradient is asked for",
+                    build=my_linear_with_frozen_weight,
                 ),
             ),
         ),

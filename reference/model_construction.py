@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from .documents import CHAPTER_SOURCE as SOURCE
 from .example import HOLDS, Claim, Example, counter
 from .exercises import NestMLP
+from .seeding import seeded
 from .tying import counting_one_use, shared_gradients
 
 
@@ -86,8 +87,11 @@ def calling_the_module_runs_forward(device: torch.device, build=None) -> bool:
 
 
 def init_without_parent_init_fails(device: torch.device, module=MLPWithoutParentInit) -> bool:
+    # Inside `seeded()`: the Linear layer is drawn before the assignment fails, and those draws must
+    # not move the caller's RNG.
     try:
-        module()
+        with seeded():
+            module()
     except AttributeError as error:
         return "cannot assign module before Module.__init__() call" in str(error)
     return False
@@ -163,6 +167,24 @@ class FixedHiddenMLPWithBuffer(FixedHiddenMLP):
         self.register_buffer("rand_weight", constant, persistent=False)
 
 
+class FixedHiddenMLPSavingACopy(FixedHiddenMLP):
+    """FixedHiddenMLP that also saves a copy of `rand_weight` as a buffer (a counter-case):
+    `state_dict()` holds its values, under `rand_weight_copy`, in storage of their own."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("rand_weight_copy", self.rand_weight.clone())
+
+
+class FixedHiddenMLPWithGradient(FixedHiddenMLP):
+    """`rand_weight` a plain tensor that requires grad (a counter-case): backward computes a
+    gradient for it, though no optimizer holds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.rand_weight.requires_grad_(True)
+
+
 def rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     """`rand_weight` is neither a parameter nor a buffer, so `state_dict()` does not hold it."""
     net = FIXED_HIDDEN_MLP.model(device, build=build)
@@ -176,11 +198,12 @@ def rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     )
 
 
-def rand_weight_constant_in_training(device: torch.device, build=None) -> bool:
+def rand_weight_constant_in_training(device: torch.device, build=None, lr: float = 0.1) -> bool:
+    """`lr`: the SGD step's learning rate (a counter-case gives 0: nothing trains)."""
     net, x = FIXED_HIDDEN_MLP.model(device, build=build), FIXED_HIDDEN_MLP.input(device)
     constant_before = net.rand_weight.clone()
     linear_before = net.linear.weight.detach().clone()
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     net(x).backward()
     optimizer.step()
     return (
@@ -262,6 +285,15 @@ class FancyMLPWithTrainableWeight(FancyMLP):
     def __init__(self):
         super().__init__()
         self.rand_weight = nn.Parameter(self.rand_weight)
+
+
+class FancyMLPWithTwoLayers(FancyMLP):
+    """FancyMLP with a second Linear layer (a counter-case): `linear` is not its only layer with
+    parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(20, 1)
 
 
 def fancy_mlp_control_flow(net: FancyMLP, x: torch.Tensor) -> dict:
@@ -389,6 +421,10 @@ FIXED_HIDDEN_MLP = Example(
                 counter(
                     "rand_weight made an nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
                 ),
+                counter(
+                    "a copy of rand_weight saved as a buffer, rand_weight_copy",
+                    build=FixedHiddenMLPSavingACopy,
+                ),
             ),
         ),
         Claim(
@@ -402,6 +438,11 @@ FIXED_HIDDEN_MLP = Example(
                     "rand_weight made a trainable nn.Parameter",
                     build=FixedHiddenMLPWithTrainableWeight,
                 ),
+                counter(
+                    "rand_weight a plain tensor that requires grad: backward gives it a gradient",
+                    build=FixedHiddenMLPWithGradient,
+                ),
+                counter("an SGD step with lr=0: nothing trains", lr=0.0),
             ),
         ),
         Claim(
@@ -455,6 +496,7 @@ FANCY_MLP = Example(
             parameters_layer_by_layer,
             counters=(
                 counter("rand_weight made an nn.Parameter", build=FancyMLPWithTrainableWeight),
+                counter("FancyMLP with a second Linear layer", build=FancyMLPWithTwoLayers),
             ),
         ),
         Claim(

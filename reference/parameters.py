@@ -68,6 +68,26 @@ def init_normal_too_wide(m):
         nn.init.zeros_(m.bias)
 
 
+def init_normal_narrow(m):
+    """init_normal with σ = 0.0099: 1% too narrow, just past what the wide layer's draws accept."""
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.normal_(m.weight, mean=0, std=0.0099)
+        nn.init.zeros_(m.bias)
+
+
+def init_ones_keeping_biases(m):
+    """init_constant without `zeros_(m.bias)`: weights 1, biases left as drawn."""
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.constant_(m.weight, 1)
+
+
+def my_init_up_to_eleven(m):
+    """my_init drawing from U(-11, 11): its mask keeps some |w| past 10."""
+    if type(m) == nn.Linear:  # noqa: E721
+        nn.init.uniform_(m.weight, -11, 11)
+        m.weight.data *= m.weight.data.abs() >= 5
+
+
 def my_init_without_its_mask(m):
     """my_init without `m.weight.data *= m.weight.data.abs() >= 5`: plain U(-10, 10)."""
     if type(m) == nn.Linear:  # noqa: E721
@@ -78,6 +98,12 @@ def apply_to_children(net: nn.Module, fn) -> None:
     """`fn` mapped over `net.children()`: one level down, and never `net` itself."""
     for child in net.children():
         fn(child)
+
+
+def apply_twice(net: nn.Module, fn) -> None:
+    """`net.apply(fn)` called twice over: every module visited twice."""
+    net.apply(fn)
+    net.apply(fn)
 
 
 def xavier_first_42_last() -> nn.Sequential:
@@ -151,6 +177,20 @@ def xavier_uniform_within_its_bound(device: torch.device, build=None) -> bool:
     return largest <= bound and largest > 0.75 * bound
 
 
+def first_layer_filled_with(fraction: float) -> nn.Sequential:
+    """The book's net in float64, net[0]'s weights all exactly `fraction` × its Xavier bound a."""
+    net = xavier_first_42_last().double()
+    weight = net[0].weight
+    with torch.no_grad():
+        weight.fill_(fraction * xavier_bound(weight))
+    return net
+
+
+def first_layer_at_three_quarters_of_the_bound() -> nn.Sequential:
+    """net[0]'s weights all exactly 3a/4 (a counter-case): none reaches past 3a/4."""
+    return first_layer_filled_with(0.75)
+
+
 def last_layer_all_42(device: torch.device, build=None) -> bool:
     return bool((INIT_FUNCTIONS.model(device, build=build)[2].weight == 42).all())
 
@@ -174,6 +214,13 @@ def setting_by_a_new_parameter(net: nn.Module) -> None:
     may hold, keeps its values."""
     net[0].weight = nn.Parameter(net[0].weight.detach() + 1)
     net[0].weight.data[0, 0] = 42
+
+
+def adding_to_the_nonzero_weights_only(net: nn.Module) -> None:
+    """The book's edit with `+= 1` given only to the nonzero weights: my_init's zeros stay 0."""
+    weight = net[0].weight.data
+    weight[weight != 0] += 1
+    weight[0, 0] = 42
 
 
 def direct_setting_edits_in_place(device: torch.device, edit=the_books_direct_setting) -> bool:
@@ -205,7 +252,12 @@ INIT_FUNCTIONS = Example(
             "each init function)",
             HOLDS,
             apply_visits_every_module,
-            counters=(counter("fn mapped over net.children() instead", apply=apply_to_children),),
+            counters=(
+                counter("fn mapped over net.children() instead", apply=apply_to_children),
+                counter(
+                    "net.apply(fn) called twice: every module visited twice", apply=apply_twice
+                ),
+            ),
         ),
         Claim(
             "init_normal",
@@ -215,6 +267,7 @@ INIT_FUNCTIONS = Example(
             normal_weights_and_zero_biases,
             counters=(
                 counter("weights drawn with σ = 0.011 (10% wide)", init=init_normal_too_wide),
+                counter("weights drawn with σ = 0.0099 (1% narrow)", init=init_normal_narrow),
             ),
         ),
         Claim(
@@ -222,7 +275,10 @@ INIT_FUNCTIONS = Example(
             "init_constant sets every weight to 1 and every bias to 0",
             HOLDS,
             constant_weights_and_zero_biases,
-            counters=(counter("init_42 applied instead (biases left as drawn)", init=init_42),),
+            counters=(
+                counter("init_42 applied instead (biases left as drawn)", init=init_42),
+                counter("weights set to 1, biases left as drawn", init=init_ones_keeping_biases),
+            ),
         ),
         Claim(
             "init_xavier",
@@ -231,6 +287,10 @@ INIT_FUNCTIONS = Example(
             xavier_uniform_within_its_bound,
             counters=(
                 counter("net[0] left at Linear's default init (bound ≈ 0.71a)", build=init_net),
+                counter(
+                    "net[0]'s weights all exactly 3a/4 (float64)",
+                    build=first_layer_at_three_quarters_of_the_bound,
+                ),
             ),
         ),
         Claim(
@@ -247,6 +307,9 @@ INIT_FUNCTIONS = Example(
             my_init_zero_or_large,
             counters=(
                 counter("my_init without its mask (|w| < 5 kept)", init=my_init_without_its_mask),
+                counter(
+                    "my_init drawing from U(-11, 11): some |w| past 10", init=my_init_up_to_eleven
+                ),
             ),
         ),
         Claim(
@@ -257,6 +320,10 @@ INIT_FUNCTIONS = Example(
             direct_setting_edits_in_place,
             counters=(
                 counter("a new Parameter assigned instead", edit=setting_by_a_new_parameter),
+                counter(
+                    "+1 added to the nonzero weights only: my_init's zeros stay 0",
+                    edit=adding_to_the_nonzero_weights_only,
+                ),
             ),
         ),
     ),
