@@ -179,3 +179,47 @@ def test_sub_networks_are_trained_at_the_smallest_counts(build):
     from reference.exercises import sub_networks_are_trained
 
     assert sub_networks_are_trained(torch.device("cpu"), build=build) is True
+
+
+def test_output_mean_is_zero_holds_for_two_distinct_column_means():
+    from reference.custom_layer import CenteredLayer, output_mean_is_zero
+
+    def two_units():
+        return torch.nn.Sequential(torch.nn.Linear(8, 2), CenteredLayer())
+
+    assert output_mean_is_zero(torch.device("cpu"), build=two_units) is True
+
+
+def test_output_mean_is_zero_holds_just_past_the_size_threshold_and_at_the_tolerance():
+    from reference import custom_layer
+
+    def just_past():
+        return custom_layer.centered_output_peaking_at(1.0005e3 * custom_layer.MEAN_TOLERANCE)
+
+    def mean_of_exactly_the_tolerance():
+        """float64: A - m and -A - m round back to +-A, so the centred mean stays at 1e-6."""
+        hidden = torch.tensor([[2.0**40, -(2.0**40)], [4e-6, 4e-6]], dtype=torch.float64)
+        return torch.nn.Sequential(custom_layer.FixedHidden(hidden), custom_layer.CenteredLayer())
+
+    for build in (just_past, mean_of_exactly_the_tolerance):
+        assert custom_layer.output_mean_is_zero(torch.device("cpu"), build=build) is True
+
+
+def test_my_init_check_holds_for_weights_at_5_and_10():
+    from reference.parameters import my_init_zero_or_large
+
+    def at_the_bounds(module):
+        if type(module) is torch.nn.Linear:
+            values = torch.tensor([0.0, 5.0, -10.0]).repeat(module.weight.numel())
+            module.weight.data = values[: module.weight.numel()].view_as(module.weight).clone()
+
+    assert my_init_zero_or_large(torch.device("cpu"), init=at_the_bounds) is True
+
+
+def test_xavier_check_holds_at_the_bound_itself():
+    from reference.parameters import first_layer_filled_with, xavier_uniform_within_its_bound
+
+    at_bound = xavier_uniform_within_its_bound(
+        torch.device("cpu"), build=lambda: first_layer_filled_with(1.0)
+    )
+    assert at_bound is True
