@@ -563,6 +563,13 @@ def render_values(label: str, facts: dict[str, Any]) -> str:
     return f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: [{', '.join(shown)}{more}]"
 
 
+CLAIMS_HEADING = "claims (the document's, each with the verdict running code gives it):"
+VARIANT_CLAIMS_HEADING = (
+    "claims (about the document's build, not this variant; each with the verdict running code "
+    "gives it):"
+)
+
+
 def render_summary(
     data: dict[str, Any],
     example: Example,
@@ -588,6 +595,15 @@ def render_summary(
     if example.variants and variant is None:
         header.append(
             f"  variants  {', '.join(label for label, _ in example.variants)} (--variant LABEL)"
+        )
+    if variant is not None:
+        header.append(
+            wrap_text(
+                f"variant {variant}: another build of this example; what is shown below is "
+                "this build's, but the claims are about the document's build",
+                indent="  ",
+                hanging="    ",
+            )
         )
     values = extra["values"]
     inputs = values["inputs"]
@@ -617,7 +633,7 @@ def render_summary(
             separator="; ",
         ),
         "",
-        "claims (the document's, each with the verdict running code gives it):",
+        CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING,
     ]
     for claim in data["claims"]:
         proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"

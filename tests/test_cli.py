@@ -96,6 +96,12 @@ def test_run_a_variant(capsys):
     assert out.startswith("tied_embeddings --variant untied: ")
     assert "reference/sharing_blog.py:" in out and "untied_language_model" in out
     assert "embed_out (11, 6)" in out and "×2 (forward)" not in out
+    # The claims are the document's: the variant's output says so instead of implying they hold
+    # for the untied build.
+    assert "claims are about the document's build" in " ".join(out.split())
+    assert "claims (about the document's build, not this variant;" in out
+    _, document, _ = run(capsys, "run", "tied_embeddings")
+    assert "claims (the document's," in document and "variant untied" not in document
 
 
 def test_run_json_is_the_snapshot_summary(capsys):
