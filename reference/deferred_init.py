@@ -93,9 +93,11 @@ def raises_runtime_error(call) -> bool:
     return False
 
 
-def mismatch_caught_only_by_data(device: torch.device, explicit_build=mismatched_mlp) -> bool:
+def mismatch_caught_only_by_data(
+    device: torch.device, explicit_build=mismatched_mlp, lazy_build=None
+) -> bool:
     """Exercise 2: mismatched sizes. Construction accepts them; the forward raises."""
-    net = LAZY_MLP.model(device)  # materialised for 20 features
+    net = LAZY_MLP.model(device, build=lazy_build)  # by default materialised for 20 features
     thirty_features = torch.rand(2, 30, generator=generator()).to(device)
     with seeded():
         explicit = explicit_build().to(device)
@@ -149,6 +151,10 @@ LAZY_MLP = Example(
                 counter(
                     "sizes that fit: Linear(20, 256), Linear(256, 10)",
                     explicit_build=mlp_with_sizes_given,
+                ),
+                counter(
+                    "the lazy layers first fed 30 features: the 30-feature data fits",
+                    lazy_build=lazy_mlp_first_fed_thirty_features,
                 ),
             ),
         ),

@@ -6,6 +6,7 @@ exercises on reusing layers and on saving the architecture too.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import pickle
@@ -69,6 +70,11 @@ def saved_in_half_precision(obj) -> io.BytesIO:
     return saved({key: t.half() for key, t in obj.items()})
 
 
+def saved_with_a_bare_tensor_in_half_precision(obj) -> io.BytesIO:
+    """Only a bare tensor shrunk to float16 before it is saved; lists and dicts saved exactly."""
+    return saved(obj.half() if isinstance(obj, torch.Tensor) else obj)
+
+
 # Values float16 cannot hold exactly (a counter-case's tensor).
 TENTHS = torch.tensor([0.1, 0.2, 0.3, 0.4])
 
@@ -115,10 +121,31 @@ class MLPWithNewHeadAndBiasFreeHidden(MLPWithNewHead):
         self.hidden = nn.Linear(20, 256, bias=False)
 
 
-def reuse_first_two_layers(device: torch.device, design=MLPWithNewHead) -> bool:
-    """Exercise: using the first two layers of a saved network in a network of another design."""
+def its_state_dict(net: nn.Module) -> dict:
+    """What the book saves of a network: its state_dict."""
+    return net.state_dict()
+
+
+def state_dict_with_a_hidden_step_count(net: nn.Module) -> dict:
+    """The state_dict plus an entry under `hidden.` (a step count) the new design has no place for."""
+    return {**net.state_dict(), "hidden.steps": torch.tensor(0)}
+
+
+def state_dict_with_training_arguments(net: nn.Module) -> dict:
+    """A checkpoint that keeps the training arguments beside the state_dict, as scripts often do."""
+    return {**net.state_dict(), "args": argparse.Namespace(lr=0.1, num_epochs=10)}
+
+
+def reuse_first_two_layers(
+    device: torch.device, design=MLPWithNewHead, checkpoint=its_state_dict
+) -> bool:
+    """Exercise: using the first two layers of a saved network in a network of another design.
+    `checkpoint`: what is saved of the network."""
     original, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
-    state = torch.load(saved(original.state_dict()), weights_only=True)
+    try:
+        state = torch.load(saved(checkpoint(original)), weights_only=True)
+    except pickle.UnpicklingError:  # the safe load takes only tensors and plain containers
+        return False
     with seeded(1):
         new = design().to(device)
     head_before = new.out.weight.detach().clone()
@@ -202,6 +229,11 @@ MLP_CLONE = Example(
                     x=TENTHS,
                     save=saved_in_half_precision,
                 ),
+                counter(
+                    "only the bare tensor (0.1…0.4) saved in half precision",
+                    x=TENTHS,
+                    save=saved_with_a_bare_tensor_in_half_precision,
+                ),
             ),
         ),
         Claim(
@@ -214,6 +246,14 @@ MLP_CLONE = Example(
                 counter(
                     "a design whose hidden layer has no bias",
                     design=MLPWithNewHeadAndBiasFreeHidden,
+                ),
+                counter(
+                    "a saved entry under hidden. (a step count) the new design has no place for",
+                    checkpoint=state_dict_with_a_hidden_step_count,
+                ),
+                counter(
+                    "the checkpoint keeps the training arguments: the safe load refuses it",
+                    checkpoint=state_dict_with_training_arguments,
                 ),
             ),
         ),
