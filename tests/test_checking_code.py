@@ -223,3 +223,45 @@ def test_xavier_check_holds_at_the_bound_itself():
         torch.device("cpu"), build=lambda: first_layer_filled_with(1.0)
     )
     assert at_bound is True
+
+
+# --- the file I/O checks load with weights_only=True, even where the default is False -----------
+
+
+class Tagged(torch.Tensor):
+    """A tensor subclass: the safe loader (weights_only=True) refuses it."""
+
+
+def tagged(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.as_subclass(Tagged)
+    if isinstance(obj, list):
+        return [tagged(item) for item in obj]
+    return {key: tagged(value) for key, value in obj.items()}
+
+
+@pytest.mark.parametrize("kind", [torch.Tensor, list, dict])
+def test_each_round_trip_loads_with_weights_only(kind, monkeypatch):
+    """Where the default is the unsafe loader (before torch 2.6, or this variable set), a load that
+    dropped weights_only=True would read the subclass; the check must refuse it."""
+    import pickle
+
+    from reference import read_write
+
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+
+    def save(obj):
+        return read_write.saved(tagged(obj) if isinstance(obj, kind) else obj)
+
+    with pytest.raises(pickle.UnpicklingError):
+        read_write.tensors_lists_and_dicts_round_trip(torch.device("cpu"), save=save)
+
+
+def test_reusing_saved_layers_refuses_a_checkpoint_the_safe_loader_refuses(monkeypatch):
+    from reference import read_write
+
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    refused = read_write.reuse_first_two_layers(
+        torch.device("cpu"), checkpoint=read_write.state_dict_with_training_arguments
+    )
+    assert refused is False

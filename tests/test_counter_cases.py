@@ -7,6 +7,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+import torch
 
 import reference
 
@@ -35,8 +36,11 @@ def test_each_claim_has_a_counter_case_or_says_why_not(name, claim):
     ids=[f"{n}.{c.name}:{counter.where}" for n, c, counter in COUNTERED],
 )
 def test_the_check_says_false_at_the_counter_case(name, claim, counter):
+    rng = torch.random.get_rng_state()
     said = claim.proven_at(counter, "cpu")
     assert said is False, f"{name}.{claim.name}: the check still agrees at {counter.where!r}"
+    # Every draw belongs inside seeded() or to a generator(): the caller's RNG is left alone.
+    assert torch.equal(rng, torch.random.get_rng_state()), "the check drew from the global RNG"
 
 
 def test_the_claims_without_a_counter_case_are_listed_in_the_readme():
