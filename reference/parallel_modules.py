@@ -78,12 +78,42 @@ class ConcatenatingParallelModule(ParallelModule):
         return torch.cat((self.net1(x), self.net2(x)), dim=-1)
 
 
+class SummingParallelModule(ParallelModule):
+    """A counter-case: forward sums the two branches instead of averaging them."""
+
+    def forward(self, x):
+        return self.net1(x) + self.net2(x)
+
+
+class EmptyOutput(nn.Module):
+    """Outputs an empty block per sample: one row of zero columns, shape (samples, 1, 0)."""
+
+    def forward(self, x):
+        return x.new_zeros(x.shape[0], 1, 0)
+
+
+class EmptyBranchesParallelModule(ParallelModule):
+    """A counter-case: ParallelModule whose branches output nothing (shape (samples, 1, 0)): their
+    average and their concatenation, along any dimension but the first, are the same empty tensor."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.net1, self.net2 = EmptyOutput(), EmptyOutput()
+
+
 def output_is_average_not_concatenation(device: torch.device, build=None) -> bool:
     model, x = PARALLEL_MODULE.model(device, build=build), PARALLEL_MODULE.input(device)
     a, b = model.net1(x), model.net2(x)
     output = model(x)
     concatenated = torch.cat((a, b), dim=-1)
     return torch.equal(output, (a + b) / 2) and output.shape != concatenated.shape
+
+
+class SqueezingParallelModule(ParallelModule):
+    """A counter-case: forward squeezes its output, so one sample gives shape [2], not [1, 2]."""
+
+    def forward(self, x):
+        return super().forward(x).squeeze()
 
 
 def output_has_two_columns_for_any_batch(device: torch.device, build=None) -> bool:
@@ -96,6 +126,16 @@ def net2_with_its_own_first_layer() -> SharedWeightNet:
     """A counter-case: SharedWeightNet with net2's first layer a Linear(5, 3) of its own."""
     net = SharedWeightNet()
     net.net2[0] = nn.Linear(5, 3)
+    return net
+
+
+def net2_with_a_copy_holding_the_shared_parameters() -> SharedWeightNet:
+    """A counter-case: net2's first layer another Linear(5, 3), given shared_linear's weight and
+    bias: the parameters are shared, the layer is not."""
+    net = SharedWeightNet()
+    other = nn.Linear(5, 3)
+    other.weight, other.bias = net.shared_linear.weight, net.shared_linear.bias
+    net.net2[0] = other
     return net
 
 
@@ -271,6 +311,11 @@ PARALLEL_MODULE = Example(
                 counter(
                     "a forward that concatenates the branches", build=ConcatenatingParallelModule
                 ),
+                counter("a forward that sums the branches", build=SummingParallelModule),
+                counter(
+                    "branches that output nothing: averaged or concatenated, the same empty tensor",
+                    build=EmptyBranchesParallelModule,
+                ),
             ),
         ),
         Claim(
@@ -282,6 +327,10 @@ PARALLEL_MODULE = Example(
                 counter(
                     "a forward that concatenates the branches: 4 columns",
                     build=ConcatenatingParallelModule,
+                ),
+                counter(
+                    "a forward that squeezes its output: shape [2] for one sample",
+                    build=SqueezingParallelModule,
                 ),
             ),
         ),
@@ -319,6 +368,10 @@ SHARED_WEIGHT_NET = Example(
             one_layer_in_both_branches,
             counters=(
                 counter("net2 with a Linear(5, 3) of its own", build=net2_with_its_own_first_layer),
+                counter(
+                    "net2 with another Linear(5, 3) holding the shared weight and bias",
+                    build=net2_with_a_copy_holding_the_shared_parameters,
+                ),
             ),
         ),
         Claim(

@@ -162,6 +162,35 @@ class MatmulModel(FunctionalLinearModel):
         return torch.mm(x, self.weight)
 
 
+class LinearWithBiasModel(FunctionalLinearModel):
+    """`F.linear(x, weight, bias)`: x·Wᵀ + b, neither x·Wᵀ nor x·W."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.randn(10))
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+
+class WeightUnderTwoNamesModel(FunctionalLinearModel):
+    """The article's model with its weight registered under a second name too (still used once):
+    shared by registration."""
+
+    def __init__(self):
+        super().__init__()
+        self.same_weight = self.weight
+
+
+class ForgetsModuleInitModel(nn.Module):
+    """The article's model without `super().__init__()`: it raises an AttributeError of another
+    kind, at its first assignment, before weight_norm is reached."""
+
+    def __init__(self):
+        self.weight = nn.Parameter(torch.randn(10, 10))
+        self.weight = utils.weight_norm(self.weight)
+
+
 class LegacyWeightNormModel(nn.Module):
     """The article's call as the legacy API wants it: a module (and the name of its weight)."""
 
@@ -187,6 +216,16 @@ class PerColumnWeightNormModel(WeightNormModel):
     def __init__(self):
         nn.Module.__init__(self)
         self.linear = parametrizations.weight_norm(nn.Linear(10, 10, bias=False), dim=1)
+
+
+class EqualRowNormsModel(WeightNormModel):
+    """Weight norm on an identity weight: every row has norm 1, so g holds one value ten times."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        linear = nn.Linear(10, 10, bias=False)
+        nn.init.eye_(linear.weight)
+        self.linear = parametrizations.weight_norm(linear)
 
 
 class WeightNormUsedTwiceModel(WeightNormModel):
@@ -397,15 +436,21 @@ def weight_norm_shares_nothing(device: torch.device, build=None) -> bool:
     return nothing_shared(WEIGHT_NORM.model(device, build=build), WEIGHT_NORM.input(device))
 
 
-def legacy_weight_norm_warns(device: torch.device, weight_norm=None) -> bool:
-    """`weight_norm`: the function called (the legacy `torch.nn.utils.weight_norm` by default)."""
+def first_warning_release() -> tuple[int, int]:
+    """A counter-case for the release: 2.1, the first release whose legacy weight_norm warns."""
+    return WARNS_FROM
+
+
+def legacy_weight_norm_warns(device: torch.device, weight_norm=None, release=torch_release) -> bool:
+    """`weight_norm`: the function called (the legacy `torch.nn.utils.weight_norm` by default);
+    `release`: the torch release the expectation is taken for (the installed one by default)."""
     with seeded():
         layer = nn.Linear(10, 10).to(device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         (weight_norm or utils.weight_norm)(layer)
     warned = any("deprecated" in str(w.message) for w in caught)
-    return warned == (torch_release() >= WARNS_FROM)
+    return warned == (release() >= WARNS_FROM)
 
 
 PARAMETER_LIST_CHAIN = Example(
@@ -502,7 +547,10 @@ FUNCTIONAL_LINEAR = Example(
             "F.linear(x, weight) is the linear transformation of x by the weight matrix: x·Wᵀ",
             HOLDS,
             linear_is_x_times_w_transposed,
-            counters=(counter("torch.mm(x, weight) in place of F.linear", build=MatmulModel),),
+            counters=(
+                counter("torch.mm(x, weight) in place of F.linear", build=MatmulModel),
+                counter("F.linear given a bias as well: x·Wᵀ + b", build=LinearWithBiasModel),
+            ),
         ),
         Claim(
             "implements_sharing",
@@ -516,6 +564,10 @@ FUNCTIONAL_LINEAR = Example(
                 counter(
                     "the article's model passing its weight to F.linear twice",
                     build=ReusedFunctionalLinearModel,
+                ),
+                counter(
+                    "the article's model with its weight registered under a second name",
+                    build=WeightUnderTwoNamesModel,
                 ),
             ),
         ),
@@ -560,6 +612,10 @@ WEIGHT_NORM = Example(
                 counter(
                     "the legacy call given a Linear, as its API wants", build=LegacyWeightNormModel
                 ),
+                counter(
+                    "a model that forgets super().__init__(): another AttributeError",
+                    build=ForgetsModuleInitModel,
+                ),
             ),
         ),
         Claim(
@@ -571,6 +627,10 @@ WEIGHT_NORM = Example(
             counters=(
                 counter(
                     "weight norm with dim=None: one magnitude", build=WholeTensorWeightNormModel
+                ),
+                counter(
+                    "an identity weight: every row of norm 1, one magnitude ten times",
+                    build=EqualRowNormsModel,
                 ),
             ),
         ),
@@ -596,6 +656,11 @@ WEIGHT_NORM = Example(
                 counter(
                     "the current parametrizations.weight_norm in its place",
                     weight_norm=parametrizations.weight_norm,
+                ),
+                counter(
+                    "the current parametrizations.weight_norm, judged for torch 2.1 (warns from 2.1)",
+                    weight_norm=parametrizations.weight_norm,
+                    release=first_warning_release,
                 ),
             ),
         ),

@@ -78,6 +78,30 @@ def untied_autoencoder() -> UntiedAutoencoder:
     return model
 
 
+class TiedAutoencoderKeepingItsDecoderWeight(UntiedAutoencoder):
+    """A counter-case: the tied forward, but the untied decoder weight is still registered (unused)."""
+
+    forward = TiedAutoencoder.forward
+
+
+def tied_keeping_its_decoder_weight() -> TiedAutoencoderKeepingItsDecoderWeight:
+    """The tied autoencoder that still carries a decoder weight of its own, drawn like a Linear's."""
+    model = TiedAutoencoderKeepingItsDecoderWeight(8, 3)
+    nn.init.kaiming_uniform_(model.decoder_weight, a=math.sqrt(5))
+    return model
+
+
+def tied_half_from_orthogonal() -> TiedAutoencoder:
+    """A counter-case: the tied autoencoder started with ‖W·Wᵀ − I‖ exactly 0.5, the threshold of
+    "far from orthogonal": rows e0 + e3/2, e1 + e3/2 and e2, so W·Wᵀ − I holds four entries of 1/4.
+    """
+    model = tied_autoencoder()
+    with torch.no_grad():
+        model.encoder.weight.copy_(torch.eye(3, 8))
+        model.encoder.weight[:2, 3] = 0.5
+    return model
+
+
 def four_samples_eight_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(4, 8, generator=g)
 
@@ -152,6 +176,23 @@ def rnn_with_a_cell_per_step() -> RNNWithACellPerStep:
     return RNNWithACellPerStep(3, 4, max_steps=10)
 
 
+class RNNWithABiasPerStep(SharedRNN):
+    """A counter-case: the cell is shared, but step t adds a bias of its own to its state, for
+    sequences of up to `max_steps` steps (a longer sequence needs more parameters).
+    """
+
+    def __init__(self, input_size, hidden_size, max_steps):
+        super().__init__(input_size, hidden_size)
+        self.step_bias = nn.Parameter(torch.randn(max_steps, hidden_size))
+
+    def forward(self, x):
+        return super().forward(x) + self.step_bias[: x.shape[1]]
+
+
+def rnn_with_a_bias_per_step() -> RNNWithABiasPerStep:
+    return RNNWithABiasPerStep(3, 4, max_steps=10)
+
+
 STEPS = 5
 
 
@@ -176,6 +217,15 @@ def untie_over_steps(model: SharedRNN, steps: int) -> tuple[nn.Module, dict[str,
 def untie_over_input_steps(model: SharedRNN) -> tuple[nn.Module, dict[str, list[str]]]:
     """The twin for the example's own input, which has STEPS steps."""
     return untie_over_steps(model, STEPS)
+
+
+def untie_into_fresh_cells(model: SharedRNN) -> tuple[nn.Module, dict[str, list[str]]]:
+    """A wrong twin (a counter-case): a cell per step, as many as the uses, but drawn afresh rather
+    than copied, so the per-use gradients are taken at other values."""
+    _, clones_of = untie_over_input_steps(model)
+    with seeded(1):
+        cells = [nn.RNNCell(model.cell.input_size, model.cell.hidden_size) for _ in range(STEPS)]
+    return UnrolledRNN(cells).to(model.cell.weight_hh.device), clones_of
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -210,6 +260,41 @@ def untied_model(
     return lambda device: untied_copy(tied_model(device))
 
 
+def shared_layer_used_three_times(
+    tied_model: Callable[[torch.device], nn.Module],
+) -> Callable[[torch.device], nn.Module]:
+    """A counter-case for the memory claim: `tied_model` (a Sequential sharing layer 2) with the
+    shared layer used a third time, so untying adds two copies of it, not one."""
+
+    def model(device: torch.device) -> nn.Module:
+        tied = tied_model(device)
+        return nn.Sequential(*tied[:4], tied[2], nn.ReLU(), *tied[4:])
+
+    return model
+
+
+def sharing_a_relu_instead(
+    tied_model: Callable[[torch.device], nn.Module],
+) -> Callable[[torch.device], nn.Module]:
+    """A counter-case for the memory claim: `tied_model` with its shared layer (2 and 4) replaced by
+    one shared ReLU, a layer without parameters: sharing it saves nothing."""
+
+    def model(device: torch.device) -> nn.Module:
+        tied = tied_model(device)
+        tied[2] = tied[4] = nn.ReLU()
+        return tied
+
+    return model
+
+
+def on_the_meta_device(
+    tied_model: Callable[[torch.device], nn.Module],
+) -> Callable[[torch.device], nn.Module]:
+    """A counter-case for the memory claim: `tied_model` built on the meta device, whatever device
+    is asked for: its parameters have shapes but no data, so no copy adds to the saved file."""
+    return lambda device: tied_model(torch.device("meta"))
+
+
 # --- the CNN --------------------------------------------------------------------------------------
 
 
@@ -237,6 +322,16 @@ def circular_conv() -> nn.Conv2d:
 def locally_connected() -> LocallyConnected2d:
     """The same layer with a kernel per position (a counter-case: nothing shared)."""
     return LocallyConnected2d(1, 2, 3, 8, 8)
+
+
+def nearly_shared_locally_connected() -> LocallyConnected2d:
+    """A counter-case: a kernel per position, each one the first position's plus 1e-4 times its own
+    difference from it (kernels ~1e-4 apart): on the example's image it misses a shift by 2e-4."""
+    layer = locally_connected()
+    with torch.no_grad():
+        first = layer.weight[:1].clone()
+        layer.weight.copy_(first + 1e-4 * (layer.weight - first))
+    return layer
 
 
 def shifted(x: torch.Tensor, pixels: tuple[int, int] = (2, 3)) -> torch.Tensor:
@@ -337,7 +432,9 @@ def sharing_saves_memory(
     device: torch.device, *, tied_model: Callable[[torch.device], nn.Module]
 ) -> bool:
     """Tied vs its untied copy: fewer unique parameter bytes by exactly the shared layer's, the same
-    bytes counted per name, and a saved state_dict smaller by at least the shared layer's bytes.
+    bytes counted per name, and a saved state_dict smaller by more than the shared layer's bytes
+    (the untied file holds the copy's data and the records that name it; a layer without
+    parameters saves nothing, and nothing more).
     """
     tied = tied_model(device)
     untied = untied_copy(tied)
@@ -346,17 +443,19 @@ def sharing_saves_memory(
     return (
         t["parameter_bytes_unique"] + shared_bytes == u["parameter_bytes_unique"]
         and t["parameter_bytes_total"] == u["parameter_bytes_total"]
-        and u["state_dict_bytes_saved"] - t["state_dict_bytes_saved"] >= shared_bytes
+        and u["state_dict_bytes_saved"] - t["state_dict_bytes_saved"] > shared_bytes
     )
 
 
-def shared_kernel_finds_features_anywhere(device: torch.device, layer=circular_conv) -> bool:
+def shared_kernel_finds_features_anywhere(
+    device: torch.device, layer=circular_conv, unshared=locally_connected
+) -> bool:
     """Shift the image, and a conv's output shifts with it: the same kernel looks everywhere. A
-    layer with a kernel per position, given the same image, does not follow the shift.
+    layer with a kernel per position (`unshared`), given the same image, does not follow the shift.
     """
     with seeded():
         conv = layer().to(device)
-        unshared = locally_connected().to(device)
+        unshared = unshared().to(device)
     x = torch.rand(1, 1, 8, 8, generator=generator()).to(device)
     return torch.allclose(conv(shifted(x)), shifted(conv(x)), atol=1e-6) and not torch.allclose(
         unshared(shifted(x)), shifted(unshared(x)), atol=1e-3
@@ -386,7 +485,13 @@ TIED_AUTOENCODER = Example(
             "tying the decoder to the encoder's weight halves the autoencoder's weight parameters",
             HOLDS,
             tying_halves_the_weights,
-            counters=(counter("the untied autoencoder", build=untied_autoencoder),),
+            counters=(
+                counter("the untied autoencoder", build=untied_autoencoder),
+                counter(
+                    "the tied forward, its unused decoder weight still registered",
+                    build=tied_keeping_its_decoder_weight,
+                ),
+            ),
         ),
         Claim(
             "orthogonality",
@@ -401,6 +506,10 @@ TIED_AUTOENCODER = Example(
                 counter(
                     "the untied autoencoder, trained the same: W·Wᵀ stays about 0.5 from I",
                     build=untied_autoencoder,
+                ),
+                counter(
+                    "the tied autoencoder started exactly 0.5 from orthogonal: not beyond it",
+                    build=tied_half_from_orthogonal,
                 ),
             ),
         ),
@@ -426,6 +535,10 @@ SHARED_RNN = Example(
             one_cell_serves_every_length,
             counters=(
                 counter("an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step),
+                counter(
+                    "one cell, plus a bias of its own for each step (10 biases)",
+                    build=rnn_with_a_bias_per_step,
+                ),
             ),
         ),
         Claim(
@@ -437,6 +550,10 @@ SHARED_RNN = Example(
                 counter(
                     "an untied twin that counts the first step only",
                     untie=counting_one_use(untie_over_input_steps),
+                ),
+                counter(
+                    "an untied twin with a cell per step drawn afresh, not copied",
+                    untie=untie_into_fresh_cells,
                 ),
             ),
         ),
@@ -455,7 +572,21 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "sharing parameters saves memory (共享参数通常可以节省内存)",
             HOLDS,
             functools.partial(sharing_saves_memory, tied_model=tied_model),
-            counters=(counter("the model's untied copy", tied_model=untied_model(tied_model)),),
+            counters=(
+                counter("the model's untied copy", tied_model=untied_model(tied_model)),
+                counter(
+                    "the shared layer used three times: untying adds two copies",
+                    tied_model=shared_layer_used_three_times(tied_model),
+                ),
+                counter(
+                    "a shared ReLU in place of the shared layer: no parameters to save",
+                    tied_model=sharing_a_relu_instead(tied_model),
+                ),
+                counter(
+                    "the model on the meta device: no data, the saved file does not grow",
+                    tied_model=on_the_meta_device(tied_model),
+                ),
+            ),
         ),
         Claim(
             "why_share_cnn",
@@ -463,7 +594,18 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             "in one region",
             HOLDS,
             shared_kernel_finds_features_anywhere,
-            counters=(counter("a kernel per position (nothing shared)", layer=locally_connected),),
+            counters=(
+                counter("a kernel per position (nothing shared)", layer=locally_connected),
+                counter(
+                    "a kernel per position, the kernels ~1e-4 apart: the shift is missed by 2e-4",
+                    layer=nearly_shared_locally_connected,
+                ),
+                counter(
+                    "as the layer without sharing, kernels ~1e-4 apart: it follows the shift to "
+                    "within 1e-3",
+                    unshared=nearly_shared_locally_connected,
+                ),
+            ),
         ),
         Claim(
             "why_share_rnn",
@@ -473,6 +615,10 @@ def why_share_claims(tied_model: Callable[[torch.device], nn.Module]) -> tuple[C
             one_cell_serves_every_length,
             counters=(
                 counter("an RNN with a cell per step (10 cells)", build=rnn_with_a_cell_per_step),
+                counter(
+                    "one cell, plus a bias of its own for each step (10 biases)",
+                    build=rnn_with_a_bias_per_step,
+                ),
             ),
         ),
         Claim(
