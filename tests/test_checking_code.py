@@ -3,8 +3,11 @@ one-`.grad`-object test, the reproducibility check, and where a GPU claim says i
 
 import pytest
 import torch
+from torch import nn
+from torch.nn.utils import parametrizations
 
 import reference
+from reference import sharing_utils, why_share
 from reference.example import Claim, Example
 from reference.probes import claim_results
 from reference.seeding import SEED
@@ -265,3 +268,64 @@ def test_reusing_saved_layers_refuses_a_checkpoint_the_safe_loader_refuses(monke
         torch.device("cpu"), checkpoint=read_write.state_dict_with_training_arguments
     )
     assert refused is False
+
+
+# --- why share and 004: the checks hold at the edge of what they allow ---------------------------
+
+
+class ConvWithRoundingNoise(nn.Module):
+    """circular_conv, its output moved by up to 4e-7 per position (a fixed pattern): what a kernel
+    that rounds differently at each position (a GPU's) may do."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = why_share.circular_conv()
+
+    def forward(self, x):
+        out = self.conv(x)
+        return out + 4e-7 * torch.rand(out.shape, generator=torch.Generator().manual_seed(7))
+
+
+def test_the_cnn_check_allows_rounding_noise_where_outputs_are_near_zero():
+    """A shared kernel whose output carries rounding-sized noise (4e-7) still follows the shift."""
+    assert why_share.shared_kernel_finds_features_anywhere("cpu", layer=ConvWithRoundingNoise)
+
+
+def locally_connected_kernels_apart(spread):
+    def build():
+        layer = why_share.locally_connected()
+        with torch.no_grad():
+            first = layer.weight[:1].clone()
+            layer.weight.copy_(first + spread * (layer.weight - first))
+        return layer
+
+    return build
+
+
+def test_the_cnn_check_sees_a_control_that_misses_the_shift_by_a_few_hundredths():
+    """Kernels per position 1e-2 apart miss the shift by ~2e-2: not 'following' it."""
+    assert why_share.shared_kernel_finds_features_anywhere(
+        "cpu", unshared=locally_connected_kernels_apart(1e-2)
+    )
+
+
+class TwoOutputsWeightNormModel(sharing_utils.WeightNormModel):
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.linear = parametrizations.weight_norm(nn.Linear(10, 2, bias=False))
+
+
+class TwoDistinctNormsWeightNormModel(sharing_utils.WeightNormModel):
+    """Rows of norm 1 and 2, alternating: exactly two distinct magnitudes."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        linear = nn.Linear(10, 10, bias=False)
+        with torch.no_grad():
+            linear.weight.copy_(torch.eye(10) * torch.tensor([1.0, 2.0] * 5)[:, None])
+        self.linear = parametrizations.weight_norm(linear)
+
+
+@pytest.mark.parametrize("build", [TwoOutputsWeightNormModel, TwoDistinctNormsWeightNormModel])
+def test_two_rows_or_two_magnitudes_are_already_per_row(build):
+    assert sharing_utils.magnitude_is_per_row_not_one_scalar("cpu", build=build)
