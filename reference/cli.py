@@ -14,15 +14,14 @@ import inspect
 import json
 import os
 import re
-import shutil
 import sys
 import textwrap
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import documents, survival_command
 from .errors import UsageError
+from .layout import display_width, render_table, terminal_width, two_spaced, wrap_text
 
 if TYPE_CHECKING:
     import torch
@@ -240,7 +239,7 @@ def run_all(args: argparse.Namespace) -> int:
         rows.append(table_row(data, ties_in_forward(example, example.model()), conditions))
         unproven += [f"{name}.{c['claim']}" for c in data["claims"] if not c["proven"]]
     header = ["example", "doc", "output", "parameters", "claims: verdicts", "ties"]
-    print(render_table(header, rows, wrap=(4, 5)))
+    print(render_table(header, rows, wrap=(3, 4, 5)))
     print()
     for number, (name, condition) in enumerate(conditions, start=1):
         print(wrap_text(f"[{number}] {name}: {condition}", hanging=" " * (len(str(number)) + 3)))
@@ -248,7 +247,13 @@ def run_all(args: argparse.Namespace) -> int:
     print(wrap_text(TABLE_LEGEND))
     print("doc:")
     for name, document in documents.DOCUMENTS.items():
-        print(f"  {documents.short_name(name):<3}  {document.title}")
+        print(
+            wrap_text(
+                two_spaced(f"{documents.short_name(name):<3}", document.title),
+                indent="  ",
+                hanging="       ",
+            )
+        )
     if unproven:
         print(f"\nclaims whose check disagrees with the verdict: {', '.join(unproven)}")
         return 1
@@ -277,12 +282,14 @@ def list_examples(args: argparse.Namespace) -> int:
         mine = [e for e in entries if e["document"] == name]
         if not mine:
             continue
-        print(f"{name}  {document.title}")
-        print(f"  ({document.kind})")
+        print(wrap_text(two_spaced(name, document.title), hanging="  "))
+        print(wrap_text(f"({document.kind})", indent="  "))
         rows = [[e["name"], describe_listing(e)] for e in mine]
         print(textwrap.indent(render_table(["", ""], rows, wrap=(1,), width=width - 2), "  "))
         print()
-    print(f"`{args.prog} run NAME` runs one; `--variant LABEL` runs one of its variants.")
+    print(
+        wrap_text(f"`{args.prog} run NAME` runs one; `--variant LABEL` runs one of its variants.")
+    )
     return 0
 
 
@@ -407,40 +414,6 @@ def trace_one(args: argparse.Namespace) -> int:
 # --- text rendering -------------------------------------------------------------------------------
 
 
-def terminal_width() -> int:
-    """The terminal's columns (COLUMNS where set; 100 when not a terminal), at least 60."""
-    return max(60, shutil.get_terminal_size((100, 24)).columns)
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives `text`: two for each wide (CJK) character."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap_words(
-    text: str | list[str], width: int, indent: str = "", hanging: str | None = None
-) -> list[str]:
-    """Lines of at most `width` columns, counted as a terminal does (textwrap counts characters,
-    and a Chinese character takes two columns); a word longer than a line keeps its own line.
-    `text` is split at spaces, or given as its words (a key with a space must not break)."""
-    hanging = indent if hanging is None else hanging
-    lines, line, fresh = [], indent, True
-    for word in text.split() if isinstance(text, str) else text:
-        candidate = line + ("" if fresh else " ") + word
-        if fresh or display_width(candidate) <= width:
-            line, fresh = candidate, False
-        else:
-            lines.append(line)
-            line = hanging + word
-    lines.append(line)
-    return lines
-
-
-def wrap_text(text: str | list[str], indent: str = "", hanging: str | None = None) -> str:
-    """`text` filled to the terminal; following lines indented by `hanging` (default: `indent`)."""
-    return "\n".join(wrap_words(text, terminal_width() - 1, indent, hanging))
-
-
 def table_row(
     data: dict[str, Any], in_forward: dict[str, int], conditions: list[tuple[str, str]]
 ) -> list[str]:
@@ -502,46 +475,6 @@ def ties_cell(alias_groups: list[list[str]], in_forward: dict[str, int]) -> str:
     return "; ".join(parts)
 
 
-def render_table(
-    header: list[str],
-    rows: list[list[str]],
-    wrap: tuple[int, ...] = (),
-    width: int | None = None,
-) -> str:
-    """Columns two spaces apart; the columns in `wrap` are narrowed and wrapped until the table
-    fits `width` (the terminal's), widest first."""
-    width = width or terminal_width()
-    lines = [header, *rows] if any(header) else rows
-    widths = [max(display_width(line[i]) for line in lines) for i in range(len(header))]
-    # A wrapped column keeps its longest word whole (a parameter name must not break).
-    narrowest = {
-        i: max(display_width(w) for line in lines for w in line[i].split() or [""]) for i in wrap
-    }
-    while sum(widths) + 2 * (len(widths) - 1) > width - 1:
-        wrappable = [i for i in wrap if widths[i] > max(narrowest[i], len(header[i]) // 2, 8)]
-        if not wrappable:
-            break
-        widest = max(wrappable, key=lambda i: widths[i])
-        widths[widest] -= 1
-    out = []
-    if any(header):
-        out += [header, ["-" * w for w in widths]]
-    rendered = []
-    for line in out + rows:
-        cells = [
-            wrap_words(cell, w) if i in wrap and line not in out else [cell]
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        for k in range(max(len(c) for c in cells)):
-            parts = [c[k] if k < len(c) else "" for c in cells]
-            rendered.append(
-                "  ".join(
-                    p + " " * (w - display_width(p)) for p, w in zip(parts, widths, strict=True)
-                ).rstrip()
-            )
-    return "\n".join(rendered)
-
-
 def where_to_read(example: Example, variant: str | None) -> str:
     """The file (relative to the repository) and the function or class that builds the model."""
     build = inspect.unwrap(example.build if variant is None else dict(example.variants)[variant])
@@ -557,10 +490,16 @@ def where_to_read(example: Example, variant: str | None) -> str:
 
 
 def render_values(label: str, facts: dict[str, Any]) -> str:
-    """'input:  shape (2, 20), float32: [0.4963, 0.7682, …]' (four decimals, as torch prints)."""
-    shown = [number(v) if isinstance(v, float) else str(v) for v in facts["leading"]]
-    more = ", …" if facts["numel"] > len(shown) else ""
-    return f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: [{', '.join(shown)}{more}]"
+    """'input:  shape (2, 20), float32: [0.4963, 0.7682, …]' (four decimals, as torch prints), as
+    many leading values as fit the terminal (one at least)."""
+    values = [number(v) if isinstance(v, float) else str(v) for v in facts["leading"]]
+    start = f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: ["
+    for count in range(len(values), 0, -1):
+        more = ", …" if facts["numel"] > count else ""
+        line = f"{start}{', '.join(values[:count])}{more}]"
+        if display_width(line) < terminal_width() or count == 1:
+            return line
+    return f"{start}]"
 
 
 CLAIMS_HEADING = "claims (the document's, each with the verdict running code gives it):"
@@ -584,7 +523,11 @@ def render_summary(
     title = data["name"] + (f" --variant {variant}" if variant else "")
     header = [
         wrap_text(f"{title}: {source.shows}", hanging="  "),
-        f"  document  {source.document.name}  {source.document.title}",
+        wrap_text(
+            two_spaced("document", source.document.name, source.document.title),
+            indent="  ",
+            hanging="            ",
+        ),
     ]
     if source.section:
         header.append(f"  section   {source.section}")
@@ -624,8 +567,11 @@ def render_summary(
             [f"{n} {tuple(s)}" for n, s in data["parameters"]],
             "none registered",
         ),
-        f"parameter count: {counts['unique']} elements, each Parameter once; "
-        f"{counts['total']} counted once per name",
+        wrap_text(
+            f"parameter count: {counts['unique']} elements, each Parameter once; "
+            f"{counts['total']} counted once per name",
+            hanging="  ",
+        ),
         listed(
             "ties",
             ties_cell(data["alias_groups"], extra["in_forward"]).split("; "),

@@ -6,8 +6,10 @@ the JSON that `python -m reference survival --json` printed in each release.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
+from .layout import display_width, render_table, terminal_width, wrap_text
 from .survival_cases import COMPILE_BACKEND, KNOWN_ERRORS, MODELS, OPERATIONS, STEP
 
 # --- what a cell says -----------------------------------------------------------------------------
@@ -87,27 +89,56 @@ def legend_and_notes() -> dict:
 # --- one release ----------------------------------------------------------------------------------
 
 
-def aligned(lines: list[list[str]]) -> list[str]:
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    return ["  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip() for line in lines]  # fmt: skip
+def model_blocks(
+    models: list[str], column: dict[str, int], operations: int, width: int
+) -> list[list[str]]:
+    """The models in blocks, each as many columns as fit beside the operations' column."""
+    blocks: list[list[str]] = [[]]
+    used = operations
+    for model in models:
+        if blocks[-1] and used + 2 + column[model] > width - 1:
+            blocks.append([])
+            used = operations
+        blocks[-1].append(model)
+        used += 2 + column[model]
+    return blocks
+
+
+def indented(key: str, text: str) -> str:
+    """'  key: text', wrapped to the terminal under its own indent."""
+    return wrap_text(f"{key}: {text}", indent="  ", hanging="      ")
 
 
 def render(table: dict) -> str:
-    """Operations down, models across; an operation and its step row together, a blank line
-    between operations; surprising cells marked with * and explained under the table.
+    """Operations down, models across (in blocks of as many models as the terminal fits); an
+    operation and its step row together, a blank line between operations; surprising cells marked
+    with * and explained under the table.
     """
     models = list(dict.fromkeys(r["model"] for r in table["rows"]))
     found = {(r["operation"], r["model"]): r for r in table["rows"]}
     names = list(dict.fromkeys(r["operation"] for r in table["rows"]))
-    lines = [["", *models]]
-    for name in names:
-        if not name.endswith(STEP) and len(lines) > 1:
-            lines.append([""] * (len(models) + 1))
-        lines.append([name] + [cell(found[name, m]) if (name, m) in found else "" for m in models])
-    out = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})", ""]
-    out += aligned(lines)
-    out += ["", "Legend:"] + [f"  {key}: {text}" for key, text in table["legend"].items()]
-    out += ["", "Models:"] + [f"  {m}: {how}" for m, how in table["models"].items() if m in models]
+    cells = {(n, m): cell(found[n, m]) if (n, m) in found else "" for n in names for m in models}
+    column = {
+        m: max([display_width(m)] + [display_width(cells[n, m]) for n in names]) for m in models
+    }
+    # The operations' column narrows to its longest word, so that more models fit beside it.
+    operations = max(display_width(word) for name in names for word in name.split())
+    width = terminal_width()
+    out = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})"]
+    blocks = model_blocks(models, column, operations, width)
+    for block in blocks:
+        rows = []
+        for name in names:
+            if not name.endswith(STEP) and rows:
+                rows.append([""] * (len(block) + 1))
+            rows.append([name] + [cells[name, m] for m in block])
+        out.append("")
+        if len(blocks) > 1:
+            first = models.index(block[0]) + 1
+            out += [f"models {first}-{first + len(block) - 1} of {len(models)}:", ""]
+        out.append(render_table(["", *block], rows, wrap=(0,), width=width))
+    out += ["", "Legend:"] + [indented(key, text) for key, text in table["legend"].items()]
+    out += ["", "Models:"] + [indented(m, how) for m, how in table["models"].items() if m in models]
     out += ["", "Why (surprising cells):"]
     seen = set()
     for r in table["rows"]:
@@ -116,9 +147,9 @@ def render(table: dict) -> str:
             key = (r["operation"].removesuffix(STEP), why)
             if key not in seen:
                 seen.add(key)
-                out.append(f"  {key[0]}: {why}")
+                out.append(indented(*key))
     notes = {op: lines for op, lines in table["notes"].items() if op in {operation_of(r).name for r in table["rows"] if operation_of(r)}}  # fmt: skip
-    out += ["", "Notes:"] + [f"  {op}: {line}" for op, lines in notes.items() for line in lines]
+    out += ["", "Notes:"] + [indented(op, line) for op, lines in notes.items() for line in lines]
     return "\n".join(out)
 
 
@@ -176,14 +207,15 @@ def across(cells: list[str], releases: list[str]) -> str:
 def render_matrix(tables: list[dict]) -> str:
     tables = by_release(tables)
     releases = [release_name(t) for t in tables]
-    lines = [["operation", "model", f"outcome on torch {releases[0]} … {releases[-1]}"]]
-    previous = None
+    blocks: dict[str, list[list[str]]] = {}
     for op, model, cells in matrix_rows(tables):
-        lines.append([op if op != previous else "", model, across(cells, releases)])
-        previous = op
-    out = [f"Tie survival across {len(releases)} releases: {', '.join(releases)}", ""]
-    out += aligned(lines)
-    out += ["", "Measured:"] + [f"  {measured(t)}" for t in tables]
+        blocks.setdefault(op, []).append([model, across(cells, releases)])
+    out = [wrap_text(f"Tie survival across {len(releases)} releases: {', '.join(releases)}")]
+    out.append("Each operation, then each model's outcome, by release where they differ.")
+    for op, rows in blocks.items():
+        table = render_table(["", ""], rows, wrap=(1,), width=terminal_width() - 2)
+        out += ["", op, textwrap.indent(table, "  ")]
+    out += ["", "Measured:"] + [wrap_text(measured(t), indent="  ", hanging="    ") for t in tables]
     return "\n".join(out)
 
 

@@ -19,12 +19,12 @@ from reference.cli import (
     CLOSED_PIPE,
     PROG,
     Failure,
-    display_width,
     find_example,
     main,
     show_example,
     ties_cell,
 )
+from reference.layout import display_width
 from reference.probes import left_behind, summary, ties_in_forward
 
 WIDTH = 100
@@ -371,3 +371,26 @@ def test_a_closed_pipe_ends_quietly_with_the_documented_status(monkeypatch, caps
         with contextlib.suppress(OSError):
             pipe.close()
     assert capsys.readouterr().err == ""
+
+
+# --- every command fits the terminal --------------------------------------------------------------
+
+COMMANDS = [
+    [],
+    ["list"],
+    ["trace", "train_shared_weight_net"],
+    ["survival", "--matrix", "docs/survival"],
+    *(["run", name] for name in registry.names()),
+]
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a) or "all" for a in COMMANDS])
+def test_every_command_fits_the_terminal(capsys, monkeypatch, argv, columns):
+    """80 columns in a narrow terminal, 100 where the output is not a terminal, counted as a
+    terminal counts them (a Chinese character takes two)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    too_wide = [line for line in out.splitlines() if display_width(line) > columns]
+    assert too_wide == []

@@ -18,6 +18,7 @@ import torch
 
 from reference import survival, survival_render
 from reference.cli import main
+from reference.layout import display_width
 from reference.registry import get
 from reference.releases import torch_release
 from reference.survival_cases import KNOWN_ERRORS, OPERATIONS, STEP, module_result, reproduced_bugs
@@ -448,12 +449,26 @@ def test_the_matrix_collapses_rows_that_agree_and_lists_runs_where_they_differ(p
     older["torch"] = "2.4.0"
     changed = next(r for r in older["rows"] if r["operation"] == "copy.deepcopy")
     changed.update(outcome="split", tied_after=False, storage_shared=False)
-    text = survival_render.render_matrix([printed_table, older])
+    lines = survival_render.render_matrix([printed_table, older]).splitlines()
     release = torch.__version__.split("+")[0]
-    deepcopy = next(line for line in text.splitlines() if line.startswith("copy.deepcopy  "))
-    assert f"2.4.0: *split; {release}: tied" in deepcopy
-    same = next(line for line in text.splitlines() if line.startswith("parameters()  "))
-    assert same.split()[-1] == "tied"  # one cell for every release
+
+    def outcome(operation, model):
+        at = lines.index(operation)
+        line = next(line for line in lines[at:] if line.startswith(f"  {model} "))
+        return " ".join(line.split()[1:])
+
+    assert outcome("copy.deepcopy", "tied_embeddings") == f"2.4.0: *split; {release}: tied"
+    assert outcome("parameters()", "tied_sequential") == "tied"  # one cell for every release
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_text_table_fits_the_terminal(printed_table, monkeypatch, columns):
+    """Models go in blocks of as many columns as fit; notes wrap under their own indent."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = survival_render.render(printed_table)
+    assert [line for line in text.splitlines() if display_width(line) > columns] == []
+    for tied in survival.MODELS:
+        assert tied.name in text
 
 
 def test_the_matrix_command_writes_markdown_and_reads_folders(printed_table, tmp_path, capsys):
