@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
+import sys
 from pathlib import Path
 
 from .errors import UsageError
@@ -75,8 +77,13 @@ def chosen_operations(text: str | None) -> tuple:
 
 
 def matrix_command(args: argparse.Namespace) -> int:
-    from . import survival_render
+    from . import plots, survival_render
 
+    if args.json:
+        raise UsageError("--json prints one release's table; with --matrix, write --markdown PATH")
+    for flag, value in (("--markdown", args.markdown), ("--heatmap", args.heatmap)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{flag} needs a file name")
     paths = [Path(p) for p in args.matrix]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -87,19 +94,42 @@ def matrix_command(args: argparse.Namespace) -> int:
         raise UsageError(f"not a `survival --json` result: {error}") from None
     if not tables:
         raise UsageError(f"no .json results in {', '.join(args.matrix)}")
+    tables = [filtered(table, args.model, args.operation) for table in tables]
     if args.heatmap:
         try:
-            survival_render.plot_heatmap(tables, args.heatmap)
-        except ImportError:
-            raise UsageError("--heatmap needs matplotlib: pip install matplotlib") from None
-        except OSError as error:
-            raise UsageError(f"cannot write {args.heatmap}: {error.strerror}") from None
+            plots.check_plot_target(args.heatmap)  # the format, matplotlib, a writable place
+        except plots.PlotError as error:
+            raise UsageError(str(error)) from None
+        survival_render.plot_heatmap(tables, args.heatmap)
+        print(f"heat map written to {args.heatmap}", file=sys.stderr)
     if args.markdown:
-        image = Path(args.heatmap).name if args.heatmap else None
+        command = f"python -m reference survival --matrix {' '.join(args.matrix)}"
+        command += f" --markdown {args.markdown}"
+        command += f" --heatmap {args.heatmap}" if args.heatmap else ""
+        image = os.path.relpath(args.heatmap, Path(args.markdown).parent) if args.heatmap else None
+        document = survival_render.render_markdown(tables, image, command)
         try:
-            Path(args.markdown).write_text(survival_render.render_markdown(tables, image), encoding="utf-8")
+            Path(args.markdown).write_text(document, encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {args.markdown}: {error.strerror}") from None
+        print(f"Markdown written to {args.markdown}", file=sys.stderr)
     if not (args.markdown or args.heatmap):
         print(survival_render.render_matrix(tables))
     return 0
+
+
+def filtered(table: dict, model: str | None, operation: str | None) -> dict:
+    """A saved table's rows for one model and the operations whose name contains `operation`,
+    each checked against the table's own as the live table checks them."""
+    rows = table["rows"]
+    if model is not None:
+        known = list(dict.fromkeys(r["model"] for r in rows))
+        if model not in known:
+            raise UsageError(f"no tied model {model!r}; close: {close_choices(model, known)}")
+        rows = [r for r in rows if r["model"] == model]
+    if operation is not None:
+        names = list(dict.fromkeys(r["operation"] for r in rows))
+        rows = [r for r in rows if operation.lower() in r["operation"].lower()]
+        if not rows:
+            raise UsageError(f"no operation contains {operation!r}; close: {close_choices(operation, names)}")  # fmt: skip
+    return {**table, "rows": rows}

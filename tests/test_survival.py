@@ -492,3 +492,42 @@ def test_a_process_group_of_one_leaves_the_excepthook_as_it_found_it():
         with survival.process_group_of_one():
             pass
     assert sys.excepthook is before
+
+
+def test_the_matrix_applies_its_filters(capsys):
+    assert main(["survival", "--matrix", "docs/survival", "--model", "registered_lm_head"]) == 0
+    out = capsys.readouterr().out
+    assert "registered_lm_head" in out
+    assert not [m.name for m in survival.MODELS if m.name != "registered_lm_head" and m.name in out]
+    assert main(["survival", "--matrix", "docs/survival", "--operation", "deepcopy"]) == 0
+    out = capsys.readouterr().out
+    operations = [op.name for op in survival.OPERATIONS]
+    shown = [line for line in out.splitlines() if line.removesuffix(STEP) in operations]
+    assert shown == ["copy.deepcopy", "copy.deepcopy + SGD step"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--model", "tied_embedding"], "no tied model 'tied_embedding'"),
+        (["--json"], "--json prints one release's table"),
+        (["--markdown", ""], "--markdown needs a file name"),
+        (["--heatmap", "  "], "--heatmap needs a file name"),
+        (["--heatmap", "h.jpg"], "cannot tell the plot format from 'h.jpg'"),
+    ],
+)
+def test_a_matrix_mistake_exits_2_and_writes_nothing(argv, named, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["survival", "--matrix", str(ROOT / "docs" / "survival"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_matrix_says_where_it_wrote_and_how_to_write_it_again(capsys, tmp_path):
+    document = tmp_path / "matrix.md"
+    argv = ["survival", "--matrix", "docs/survival", "--markdown", str(document)]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == f"Markdown written to {document}\n"
+    command = f"`python -m reference survival --matrix docs/survival --markdown {document}`"
+    assert command in document.read_text(encoding="utf-8")
