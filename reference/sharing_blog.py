@@ -245,6 +245,34 @@ class ConvNetPaddedTwice(ConvNet):
         return F.conv2d(x, self.conv_weight.transpose(2, 3), padding=2)
 
 
+class ConvNetWrongAtOneSize(ConvNet):
+    """A counter-case: ConvNet with one output column too many for inputs of shape `wrong_at` only,
+    so that each size the check tries decides on its own."""
+
+    def __init__(self, wrong_at: tuple[int, ...]):
+        super().__init__()
+        self.wrong_at = wrong_at
+
+    def forward(self, x):
+        out = super().forward(x)
+        return F.pad(out, (0, 1)) if tuple(x.shape) == self.wrong_at else out
+
+
+def conv_net_wrong_at_1_3_8_8() -> ConvNet:
+    """ConvNetWrongAtOneSize at the first size the check tries."""
+    return ConvNetWrongAtOneSize((1, 3, 8, 8))
+
+
+def conv_net_wrong_at_2_3_9_12() -> ConvNet:
+    """ConvNetWrongAtOneSize at the second size the check tries."""
+    return ConvNetWrongAtOneSize((2, 3, 9, 12))
+
+
+def conv_net_wrong_at_3_3_5_7() -> ConvNet:
+    """ConvNetWrongAtOneSize at the third size the check tries."""
+    return ConvNetWrongAtOneSize((3, 3, 5, 7))
+
+
 def output_loses_four_rows_and_columns(device: torch.device, build=None) -> bool:
     model = CONV_SHARED_TRANSPOSE.model(device, build=build)
     g = generator()
@@ -264,10 +292,36 @@ class ConvNetTransposingActivation(ConvNet):
         return F.conv2d(x.transpose(2, 3), self.conv_weight)
 
 
-def transpose_swaps_kernel_dims_not_activation(device: torch.device, build=None) -> bool:
-    """`transpose(2, 3)` acts on the weight [out, in, kh, kw]; the activation is never transposed."""
+class ConvNetKernelNotTransposed(ConvNet):
+    """A counter-case: ConvNet with the second conv reading the kernel as it is, not transposed."""
+
+    def forward(self, x):
+        x = F.conv2d(x, self.conv_weight, padding=2)
+        return F.conv2d(x, self.conv_weight)
+
+
+def conv_net_per_channel_kernel() -> ConvNet:
+    """A counter-case: ConvNet with each output channel reading only its own input channel."""
+    net = ConvNet()
+    with torch.no_grad():
+        net.conv_weight.mul_(torch.eye(3)[:, :, None, None])
+    return net
+
+
+def symmetric_images() -> torch.Tensor:
+    """A counter-case: the example's input made symmetric in (H, W). With a per-channel kernel,
+    transposing the activation or the kernel then gives the same output (the convolutions commute)."""
+    x = two_images_three_channels(generator())
+    return x + x.transpose(2, 3)
+
+
+def transpose_swaps_kernel_dims_not_activation(
+    device: torch.device, build=None, image=None
+) -> bool:
+    """`transpose(2, 3)` acts on the weight [out, in, kh, kw]; the activation is never transposed.
+    `image` replaces the example's input."""
     model = CONV_SHARED_TRANSPOSE.model(device, build=build)
-    x = CONV_SHARED_TRANSPOSE.input(device)
+    x = CONV_SHARED_TRANSPOSE.input(device) if image is None else image.to(device)
     weight = model.conv_weight.detach()
     kernel_transposed = torch.equal(weight.transpose(2, 3), weight.permute(0, 1, 3, 2))
     h = F.conv2d(x, weight, padding=2)
@@ -291,11 +345,44 @@ def conv2d_by_unfold(x: torch.Tensor, weight: torch.Tensor, padding: int = 0) ->
     return product.view(n, out_channels, h + 2 * padding - kh + 1, w + 2 * padding - kw + 1)
 
 
-def conv2d_accepts_non_contiguous_weight(device: torch.device, conv2d=F.conv2d) -> bool:
+def conv2d_by_unfold_on_small_maps(x: torch.Tensor, weight: torch.Tensor, padding: int = 0):
+    """A counter-case: a conv2d that picks its kernel by size, as libraries do: the unfold path
+    (needs a contiguous weight) for maps up to 8×8, F.conv2d for larger ones."""
+    if max(x.shape[-2:]) <= 8:
+        return conv2d_by_unfold(x, weight, padding)
+    return F.conv2d(x, weight, padding=padding)
+
+
+def conv2d_off_for_strided_weight(x: torch.Tensor, weight: torch.Tensor, padding: int = 0):
+    """A counter-case: a conv2d whose result is 0.5% too large for a non-contiguous weight (its
+    gradient is right)."""
+    out = F.conv2d(x, weight, padding=padding)
+    return out if weight.is_contiguous() else out + 0.005 * out.detach()
+
+
+def conv2d_gradient_off_for_strided_weight(x: torch.Tensor, weight: torch.Tensor, padding: int = 0):
+    """A counter-case: a conv2d whose weight gradient is 0.5% too large for a non-contiguous weight
+    (its result is right)."""
+    if not weight.is_contiguous():
+        weight = weight + 0.005 * (weight - weight.detach())  # same values, gradient × 1.005
+    return F.conv2d(x, weight, padding=padding)
+
+
+def conv_net_weight_stored_transposed() -> ConvNet:
+    """A counter-case: ConvNet with its weight's memory laid out (kh, kw)-swapped (same values), so
+    that `transpose(2, 3)` of it is contiguous."""
+    net = ConvNet()
+    weight = net.conv_weight.detach()
+    net.conv_weight = nn.Parameter(weight.transpose(2, 3).contiguous().transpose(2, 3))
+    return net
+
+
+def conv2d_accepts_non_contiguous_weight(device: torch.device, conv2d=F.conv2d, build=None) -> bool:
     """On `device`, conv2d runs with the transposed weight left non-contiguous, forward and backward,
     and gives what the `.contiguous()` copy gives.
     """
-    model, x = CONV_SHARED_TRANSPOSE.model(device), CONV_SHARED_TRANSPOSE.input(device)
+    model = CONV_SHARED_TRANSPOSE.model(device, build=build)
+    x = CONV_SHARED_TRANSPOSE.input(device)
     h = conv2d(x, model.conv_weight, padding=2).detach()
     transposed = model.conv_weight.transpose(2, 3)
     if transposed.is_contiguous():
@@ -358,6 +445,13 @@ class LinearNetTransposeFirst(LinearNet):
         return F.linear(F.linear(x, self.linear_weight.t()), self.linear_weight)
 
 
+class LinearNetOffByAThousandth(LinearNet):
+    """A counter-case: LinearNet with 1e-3 added to its output, beyond rounding."""
+
+    def forward(self, x):
+        return super().forward(x) + 1e-3
+
+
 def computes_x_wt_w(device: torch.device, build=None) -> bool:
     model = LINEAR_NET_TRANSPOSE.model(device, build=build)
     x = LINEAR_NET_TRANSPOSE.input(device)
@@ -373,9 +467,18 @@ def is_normal(w: torch.Tensor) -> bool:
 SHEARED_W = torch.tensor([[1.1, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
-def same_as_linear_net_only_for_normal_w(device: torch.device, document_w=None) -> bool:
+# A counter-case: WᵀW − WWᵀ = 8e-7 (normal within is_normal's 1e-6), nets 1.2e-6 apart.
+NORMAL_WITHIN_TOLERANCE_W = torch.tensor([[1.0, 0.0, 8e-7], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+# A counter-case: WᵀW − WWᵀ up to 1.25e-6 (not normal), yet the nets' outputs (about 1e-6) agree
+# within the check's 1e-6.
+SMALL_NON_NORMAL_W = 5e-4 * torch.tensor([[1.0, 2.0, -1.0], [0.0, 2.0, 0.0], [0.0, 1.0, 1.0]])
+
+
+def same_as_linear_net_only_for_normal_w(
+    device: torch.device, document_w=None, other_w=None
+) -> bool:
     """Both nets loaded with the same W: they agree for the post's diagonal W (or `document_w`), not
-    for a random W."""
+    for a random W (or `other_w`)."""
     mm_net, transpose_net = LINEAR_NET_MM.model(device), LINEAR_NET_TRANSPOSE.model(device)
     x = LINEAR_NET_MM.input(device)
 
@@ -389,12 +492,55 @@ def same_as_linear_net_only_for_normal_w(device: torch.device, document_w=None) 
         document_w = mm_net.w.detach().clone()
     document_w = document_w.to(device)
     random_w = torch.randn(3, 3, generator=generator(SEED + 1)).to(device)
+    if other_w is not None:
+        random_w = other_w.to(device)
     return (
         is_normal(document_w)
         and agree_with(document_w)
         and not is_normal(random_w)
         and not agree_with(random_w)
     )
+
+
+class FrozenCopyProjectionLanguageModel(TiedLanguageModel):
+    """A counter-case: the shared mode with the projection reading a frozen copy of the table (a
+    buffer, not a Parameter): one vocabulary-sized Parameter, but the logits do not read it."""
+
+    def __init__(self, num_embeddings, embedding_dim):
+        super().__init__(num_embeddings, embedding_dim)
+        self.register_buffer("projection", self.embed_tokens.weight.detach().clone())
+
+    def forward(self, tokens):
+        return F.linear(torch.tanh(self.hidden(self.embed_tokens(tokens))), self.projection)
+
+
+def frozen_copy_projection_language_model() -> TiedLanguageModel:
+    """FrozenCopyProjectionLanguageModel at the example's sizes."""
+    return FrozenCopyProjectionLanguageModel(VOCABULARY_SIZE, EMBEDDING_DIM)
+
+
+def zero_table_language_model() -> TiedLanguageModel:
+    """A counter-case: the shared mode with the table initialised to zeros: every logit is zero."""
+    model = shared_language_model()
+    with torch.no_grad():
+        model.embed_tokens.weight.zero_()
+    return model
+
+
+class OffsetLogitsLanguageModel(TiedLanguageModel):
+    """A counter-case: the shared mode with 1e-7 added to every logit, a part that does not come
+    from the table."""
+
+    def forward(self, tokens):
+        return super().forward(tokens) + 1e-7
+
+
+def small_table_offset_logits_language_model() -> TiedLanguageModel:
+    """A counter-case: OffsetLogitsLanguageModel with the table scaled by 0.01 (logits about 0.01)."""
+    model = OffsetLogitsLanguageModel(VOCABULARY_SIZE, EMBEDDING_DIM)
+    with torch.no_grad():
+        model.embed_tokens.weight.mul_(0.01)
+    return model
 
 
 def output_projection_is_the_table(device: torch.device, build=None) -> bool:
@@ -450,9 +596,23 @@ def embedding_padding_row_overwritten() -> nn.Embedding:
     return m
 
 
-def padding_row_is_zero(device: torch.device, build=None) -> bool:
+def embedding_padding_row_and_next_zeroed() -> nn.Embedding:
+    """A counter-case: the post's Embedding with an off-by-one slice that zeroes the padding row
+    and the next one."""
+    m = padded_embedding()
+    nn.init.constant_(m.weight[PADDING_IDX : PADDING_IDX + 2], 0)
+    return m
+
+
+def two_unpadded_sentences() -> torch.Tensor:
+    """A counter-case: the example's sentences drawn without the padding token."""
+    return torch.randint(1, VOCABULARY_SIZE, (2, 5), generator=generator())
+
+
+def padding_row_is_zero(device: torch.device, build=None, sentences=None) -> bool:
+    """`sentences` replace the example's input."""
     embedding = EMBEDDING_PADDING.model(device, build=build)
-    tokens = EMBEDDING_PADDING.input(device)
+    tokens = EMBEDDING_PADDING.input(device) if sentences is None else sentences.to(device)
     padding = embedding.padding_idx
     weight = embedding.weight.detach()
     others = torch.cat((weight[:padding], weight[padding + 1 :]))
@@ -474,14 +634,19 @@ def embedding_without_padding_idx() -> nn.Embedding:
     return m
 
 
-def padding_row_gets_no_gradient(device: torch.device, build=None) -> bool:
-    """After backward the padding row's gradient is zero, so an SGD step leaves the row at zero."""
+def padding_row_gets_no_gradient(
+    device: torch.device, build=None, sentences=None, ignored_token=None
+) -> bool:
+    """After backward the padding row's gradient is zero, so an SGD step leaves the row at zero.
+    `sentences` replace the example's input; the loss gives `ignored_token` the weight 0."""
     embedding = EMBEDDING_PADDING.model(device, build=build)
-    tokens = EMBEDDING_PADDING.input(device)
+    tokens = EMBEDDING_PADDING.input(device) if sentences is None else sentences.to(device)
     padding = PADDING_IDX  # the token the sentences are padded with
     used = tokens.unique()
     outputs = embedding(tokens)
     weights = torch.randn(outputs.shape, generator=generator(SEED + 1)).to(device)  # a generic loss
+    if ignored_token is not None:
+        weights[tokens == ignored_token] = 0
     (outputs * weights).sum().backward()
     grad = embedding.weight.grad
     torch.optim.SGD(embedding.parameters(), lr=0.1).step()
@@ -516,6 +681,15 @@ CONV_SHARED_TRANSPOSE = Example(
             output_loses_four_rows_and_columns,
             counters=(
                 counter("the second conv padded by 2 too: (N, 3, H, W)", build=ConvNetPaddedTwice),
+                counter(
+                    "one column too many at (1, 3, 8, 8) only", build=conv_net_wrong_at_1_3_8_8
+                ),
+                counter(
+                    "one column too many at (2, 3, 9, 12) only", build=conv_net_wrong_at_2_3_9_12
+                ),
+                counter(
+                    "one column too many at (3, 3, 5, 7) only", build=conv_net_wrong_at_3_3_5_7
+                ),
             ),
         ),
         Claim(
@@ -528,6 +702,13 @@ CONV_SHARED_TRANSPOSE = Example(
                 counter(
                     "a second conv that transposes the activation's [H, W], not the kernel",
                     build=ConvNetTransposingActivation,
+                ),
+                counter("a second conv that transposes neither", build=ConvNetKernelNotTransposed),
+                counter(
+                    "an (H, W)-symmetric image and a per-channel kernel: transposing the activation "
+                    "or the kernel gives the same output",
+                    build=conv_net_per_channel_kernel,
+                    image=symmetric_images(),
                 ),
             ),
         ),
@@ -542,6 +723,22 @@ CONV_SHARED_TRANSPOSE = Example(
                 counter(
                     "a hand-written conv (unfold, weight.view) that needs a contiguous weight",
                     conv2d=conv2d_by_unfold,
+                ),
+                counter(
+                    "a conv that needs a contiguous weight on maps up to 8×8 (this example's)",
+                    conv2d=conv2d_by_unfold_on_small_maps,
+                ),
+                counter(
+                    "a conv 0.5% off for a non-contiguous weight",
+                    conv2d=conv2d_off_for_strided_weight,
+                ),
+                counter(
+                    "a conv whose weight gradient is 0.5% off for a non-contiguous weight",
+                    conv2d=conv2d_gradient_off_for_strided_weight,
+                ),
+                counter(
+                    "the weight stored (kh, kw)-swapped: its transpose is contiguous, nothing tested",
+                    build=conv_net_weight_stored_transposed,
                 ),
             ),
         ),
@@ -609,6 +806,7 @@ LINEAR_NET_TRANSPOSE = Example(
             computes_x_wt_w,
             counters=(
                 counter("the transpose on the first use: x·W·Wᵀ", build=LinearNetTransposeFirst),
+                counter("x·Wᵀ·W + 1e-3", build=LinearNetOffByAThousandth),
             ),
         ),
     ),
@@ -632,6 +830,14 @@ LINEAR_NET_MM = Example(
             same_as_linear_net_only_for_normal_w,
             counters=(
                 counter("a sheared W (WᵀW ≠ WWᵀ) in the post's place", document_w=SHEARED_W),
+                counter(
+                    "in the post's place a W normal within 1e-6 whose nets differ by 1.2e-6",
+                    document_w=NORMAL_WITHIN_TOLERANCE_W,
+                ),
+                counter(
+                    "in the random W's place a non-normal W (scale 5e-4) whose nets agree within 1e-6",
+                    other_w=SMALL_NON_NORMAL_W,
+                ),
             ),
         ),
     ),
@@ -659,6 +865,18 @@ TIED_EMBEDDINGS = Example(
             output_projection_is_the_table,
             counters=(
                 counter("the untied variant (a separate embed_out)", build=untied_language_model),
+                counter(
+                    "the projection a frozen copy of the table (a buffer)",
+                    build=frozen_copy_projection_language_model,
+                ),
+                counter(
+                    "the table initialised to zeros: every logit zero",
+                    build=zero_table_language_model,
+                ),
+                counter(
+                    "the table ×0.01 (logits about 0.01) and 1e-7 added to every logit",
+                    build=small_table_offset_logits_language_model,
+                ),
             ),
         ),
         Claim(
@@ -697,6 +915,11 @@ EMBEDDING_PADDING = Example(
                     "normal_ overwrites the padding row, not zeroed again",
                     build=embedding_padding_row_overwritten,
                 ),
+                counter(
+                    "an off-by-one slice zeroes the next row too",
+                    build=embedding_padding_row_and_next_zeroed,
+                ),
+                counter("sentences without padding", sentences=two_unpadded_sentences()),
             ),
         ),
         Claim(
@@ -709,6 +932,8 @@ EMBEDDING_PADDING = Example(
                     "the row zeroed at init, but no padding_idx given to nn.Embedding",
                     build=embedding_without_padding_idx,
                 ),
+                counter("sentences without padding", sentences=two_unpadded_sentences()),
+                counter("a loss that ignores token 4: its row gets no gradient", ignored_token=4),
             ),
         ),
     ),
