@@ -526,6 +526,8 @@ class KnownError:
     type: str
     phrase: str
     citation: Citation
+    # The operation is not supported where it ran (FSDP2 on the CPU before 2.7): no tie broke.
+    unsupported: bool = False
 
     @property
     def text(self) -> str:
@@ -590,8 +592,10 @@ KNOWN_ERRORS = (
             models=TWO_HOLDERS,
         ),
     ),
-    KnownError("RuntimeError", "FSDP requires CUDA for streams", FSDP2_ON_CPU),
-    KnownError("AttributeError", "object has no attribute 'record_event'", FSDP2_ON_CPU),
+    KnownError("RuntimeError", "FSDP requires CUDA for streams", FSDP2_ON_CPU, unsupported=True),
+    KnownError(
+        "AttributeError", "object has no attribute 'record_event'", FSDP2_ON_CPU, unsupported=True
+    ),
 )
 
 

@@ -30,15 +30,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--markdown", metavar="PATH", help="with --matrix: write a Markdown document"
     )
     parser.add_argument(
-        "--heatmap", metavar="PNG", help="with --matrix: write a heat map (needs matplotlib)"
+        "--heatmap",
+        metavar="PNG",
+        help="with --matrix: write a heat map of the rows that change or surprise (png, pdf, svg; "
+        "needs matplotlib)",
+    )
+    parser.add_argument(
+        "--all-rows", action="store_true", help="with --heatmap: every row of the table"
     )
 
 
 def command(args: argparse.Namespace) -> int:
     if args.matrix:
         return matrix_command(args)
-    if args.markdown or args.heatmap:
-        raise UsageError("--markdown and --heatmap render a matrix: give --matrix PATH too")
+    if args.markdown or args.heatmap or args.all_rows:
+        raise UsageError(
+            "--markdown, --heatmap and --all-rows render a matrix: give --matrix PATH too"
+        )
     from . import survival, survival_render
 
     models = chosen_models(args.model)
@@ -100,12 +108,13 @@ def matrix_command(args: argparse.Namespace) -> int:
             plots.check_plot_target(args.heatmap)  # the format, matplotlib, a writable place
         except plots.PlotError as error:
             raise UsageError(str(error)) from None
-        survival_render.plot_heatmap(tables, args.heatmap)
+        survival_render.plot_heatmap(tables, args.heatmap, every_row=args.all_rows)
         print(f"heat map written to {args.heatmap}", file=sys.stderr)
     if args.markdown:
         command = f"python -m reference survival --matrix {' '.join(args.matrix)}"
         command += f" --markdown {args.markdown}"
         command += f" --heatmap {args.heatmap}" if args.heatmap else ""
+        command += " --all-rows" if args.all_rows else ""
         image = os.path.relpath(args.heatmap, Path(args.markdown).parent) if args.heatmap else None
         document = survival_render.render_markdown(tables, image, command)
         try:

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from .layout import display_width, render_table, terminal_width, wrap_text
+from .releases import SUPPORTED_FLOOR, releases_before
 from .survival_cases import COMPILE_BACKEND, KNOWN_ERRORS, MODELS, OPERATIONS, STEP
 
 # --- what a cell says -----------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def cell(row: dict) -> str:
     """The short text of a row: its outcome, the error's type, a mark where it surprises."""
     text = row["outcome"]
     if row.get("error"):
-        text = "raises " + row["error"].split(":", 1)[0]
+        text = "raises " + row["error"]  # its type and its phrase: two errors never share a cell
     if text.startswith("not installed"):
         return text.split(":", 1)[0]
     if row.get("promised_values") is False and not row["operation"].endswith(STEP):
@@ -70,12 +71,15 @@ def legend_and_notes() -> dict:
     for op in OPERATIONS:
         lines = [op.note] if op.note else []
         lines += [f"{', '.join(c.models)}: {c.line()}" for c in op.citations]
-        lines += [
-            f"before torch {e.until[0]}.{e.until[1]}, {', '.join(e.models)}: {e.outcome}"
-            + (f" ({e.error})" if e.error else "")
-            + f"; {e.citation.line()}"
-            for e in op.earlier
-        ]
+        # Each earlier outcome holds on the releases from the one before it up to its own change.
+        after = SUPPORTED_FLOOR
+        for e in sorted(op.earlier, key=lambda e: e.until):
+            lines.append(
+                f"on {releases_before(e.until, after)}, {', '.join(e.models)}: {e.outcome}"
+                + (f" ({e.error})" if e.error else "")
+                + f"; {e.citation.line()}"
+            )
+            after = e.until
         if lines:
             notes[op.name] = lines
     return {
@@ -104,6 +108,12 @@ def model_blocks(
     return blocks
 
 
+def fitted(text: str, limit: int) -> int:
+    """The width a cell asks for: all of it up to `limit`, else its widest word (it wraps)."""
+    whole = display_width(text)
+    return whole if whole <= limit else max(display_width(word) for word in text.split())
+
+
 def indented(key: str, text: str) -> str:
     """'  key: text', wrapped to the terminal under its own indent."""
     return wrap_text(f"{key}: {text}", indent="  ", hanging="      ")
@@ -114,16 +124,18 @@ def render(table: dict) -> str:
     operation and its step row together, a blank line between operations; surprising cells marked
     with * and explained under the table.
     """
+    width = terminal_width()
     models = list(dict.fromkeys(r["model"] for r in table["rows"]))
     found = {(r["operation"], r["model"]): r for r in table["rows"]}
     names = list(dict.fromkeys(r["operation"] for r in table["rows"]))
     cells = {(n, m): cell(found[n, m]) if (n, m) in found else "" for n in names for m in models}
+    # A column is as wide as its widest cell, or its widest word where that is too wide (it wraps).
     column = {
-        m: max([display_width(m)] + [display_width(cells[n, m]) for n in names]) for m in models
+        m: max([display_width(m)] + [fitted(cells[n, m], width // 3) for n in names])
+        for m in models
     }
     # The operations' column narrows to its longest word, so that more models fit beside it.
     operations = max(display_width(word) for name in names for word in name.split())
-    width = terminal_width()
     out = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})"]
     blocks = model_blocks(models, column, operations, width)
     for block in blocks:
@@ -136,7 +148,11 @@ def render(table: dict) -> str:
         if len(blocks) > 1:
             first = models.index(block[0]) + 1
             out += [f"models {first}-{first + len(block) - 1} of {len(models)}:", ""]
-        out.append(render_table(["", *block], rows, wrap=(0,), width=width))
+        # The models' cells wrap first; the operations only where that is not enough.
+        text = render_table(["", *block], rows, wrap=tuple(range(1, len(block) + 1)), width=width)
+        if max(display_width(line) for line in text.splitlines()) > width:
+            text = render_table(["", *block], rows, wrap=tuple(range(len(block) + 1)), width=width)
+        out.append(text)
     out += ["", "Legend:"] + [indented(key, text) for key, text in table["legend"].items()]
     out += ["", "Models:"] + [indented(m, how) for m, how in table["models"].items() if m in models]
     out += ["", "Why (surprising cells):"]
@@ -275,56 +291,85 @@ def render_markdown(
         previous = op
     out += ["", "## Legend", ""] + [f"- `{k}`: {v}" for k, v in newest["legend"].items()]
     out += ["", "## Why", ""]
-    out += [f"- `{op}`: {line}" for op, lines in newest["notes"].items() for line in lines]
+    # The notes are the code's (its citations are the maintained ones), not a saved table's.
+    notes = legend_and_notes()["notes"]
+    out += [f"- `{op}`: {line}" for op, lines in notes.items() for line in lines]
     out += [f"- `{error}`: {why}" for error, why in newest["errors"].items()]
     return "\n".join(out) + "\n"
 
 
-CATEGORIES = (  # (name, colour) for the heat map, from expected to broken
-    ("tied / once", "#4caf50"),
-    ("split, shared / twice", "#ffb300"),
-    ("split / apart", "#e53935"),
+# The heat map's classes of outcome, each its own colour: (name, colour).
+HEAT_CLASSES = (
+    ("tied (one update a step)", "#43a047"),
+    ("split by design (documented)", "#fdd835"),
+    ("split by a PyTorch bug", "#e53935"),
+    ("double step", "#fb8c00"),
     ("values other than promised", "#8e24aa"),
-    ("raises", "#616161"),
+    ("unsupported here (no tie broke)", "#b0bec5"),
+    ("error", "#37474f"),
     ("absent / not installed", "#ffffff"),
 )
+TIED, BY_DESIGN, BY_BUG, DOUBLE_STEP, OTHER_VALUES, UNSUPPORTED, ERROR, ABSENT = range(8)
 
 
-def category(text: str) -> int:
-    plain = text.lstrip("*")
-    if plain in ("-",) or plain.startswith("not installed"):
-        return 5
-    if plain.startswith("raises"):
-        return 4
-    if "≠values" in plain:
-        return 3
-    if plain.startswith(("split, shared", "twice")):
-        return 1
-    if plain.startswith(("split", "apart", "moved")):
-        return 2
-    return 0
+def heat_class(row: dict | None) -> int:
+    """The class of one row's outcome on one release."""
+    if row is None or row["outcome"].startswith("not installed"):
+        return ABSENT
+    if row.get("error"):
+        known = next((k for k in KNOWN_ERRORS if k.text == row["error"]), None)
+        return UNSUPPORTED if known is not None and known.unsupported else ERROR
+    if row.get("promised_values") is False and not row["operation"].endswith(STEP):
+        return OTHER_VALUES
+    if row["outcome"] in EXPECTED:
+        return TIED
+    if row["outcome"] == "twice":
+        return DOUBLE_STEP
+    op = operation_of(row)
+    citation = op.citation_for(row["model"]) if op else None
+    return BY_DESIGN if citation is not None and not citation.bug else BY_BUG
 
 
-def plot_heatmap(tables: list[dict], path: str) -> None:
-    """tied / split / error per row and release, as a PNG (needs matplotlib)."""
-    tables = by_release(tables)
-    import matplotlib
+def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]]:
+    """(label, one class per release): every row, or only those that change across releases or
+    are anything but tied on some release."""
+    by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
+    found = []
+    for op, model, _ in matrix_rows(tables):
+        classes = [heat_class(rows.get((op, model))) for rows in by_release]
+        if every_row or len(set(classes)) > 1 or set(classes) - {TIED}:
+            found.append((f"{op} · {model}", classes))
+    return found
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def plot_heatmap(tables: list[dict], path: str, every_row: bool = False) -> None:
+    """The rows that change across releases or surprise (every row with `every_row`), one colour per
+    class of outcome, surprising cells marked with *, at page width (needs matplotlib). Drawn on a
+    Figure of its own: pyplot's state is the caller's."""
     from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
+    from .plots import plot_format
+
+    tables = by_release(tables)
     releases = [release_name(t) for t in tables]
-    found = matrix_rows(tables)
-    values = [[category(c) for c in cells] for _, _, cells in found]
-    colours = [colour for _, colour in CATEGORIES]
-    figure, axes = plt.subplots(figsize=(2.5 + 0.7 * len(releases), 1.5 + 0.13 * len(found)))
-    axes.imshow(values, cmap=ListedColormap(colours), vmin=0, vmax=len(colours) - 1, aspect="auto")
-    axes.set_xticks(range(len(releases)), releases, rotation=45, fontsize=7)
-    axes.set_yticks(range(len(found)), [f"{op} · {m}" for op, m, _ in found], fontsize=5)
-    axes.set_title("Tie survival per release", fontsize=9)
-    legend = [Patch(facecolor=c, edgecolor="black", label=n) for n, c in CATEGORIES]
-    axes.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    rows = heat_rows(tables, every_row)
+    values = [classes for _, classes in rows] or [[ABSENT] * len(releases)]
+    figure = Figure(figsize=(8.0, 1.6 + 0.24 * max(len(rows), 1)))
+    axes = figure.add_subplot()
+    colours = ListedColormap([colour for _, colour in HEAT_CLASSES])
+    axes.imshow(values, cmap=colours, vmin=0, vmax=len(HEAT_CLASSES) - 1, aspect="auto")
+    for y, (_, classes) in enumerate(rows):
+        for x, kind in enumerate(classes):
+            if kind not in (TIED, ABSENT):
+                mark = "white" if kind in (BY_BUG, ERROR, OTHER_VALUES) else "black"
+                axes.text(x, y, "*", ha="center", va="center", fontsize=9, color=mark)
+    axes.set_xticks(range(len(releases)), releases, rotation=45, fontsize=8)
+    axes.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=8)
+    shown = "every row" if every_row else "the rows that change across releases or surprise"
+    axes.set_title(f"Tie survival per release: {shown} (* surprising)", fontsize=9)
+    legend = [Patch(facecolor=c, edgecolor="black", label=n) for n, c in HEAT_CLASSES]
+    figure.legend(handles=legend, loc="lower center", ncols=3, fontsize=8, frameon=False)
+    figure.subplots_adjust(bottom=min(0.45, 1.3 / figure.get_figheight()))
+    figure.savefig(path, format=plot_format(path), dpi=110, bbox_inches="tight")

@@ -436,6 +436,7 @@ def test_filters_choose_models_and_operations(capsys):
         (["--operation", "deep_copy"], "'copy.deepcopy'"),
         (["--matrix", "no/such/folder"], "no such file or folder"),
         (["--heatmap", "x.png"], "give --matrix PATH too"),
+        (["--all-rows"], "give --matrix PATH too"),
     ],
 )
 def test_a_bad_filter_exits_2_naming_the_close_choices(argv, named, capsys):
@@ -531,3 +532,64 @@ def test_the_matrix_says_where_it_wrote_and_how_to_write_it_again(capsys, tmp_pa
     assert capsys.readouterr().err == f"Markdown written to {document}\n"
     command = f"`python -m reference survival --matrix docs/survival --markdown {document}`"
     assert command in document.read_text(encoding="utf-8")
+
+
+def classes_of(*outcomes, operation="state_dict()", model="tied_sequential"):
+    """One heat-map row's classes, one per release, from outcomes given as row fields."""
+    tables = [
+        {"torch": f"2.{minor}.0", "rows": [{"operation": operation, "model": model, **fields}]}
+        for minor, fields in enumerate(outcomes, start=5)
+    ]
+    return survival_render.heat_rows(tables, every_row=True)[0][1]
+
+
+def test_each_outcome_has_its_own_class_on_the_heat_map():
+    r = survival_render
+    tied = {"outcome": "tied", "error": None}
+    assert classes_of(tied) == [r.TIED]
+    # state_dict() splits ties by design (documented); load_state_dict(assign=True) by a bug.
+    assert classes_of({"outcome": "split, shared", "error": None}) == [r.BY_DESIGN]
+    bug = {"outcome": "split, shared", "error": None}
+    assert classes_of(bug, operation="load_state_dict(assign=True)", model="registered_lm_head") == [r.BY_BUG]  # fmt: skip
+    assert classes_of({"outcome": "twice", "error": None}) == [r.DOUBLE_STEP]
+    assert classes_of({"outcome": "tied", "error": None, "promised_values": False}) == [r.OTHER_VALUES]  # fmt: skip
+    unsupported = {"outcome": "raises", "error": "RuntimeError: FSDP requires CUDA for streams"}
+    assert classes_of(unsupported) == [r.UNSUPPORTED]
+    error = {"outcome": "raises", "error": "UnpicklingError: Weights only load failed"}
+    assert classes_of(error) == [r.ERROR]
+    assert classes_of({"outcome": "not installed: safetensors", "error": None}) == [r.ABSENT]
+
+
+def test_the_heat_map_shows_only_rows_that_change_or_surprise_unless_asked(printed_table):
+    older = json.loads(json.dumps(printed_table))
+    older["torch"] = "2.4.0"
+    next(r for r in older["rows"] if r["operation"] == "copy.deepcopy").update(outcome="split")
+    labels = [label for label, _ in survival_render.heat_rows([older, printed_table], False)]
+    assert "copy.deepcopy · tied_embeddings" in labels  # changes across releases
+    assert "state_dict() · tied_sequential" in labels  # surprises on every release
+    assert "parameters() · tied_sequential" not in labels  # tied everywhere
+    every = survival_render.heat_rows([older, printed_table], every_row=True)
+    assert len(every) == len(printed_table["rows"])
+
+
+def test_the_heat_map_is_written_in_the_format_its_name_gives(tmp_path):
+    """As `trace --plot` (whose test covers png and pdf): here svg, the cheapest to draw."""
+    docs = ROOT / "docs" / "survival"
+    tables = [json.loads((docs / f"{r}.json").read_text(encoding="utf-8")) for r in ("2.14.1", "2.15.0")]  # fmt: skip
+    survival_render.plot_heatmap(tables, str(tmp_path / "h.svg"))
+    assert (tmp_path / "h.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_earlier_outcomes_name_exact_release_ranges_that_do_not_overlap():
+    """FSDP2 raised one error on 2.5 and another on 2.6: "before 2.6" and "before 2.7" overlapped."""
+    from reference.releases import SUPPORTED_FLOOR, releases_before
+
+    assert releases_before((2, 6)) == "torch 2.5"
+    assert releases_before((2, 12), after=(2, 7)) == "torch 2.7–2.11"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"torch>={SUPPORTED_FLOOR[0]}.{SUPPORTED_FLOOR[1]}"' in pyproject
+    notes = survival_render.legend_and_notes()["notes"]["fully_shard(root)"]
+    assert [line.split(",")[0] for line in notes if line.startswith("on torch")] == [
+        "on torch 2.5",
+        "on torch 2.6",
+    ]
