@@ -52,7 +52,7 @@ def pytest_configure(config):
 # The order in which pytest-xdist hands the test files to its workers (--dist loadfile, with
 # --no-loadscope-reorder in pyproject.toml): the costliest first, so that the cheap ones fill in at
 # the end instead of one worker finishing the last costly file while the other waits. Measured under
-# -n 2 (README, "How fast"): the DDP ranks' forkserver (an xdist worker has a thread of its own, so
+# -n 2 (docs/maintainers.md, "How fast"): the DDP ranks' forkserver (an xdist worker has a thread of its own, so
 # its ranks cannot be forked) and the compile rows, then the nested pytest runs and the traces.
 COSTLIEST_FIRST = (
     "test_distributed.py",

@@ -349,7 +349,9 @@ def test_written_file_has_ordinary_permissions(tmp_path):
 
 def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
     corrupt = (project / "snapshots" / path_of("test_structure", "beta")).resolve()
-    corrupt.write_text('{\n  "mean": 0.12,\n  "cou', encoding="utf-8")  # an edit or a merge that went wrong
+    corrupt.write_text(
+        '{\n  "mean": 0.12,\n  "cou', encoding="utf-8"
+    )  # an edit or a merge that went wrong
     before = snapshot_files(project)
 
     plain = run_pytest(project, "-n", "0")

@@ -148,7 +148,9 @@ def main(argv: list[str]) -> int:
     import locked
 
     kinds = {stem: (kind, name) for stem, kind, name, _ in locked.cpu_snapshots()}
-    expected = {stem: load((LOCKED / f"{stem}.json").read_text(encoding="utf-8"), stem) for stem in kinds}
+    expected = {
+        stem: load((LOCKED / f"{stem}.json").read_text(encoding="utf-8"), stem) for stem in kinds
+    }
     todo = variations(args.python, args.all)
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         directory = Path(args.keep or scratch)

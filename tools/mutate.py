@@ -12,7 +12,7 @@ which tests reach each function, then runs only those tests against each mutant.
 
 A survivor is either killed by a test or recorded in `tools/mutation_equivalents.toml` with one line
 on why no test can tell it from the original (matched by its function and the line it changes, so
-the record outlives mutmut's numbering). Prints the README's table, per module: killed, survived,
+the record outlives mutmut's numbering). Prints the table in docs/maintainers.md, per module: killed, survived,
 equivalent; exits 1 when a survivor is unexplained or fewer than 90% of the non-equivalent mutants
 are killed.
 """

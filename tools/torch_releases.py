@@ -2,7 +2,7 @@
 
     python tools/torch_releases.py check       in a tox env: the installed torch is the env's
                                                (EXPECTED_TORCH) and, with TORCH_BUILD=cpu, a CPU build
-    python tools/torch_releases.py consistent  tox.ini, the workflows and the README name one newest
+    python tools/torch_releases.py consistent  tox.ini, the workflows and docs/maintainers.md name one newest
     python tools/torch_releases.py newest [--github-output FILE]
                                                the matrix's newest against PyPI's newest torch
 
@@ -75,13 +75,16 @@ def check_consistent() -> int:
         in text(".github/workflows/ci.yml"),
         ".github/workflows/snapshot-update.yml (default input)": f'default: "{version}"'
         in text(".github/workflows/snapshot-update.yml"),
-        "README.md": f"torch {version}" in text("README.md"),
+        "docs/maintainers.md (the release routine)": f"torch {version}"
+        in text("docs/maintainers.md"),
     }
     stale = [place for place, ok in places.items() if not ok]
     for place in stale:
         print(f"error: {place} does not name the newest release, torch {version} (tox.ini)")
     if not stale:
-        print(f"the newest release is torch {version} ({factor}) in tox.ini, CI and the README")
+        print(
+            f"the newest release is torch {version} ({factor}) in tox.ini, CI and docs/maintainers.md"
+        )
     return 1 if stale else 0
 
 
