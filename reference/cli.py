@@ -228,7 +228,7 @@ def checked_device(name: str) -> torch.device:
 
 def run_all(args: argparse.Namespace) -> int:
     from . import registry
-    from .probes import summary, ties_in_forward
+    from .probes import summary
     from .seeding import configure_determinism
 
     configure_determinism()
@@ -236,7 +236,7 @@ def run_all(args: argparse.Namespace) -> int:
     for name in registry.names():
         example = registry.get(name)
         data = summary(example)
-        rows.append(table_row(data, ties_in_forward(example, example.model()), conditions))
+        rows.append(table_row(data, data["ties_in_forward"], conditions))
         unproven += [f"{name}.{c['claim']}" for c in data["claims"] if not c["proven"]]
     header = ["example", "doc", "output", "parameters", "claims: verdicts", "ties"]
     print(render_table(header, rows, wrap=(3, 4, 5)))
@@ -329,7 +329,7 @@ def show_example(example: Example, device: torch.device, variant: str | None, as
     """Print one example's summary, or, where forward fails on `device`, what went wrong in one
     line: for tensors `.to(device)` could not move (the point of `list_sequential`), which they are.
     """
-    from .probes import left_behind, summary, ties_in_forward, values
+    from .probes import left_behind, summary, values
     from .seeding import configure_determinism
 
     configure_determinism()
@@ -346,9 +346,7 @@ def show_example(example: Example, device: torch.device, variant: str | None, as
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        model = example.model("cpu", variant)
-        in_forward = ties_in_forward(example, model) if variant is None else {}
-        extra = {"values": values(example, device, variant), "in_forward": in_forward}
+        extra = {"values": values(example, device, variant), "in_forward": data["ties_in_forward"]}
         print(render_summary(data, example, variant, device, extra))
     return 0 if all(c["proven"] for c in data["claims"]) else 1
 

@@ -68,13 +68,18 @@ def summary(
     model, _, output = example.run(device, variant)
     return {
         "name": example.name,
+        "variant": variant,
         "source": example.source,
         "repr": device_neutral_repr(model),
         "state_dict_keys": list(model.state_dict().keys()),
         "parameters": named_shapes(model),
         "parameter_count": parameter_count(model),
         "alias_groups": alias_groups(model),
+        # A tie made in forward leaves one name, which alias_groups cannot see. The example's
+        # untie knows the document's build; a variant's forward ties are not declared.
+        "ties_in_forward": ties_in_forward(example, model) if variant is None else {},
         "output": output_facts(output),
+        "claims_are_about": "the document's build",
         "claims": claim_results(example, device),
         "corrections": list(example.corrections),
     }

@@ -110,6 +110,20 @@ def test_run_json_is_the_snapshot_summary(capsys):
     assert json.loads(out) == summary(registry.get("repeat_blocks"), "cpu", "add_module")
 
 
+def test_run_json_carries_what_the_text_shows(capsys):
+    """The forward tie, the variant, and whose claims they are: alias_groups alone is empty here."""
+    _, out, _ = run(capsys, "run", "tied_embeddings", "--json")
+    document = json.loads(out)
+    assert document["alias_groups"] == [] and document["ties_in_forward"] == {
+        "embed_tokens.weight": 2
+    }
+    assert (document["variant"], document["claims_are_about"]) == (None, "the document's build")
+    _, out, _ = run(capsys, "run", "tied_embeddings", "--variant", "untied", "--json")
+    untied = json.loads(out)
+    assert (untied["variant"], untied["ties_in_forward"]) == ("untied", {})
+    assert untied["claims_are_about"] == "the document's build"
+
+
 def test_run_says_when_nothing_is_registered(capsys):
     _, out, _ = run(capsys, "run", "list_sequential")
     assert "state_dict keys: none: nothing is registered\n" in out
