@@ -76,34 +76,78 @@ def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:
 
 
 def loss_figure(name: str, trace: dict[str, Any]):
-    """Step and epoch losses against whole steps, on a log scale where the loss falls by more than
-    a decade."""
+    """The loss against whole steps (from 1), on a log scale where it falls by more than a decade
+    and from zero otherwise (a fall of 2% looks like 2%); beside it, the sharing itself where the
+    trace records it: the shared layer's gradient, read after each backward."""
     # A Figure of its own, not pyplot's: no backend switched and no figure left open in the caller's
     # session (a notebook's, say), and nothing to close. Its canvas draws with Agg; savefig picks the
     # writer from the format. The tight layout is worked out when it is drawn, not here.
     from matplotlib.figure import Figure
+
+    shared_rows = [
+        e["shared_grad_rows"] for e in trace.get("epochs", []) if "shared_grad_rows" in e
+    ]
+    figure = Figure(figsize=(11.0 if shared_rows else 6.4, 4.0), layout="tight")
+    panels = figure.subplots(1, 2 if shared_rows else 1, squeeze=False)[0]
+    draw_losses(panels[0], name, trace)
+    if shared_rows:
+        draw_shared_gradients(panels[1], shared_rows, trace)
+    return figure
+
+
+def draw_losses(axes, name: str, trace: dict[str, Any]) -> None:
     from matplotlib.ticker import MaxNLocator
 
     steps, epochs = trace["step_loss"], trace["epoch_loss"]
     per_epoch = len(steps) // len(epochs)
-    figure = Figure(figsize=(6.4, 4.0), layout="tight")
-    axes = figure.subplots()
-    axes.plot(range(1, len(steps) + 1), steps, label="loss of each step", linewidth=0.8)
-    axes.plot(
-        [per_epoch * (i + 1) for i in range(len(epochs))],
-        epochs,
-        "o-",
-        label="mean loss of each epoch",
-    )
+    epoch_ends = [per_epoch * (i + 1) for i in range(len(epochs))]
+    if per_epoch == 1:  # one step an epoch: the two curves are one
+        axes.plot(epoch_ends, epochs, "o-", label="loss of each step (one step an epoch)")
+    else:
+        axes.plot(epoch_ends, epochs, "o--", color="tab:orange", zorder=1, label="mean loss of each epoch")  # fmt: skip
+        axes.plot(range(1, len(steps) + 1), steps, color="tab:blue", linewidth=0.7, alpha=0.8, zorder=2, label="loss of each step")  # fmt: skip
     low, high = min(steps + epochs), max(steps + epochs)
     if low > 0 and high / low > 10:  # over a decade: a linear axis would flatten the tail
         axes.set_yscale("log")
-    else:  # plain numbers, no "+3.8e-2" offset to add in one's head
+    else:  # from zero, in plain numbers: a small fall looks small
+        axes.set_ylim(bottom=0, top=high * 1.1)
         axes.ticklabel_format(axis="y", style="plain", useOffset=False)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("optimizer step")
+    axes.set_xlim(left=0.5)
+    axes.set_xlabel("optimizer step (from 1)")
     axes.set_ylabel("loss" + (" (log scale)" if axes.get_yscale() == "log" else ""))
-    axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs")
+    one_grad = trace.get("shared_grad_identical_every_step")
+    evidence = (
+        ""
+        if one_grad is None
+        else f"\none .grad for every use at every step: {'yes' if one_grad else 'NO'}"
+    )
+    axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs{evidence}", fontsize=10)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend()
-    return figure
+    axes.legend(fontsize=8)
+
+
+def draw_shared_gradients(axes, rows_by_epoch: list, trace: dict[str, Any]) -> None:
+    """Each entry of the shared layer's recorded gradient rows, epoch by epoch: one gradient that
+    both uses add into."""
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = range(1, len(rows_by_epoch) + 1)
+    for r, row in enumerate(rows_by_epoch[0]):
+        for c in range(len(row)):
+            values = [rows[r][c] for rows in rows_by_epoch]
+            axes.plot(epochs, values, "o-", linewidth=1, markersize=3, label=f"[{r}, {c}]")
+    axes.axhline(0, color="black", linewidth=0.6)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("epoch (gradient read after backward, before the step)")
+    axes.set_ylabel("gradient of the shared weight")
+    once = trace.get("shared_layer_updated_once_every_step")
+    stepped = "" if once is None else f"; one update a step: {'yes' if once else 'NO'}"
+    axes.set_title(
+        f"the shared layer's gradient: both uses add into it\n({stepped.removeprefix('; ')})"
+        if stepped
+        else "the shared layer's gradient: both uses add into it",
+        fontsize=10,
+    )
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize=7, ncols=2, title="entry [row, column]", title_fontsize=7)

@@ -408,3 +408,20 @@ def test_every_command_fits_the_terminal(capsys, monkeypatch, argv, columns):
     assert status == 0
     too_wide = [line for line in out.splitlines() if display_width(line) > columns]
     assert too_wide == []
+
+
+def test_the_loss_plot_is_honest_and_shows_the_sharing():
+    """A 2% fall drawn from zero, not across the whole axis; the step line above the epoch means;
+    the shared layer's gradient beside the loss where the trace records it."""
+    small_fall = registry.get("train_shared_weight_net").train("cpu")
+    figure = plots.loss_figure("w", small_fall)
+    loss, sharing = figure.axes
+    assert loss.get_yscale() == "linear" and loss.get_ylim()[0] == 0
+    assert "one update a step: yes" in sharing.get_title()
+    assert len(sharing.get_lines()) == 1 + 2 * 5  # the zero line and ten gradient entries
+    decades = {"step_loss": [5.0, 1.0, 0.5, 0.01], "epoch_loss": [3.0, 0.255]}
+    (axes,) = plots.loss_figure("r", decades).axes
+    assert axes.get_yscale() == "log"
+    epoch_line, step_line = axes.get_lines()
+    assert step_line.get_zorder() > epoch_line.get_zorder()
+    assert list(step_line.get_xdata()) == [1, 2, 3, 4]  # steps count from 1
