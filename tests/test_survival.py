@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import survival, survival_render
+from reference import survival, survival_cases, survival_render
 from reference.cli import main
 from reference.layout import display_width
 from reference.registry import get
@@ -593,3 +593,25 @@ def test_earlier_outcomes_name_exact_release_ranges_that_do_not_overlap():
         "on torch 2.5",
         "on torch 2.6",
     ]
+
+
+class DropoutAfter(torch.nn.Module):
+    """A tied model whose output goes through dropout, as a language model's does in train mode."""
+
+    def __init__(self, inner: torch.nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return torch.nn.functional.dropout(self.inner(x), p=0.5, training=True)
+
+
+def test_the_compile_row_does_not_take_dropout_for_a_broken_tie():
+    base = survival.tied_model("tied_embeddings")
+    tied = dataclasses.replace(
+        base,
+        names=tuple(f"inner.{n}" for n in base.names),
+        holders=tuple(f"inner.{h}" for h in base.holders),
+        rebuild=DropoutAfter,
+    )
+    assert survival_cases.compiled(tied).ends[0] is not None  # no CompiledGradientDiffers
