@@ -754,8 +754,9 @@ OPERATIONS = (
         uninitialised=True,
         citations=(
             Citation(
-                "huggingface/accelerate#3668, Modalities/modalities#357",
-                "open downstream; no pytorch/pytorch tracker issue found",
+                "Modalities/modalities#357, verl-project/verl#7835",
+                "open downstream (#7835 re-ties after to_empty); no pytorch/pytorch tracker issue "
+                "found",
                 "a meta tensor cannot take new storage in place, so _apply gives each name its own "
                 "new Parameter: the tie splits; re-tie after to_empty",
                 models=TWO_HOLDERS,
