@@ -270,7 +270,8 @@ def kept_outcomes(operation_name: str, model_name: str) -> tuple[dict, dict | No
 
 def rows_of(op: Operation, tied: TiedModel) -> list[dict]:
     """The operation's row for `tied` and, where it trains, the row of the step after it."""
-    found, stepped = kept_outcomes(op.name, tied.name) if op.once else outcomes(op, tied)
+    kept = op.once and tied in MODELS  # a user's own model is not cached by name
+    found, stepped = kept_outcomes(op.name, tied.name) if kept else outcomes(op, tied)
     return [row(op, False, tied, found)] + ([row(op, True, tied, stepped)] if stepped else [])
 
 
@@ -307,11 +308,14 @@ def cpu_model() -> str:
 def table(operations=OPERATIONS, models=MODELS) -> dict:
     from .survival_render import legend_and_notes
 
+    described = legend_and_notes()
+    own = {m.name: f"{m.how} ({m.names[0]} / {m.names[1]})" for m in models if m not in MODELS}
     return {
         "torch": torch.__version__,
         "release": list(torch_release()),
         "environment": environment(),
-        **legend_and_notes(),
+        **described,
+        "models": {**described["models"], **own},
         "rows": rows(operations, models),
     }
 

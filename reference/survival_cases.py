@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -414,6 +415,17 @@ class CompiledGradientDiffers(AssertionError):
     pass
 
 
+def output_scalar(output: Any) -> torch.Tensor:
+    """A scalar to run backward from: the output, its `logits`, or its first tensor, summed."""
+    if isinstance(output, torch.Tensor):
+        return output.sum()
+    logits = getattr(output, "logits", None)
+    if isinstance(logits, torch.Tensor):
+        return logits.sum()
+    values = output.values() if isinstance(output, dict) else output
+    return next(v for v in values if isinstance(v, torch.Tensor)).sum()
+
+
 def compiled(tied: TiedModel) -> Result:
     """torch.compile with the "aot_eager" backend: Dynamo captures the graph and AOTAutograd traces
     forward and backward (where a parameter passed twice is deduplicated), then runs it eagerly; no
@@ -425,9 +437,9 @@ def compiled(tied: TiedModel) -> Result:
     model, eager, x = tied.model(), tied.model(), tied.input()
     compiled_model = torch.compile(model, backend=COMPILE_BACKEND)
     with seeded():
-        compiled_model(x).sum().backward()
+        output_scalar(compiled_model(x)).backward()
     with seeded():
-        eager(x).sum().backward()
+        output_scalar(eager(x)).backward()
     name = tied.names[0]
     if not torch.allclose(tied.tensor(model, name).grad, tied.tensor(eager, name).grad):
         raise CompiledGradientDiffers(f"the compiled gradient of {name} differs from eager")
@@ -450,7 +462,7 @@ def ddp(tied: TiedModel) -> Result:
     from torch.nn.parallel import DistributedDataParallel
 
     model = DistributedDataParallel(tied.model())
-    model(tied.input()).sum().backward()
+    output_scalar(model(tied.input())).backward()
     return module_result(model.module, tied)
 
 
@@ -474,7 +486,7 @@ def sharded(tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]
     for group in groups(model):
         fully_shard(group if len(group) > 1 else group[0], mesh=mesh)
     fully_shard(model, mesh=mesh)
-    model(tied.input()).sum().backward()
+    output_scalar(model(tied.input())).backward()
     return module_result(model, tied)
 
 

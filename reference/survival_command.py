@@ -16,7 +16,12 @@ from .errors import UsageError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (rows, legend, notes)")
-    parser.add_argument("--model", metavar="NAME", help="only this tied model")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="only this tied model, or your own: package.module:factory (a callable that returns "
+        "a tied nn.Module, or (module, input))",
+    )
     parser.add_argument(
         "--operation", metavar="TEXT", help="only operations whose name contains TEXT"
     )
@@ -66,6 +71,10 @@ def chosen_models(name: str | None) -> tuple:
 
     if name is None:
         return MODELS
+    if ":" in name:  # package.module:factory, a tied model of the user's
+        from .own_model import own_tied_model
+
+        return (own_tied_model(name),)
     found = tuple(m for m in MODELS if m.name == name)
     if not found:
         raise UsageError(f"no tied model {name!r}; close: {close_choices(name, [m.name for m in MODELS])}")  # fmt: skip

@@ -615,3 +615,67 @@ def test_the_compile_row_does_not_take_dropout_for_a_broken_tie():
         rebuild=DropoutAfter,
     )
     assert survival_cases.compiled(tied).ends[0] is not None  # no CompiledGradientDiffers
+
+
+class HeadTiedByRegistration(torch.nn.Module):
+    """A user's own language-model head, defined here: `--model test_survival:...` finds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(7, 4)
+        self.head = torch.nn.Linear(4, 7, bias=False)
+        self.head.weight = self.embed.weight
+
+    def forward(self, x):
+        return self.head(self.embed(x))
+
+
+class HeadTiedInForward(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(7, 4)
+
+    def forward(self, x):
+        return torch.nn.functional.linear(self.embed(x), self.embed.weight)
+
+
+def untied_model():
+    return torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Linear(3, 1))
+
+
+def failing_factory():
+    raise RuntimeError("no weights here")
+
+
+@pytest.mark.parametrize(
+    ("factory", "how"),
+    [
+        ("HeadTiedByRegistration", "registration: head.weight = embed.weight"),
+        ("HeadTiedInForward", "in forward: embed.weight read 2 times"),
+    ],
+)
+def test_the_table_runs_on_a_users_own_model(factory, how, capsys):
+    spec = f"{__name__}:{factory}"
+    assert main(["survival", "--model", spec, "--operation", "copy.deepcopy", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["models"][spec].startswith(how)
+    assert [(r["operation"], r["model"], r["outcome"]) for r in table["rows"]] == [
+        ("copy.deepcopy", spec, "tied"),
+        ("copy.deepcopy + SGD step", spec, "once"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        (f"{__name__}:untied_model", "no tie found"),
+        (f"{__name__}:failing_factory", "the factory failed: RuntimeError: no weights here"),
+        (f"{__name__}:no_such_factory", f"{__name__} has no 'no_such_factory'"),
+        ("no_such_package.models:build", "cannot import 'no_such_package.models'"),
+        ("builtins:", "expected package.module:factory"),
+    ],
+)
+def test_a_bad_own_model_exits_2_with_one_line(spec, named, capsys):
+    assert main(["survival", "--model", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err and "Traceback" not in err
