@@ -32,17 +32,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from test_report import failures  # noqa: E402
 from torch_releases import version_key  # noqa: E402
 
+from reference.survival import ROW_KEYS  # noqa: E402  (what a row says about a tie)
+
 SURVIVAL = ROOT / "docs" / "survival"
-# What a survival row says about a tie; the rest (the release, the environment) differs by design.
-ROW_FACTS = (
-    "outcome",
-    "tied_after",
-    "storage_shared",
-    "same_values",
-    "promised_values",
-    "updates",
-    "error",
-)
 
 
 def suite_section() -> tuple[str, bool]:
@@ -76,7 +68,7 @@ def snapshot_section() -> tuple[str, bool]:
 
 def survival_rows(table: dict) -> dict[tuple[str, str], dict]:
     return {
-        (row["operation"], row["model"]): {fact: row.get(fact) for fact in ROW_FACTS}
+        (row["operation"], row["model"]): {fact: row.get(fact) for fact in ROW_KEYS}
         for row in table["rows"]
     }
 
@@ -89,7 +81,7 @@ def row_changes(before: dict, after: dict) -> list[str]:
         if old != new:
             facts = [
                 f"{fact}: {old.get(fact)!r} -> {new.get(fact)!r}"
-                for fact in ROW_FACTS
+                for fact in ROW_KEYS
                 if old.get(fact) != new.get(fact)
             ]
             changed.append(f"- {key[0]} on `{key[1]}`: " + "; ".join(facts))
