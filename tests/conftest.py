@@ -65,9 +65,14 @@ COSTLIEST_FIRST = (
 
 
 def pytest_collection_modifyitems(config, items):
-    """The files of COSTLIEST_FIRST in that order, then the others in theirs (the sort is stable)."""
+    """The files of COSTLIEST_FIRST in that order, then the others in theirs (the sort is stable).
+    Every test id is ASCII: pytest escapes any other character in a node id ("σ" as "\\u03c3"),
+    and a tool that passes ids back to pytest (mutmut runs a mutant's tests by id) finds none."""
     rank = {name: i for i, name in enumerate(COSTLIEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    escaped = [item.nodeid for item in items if not item.nodeid.isascii() or "\\" in item.nodeid]
+    if escaped:
+        raise pytest.UsageError(f"test ids must be ASCII (give ids=...): {', '.join(escaped[:5])}")
 
 
 def pytest_collection_finish(session):

@@ -255,7 +255,9 @@ SHORT_TRACE = "train_shared_weight_net"
 
 
 @pytest.mark.parametrize(
-    ("suffix", "magic"), [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")]
+    ("suffix", "magic"),
+    [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")],
+    ids=["png", "pdf", "svg"],  # ASCII ids: a tool passing ids back to pytest must find them
 )
 def test_trace_json_stays_json_and_the_plot_takes_its_format_from_the_name(
     capsys, tmp_path, suffix, magic
