@@ -329,3 +329,83 @@ class TwoDistinctNormsWeightNormModel(sharing_utils.WeightNormModel):
 @pytest.mark.parametrize("build", [TwoOutputsWeightNormModel, TwoDistinctNormsWeightNormModel])
 def test_two_rows_or_two_magnitudes_are_already_per_row(build):
     assert sharing_utils.magnitude_is_per_row_not_one_scalar("cpu", build=build)
+
+
+def test_configure_determinism_sets_every_setting_it_names():
+    """From the opposite of each setting (restored after): deterministic kernels, one thread, no
+    TF32, no cuDNN benchmark (the CUDA ones are flags, set here too)."""
+    from reference.seeding import configure_determinism
+
+    backends = torch.backends
+    saved = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.get_num_threads(),
+        backends.cuda.matmul.allow_tf32,
+        backends.cudnn.allow_tf32,
+        backends.cudnn.benchmark,
+    )
+    try:
+        torch.use_deterministic_algorithms(False)
+        torch.set_num_threads(2)
+        backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = backends.cudnn.benchmark = (
+            True
+        )
+        configure_determinism()
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.get_num_threads() == 1
+        assert not (backends.cuda.matmul.allow_tf32 or backends.cudnn.allow_tf32)
+        assert not backends.cudnn.benchmark
+    finally:
+        torch.use_deterministic_algorithms(saved[0])
+        torch.set_num_threads(saved[1])
+        backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32, backends.cudnn.benchmark = (
+            saved[2:]
+        )
+
+
+# --- 002: its tolerances hold at the deviation they allow -----------------------------------------
+
+
+def conv2d_off_by_the_tolerance(x, weight, padding=0):
+    """conv2d whose result, for a non-contiguous weight, is off by half of what the check allows at
+    every entry (5e-4 + 5e-4·|out|): a GPU kernel's rounding, which must still pass."""
+    out = torch.nn.functional.conv2d(x, weight, padding=padding)
+    return out if weight.is_contiguous() else out + (5e-4 + 5e-4 * out.detach().abs())
+
+
+def conv2d_gradient_off_by_the_tolerance(x, weight, padding=0):
+    """conv2d whose weight gradient, for a non-contiguous weight, is off by about half of what the
+    check allows (its result is right)."""
+    if not weight.is_contiguous():
+        weight = weight + 5e-4 * (weight - weight.detach())
+    out = torch.nn.functional.conv2d(x, weight, padding=padding)
+    return out
+
+
+@pytest.mark.parametrize(
+    "conv2d", [conv2d_off_by_the_tolerance, conv2d_gradient_off_by_the_tolerance]
+)
+def test_the_contiguity_check_allows_a_kernels_rounding(conv2d):
+    from reference.sharing_blog import conv2d_accepts_non_contiguous_weight
+
+    assert conv2d_accepts_non_contiguous_weight(torch.device("cpu"), conv2d=conv2d) is True
+
+
+def test_the_projection_check_holds_for_logits_below_one():
+    from reference.sharing_blog import TIED_EMBEDDINGS, output_projection_is_the_table
+
+    def table_a_tenth():
+        model = TIED_EMBEDDINGS.build()
+        with torch.no_grad():
+            model.embed_tokens.weight.mul_(0.1)
+        return model
+
+    assert output_projection_is_the_table(torch.device("cpu"), build=table_a_tenth) is True
+
+
+def test_the_padding_check_holds_for_a_single_padding_entry():
+    from reference.sharing_blog import padding_row_is_zero
+
+    one_wide = lambda: torch.nn.Embedding(11, 1, padding_idx=0)  # noqa: E731
+    sentence = torch.tensor([[3, 0]])
+    assert padding_row_is_zero(torch.device("cpu"), build=one_wide, sentences=sentence) is True

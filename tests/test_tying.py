@@ -127,3 +127,24 @@ def test_a_shared_parameter_with_no_use_listed_sums_to_zero():
     assert (fact["uses"], fact["contributing_uses"]) == (0, 0)
     assert torch.equal(fact["sum_of_uses"], torch.zeros(2, 2))
     assert fact["equals_sum_of_uses"] is False
+
+
+def test_a_parameter_shared_by_attribute_is_untied_past_an_empty_slot():
+    """One Parameter set on a module under two names, an empty (None) parameter between them."""
+    holder = nn.Module()
+    shared = nn.Parameter(torch.ones(2))
+    holder.first = shared
+    holder.register_parameter("gap", None)
+    holder.second = shared
+    untied, _ = untie_registrations(holder)
+    assert alias_groups(holder) != [] and alias_groups(untied) == []
+
+
+def test_a_frozen_parameter_shared_by_two_modules_stays_frozen_in_its_clone():
+    """The Parameter itself (not its module) given to two modules: its clone keeps requires_grad."""
+    frozen = nn.Parameter(torch.ones(2, 2), requires_grad=False)
+    first, second = nn.Linear(2, 2), nn.Linear(2, 2)
+    first.weight = second.weight = frozen
+    untied, _ = untie_registrations(nn.Sequential(first, second))
+    assert untied[0].weight is not untied[1].weight
+    assert [untied[i].weight.requires_grad for i in (0, 1)] == [False, False]

@@ -20,6 +20,7 @@ are killed.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import functools
 import os
 import subprocess
@@ -85,11 +86,13 @@ def mutmut(*arguments: str, capture: bool = False) -> str:
 
 
 def results() -> dict[str, str]:
-    """Mutant name -> status, for every mutant that ran."""
+    """Mutant name -> status, for every mutant of the scope that ran (a run by hand may have
+    mutated more: `mutmut run "reference.module.*"`)."""
+    patterns = scope()
     statuses = {}
     for line in mutmut("results", "--all", "true", capture=True).splitlines():
         name, _, status = line.strip().partition(": ")
-        if status:
+        if status and any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
             statuses[name] = status
     return statuses
 
