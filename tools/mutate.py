@@ -202,7 +202,7 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
 
 def _row(module: str, tally: Counter) -> str:
     real = tally["killed"] + tally["survived"]
-    rate = f"{tally['killed'] / real:.0%}" if real else "-"
+    rate = f"{tally['killed'] / real:.1%}" if real else "-"
     return (
         f"| `{module}` | {tally['killed']} | {tally['survived']} | {tally['equivalent']} "
         f"| {tally['device only']} | {rate} |"
