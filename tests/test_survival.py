@@ -576,7 +576,10 @@ def test_the_heat_map_is_written_in_the_format_its_name_gives(tmp_path):
     """As `trace --plot` (whose test covers png and pdf): here svg, the cheapest to draw."""
     docs = ROOT / "docs" / "survival"
     tables = [json.loads((docs / f"{r}.json").read_text(encoding="utf-8")) for r in ("2.14.1", "2.15.0")]  # fmt: skip
-    survival_render.plot_heatmap(tables, str(tmp_path / "h.svg"))
+    one_model = [
+        {**t, "rows": [r for r in t["rows"] if r["model"] == "tied_sequential"]} for t in tables
+    ]
+    survival_render.plot_heatmap(one_model, str(tmp_path / "h.svg"))
     assert (tmp_path / "h.svg").read_bytes().startswith(b"<?xml")
 
 
