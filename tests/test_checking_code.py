@@ -1,6 +1,8 @@
 """The code that decides verdicts, each of its conditions seen to decide: the gradient-sum proof, the
 one-`.grad`-object test, the reproducibility check, and where a GPU claim says it was proven."""
 
+import functools
+
 import pytest
 import torch
 from torch import nn
@@ -409,3 +411,103 @@ def test_the_padding_check_holds_for_a_single_padding_entry():
     one_wide = lambda: torch.nn.Embedding(11, 1, padding_idx=0)  # noqa: E731
     sentence = torch.tensor([[3, 0]])
     assert padding_row_is_zero(torch.device("cpu"), build=one_wide, sentences=sentence) is True
+
+
+def conv2d_gradient_off_by_an_absolute_amount(x, weight, padding=0):
+    """conv2d whose result is right but whose weight gradient, for a non-contiguous weight, is off
+    by 9e-4 at every entry, small ones included (the check's `atol` is 1e-3): a kernel's rounding
+    scales with the accumulated sum, not with the entry, so at small entries `atol` must absorb it."""
+    out = torch.nn.functional.conv2d(x, weight, padding=padding)
+    if weight.is_contiguous():
+        return out
+    gradient_only = 9e-4 * weight.sum()  # adds 9e-4 to each entry's gradient, nothing to the value
+    return out + (gradient_only - gradient_only.detach()) / out.numel()
+
+
+def test_the_contiguity_check_allows_an_absolute_gradient_error_at_small_entries():
+    from reference.sharing_blog import CONV_SHARED_TRANSPOSE, conv2d_accepts_non_contiguous_weight
+
+    cpu = torch.device("cpu")
+    model = CONV_SHARED_TRANSPOSE.model(cpu)
+    h = torch.nn.functional.conv2d(CONV_SHARED_TRANSPOSE.input(cpu), model.conv_weight, padding=2)
+    (grad,) = torch.autograd.grad(
+        torch.nn.functional.conv2d(h.detach(), model.conv_weight.transpose(2, 3)).sum(),
+        model.conv_weight,
+    )
+    assert grad.abs().min() < 0.9  # entries where 9e-4 is more than the relative 1e-3 allows
+    assert conv2d_accepts_non_contiguous_weight(
+        cpu, conv2d=conv2d_gradient_off_by_an_absolute_amount
+    )
+
+
+class LanguageModelWithResidue(nn.Module):
+    """tied_embeddings' model with a constant added to every logit: with the table zeroed, the
+    logits are exactly `residue`."""
+
+    def __init__(self, residue: float):
+        super().__init__()
+        from reference.sharing_blog import TIED_EMBEDDINGS
+
+        self.model = TIED_EMBEDDINGS.build()
+        self.embed_tokens = self.model.embed_tokens
+        self.register_buffer("residue", torch.tensor(residue))
+
+    def forward(self, tokens):
+        return self.model(tokens) + self.residue
+
+
+def test_the_projection_check_allows_a_residue_of_exactly_one_epsilon_of_the_scale():
+    """The bound is inclusive: a residue of eps·scale still "vanishes", one ulp more does not."""
+    from reference.sharing_blog import TIED_EMBEDDINGS, output_projection_is_the_table
+
+    cpu, eps = torch.device("cpu"), torch.finfo(torch.float32).eps
+    tokens = TIED_EMBEDDINGS.input(cpu)
+    residue = 0.0
+    for _ in range(10):  # the scale moves with the residue: iterate to the fixed point
+        with torch.no_grad():
+            model = TIED_EMBEDDINGS.model(
+                cpu, build=functools.partial(LanguageModelWithResidue, residue)
+            )
+            scale = model(tokens).abs().max().item()
+        if residue == eps * scale:
+            break
+        residue = eps * scale
+    assert residue == eps * scale
+    at_the_bound = torch.tensor(residue).item()
+    above = torch.nextafter(torch.tensor(residue), torch.tensor(1.0)).item()
+    at = functools.partial(LanguageModelWithResidue, at_the_bound)
+    past = functools.partial(LanguageModelWithResidue, above)
+    assert output_projection_is_the_table(cpu, build=at)
+    assert not output_projection_is_the_table(cpu, build=past)
+
+
+def test_the_padding_check_holds_when_the_loss_ignores_the_padding_token_too():
+    """Giving the padding token the loss weight 0 changes nothing: its row got no gradient anyway,
+    and every other used row still does."""
+    from reference.sharing_blog import PADDING_IDX, padding_row_gets_no_gradient
+
+    assert padding_row_gets_no_gradient(torch.device("cpu"), ignored_token=PADDING_IDX) is True
+
+
+class LinearNetOffByRounding(nn.Module):
+    """LinearNet with its output moved by 1e-6 of itself (about 8 float32 ulps): another kernel's
+    rounding of the two products."""
+
+    def __init__(self):
+        super().__init__()
+        from reference.sharing_blog import LinearNet
+
+        self.net = LinearNet()
+        self.linear_weight = self.net.linear_weight
+
+    def forward(self, x):
+        out = self.net(x)
+        return out + 1e-6 * out.detach()
+
+
+def test_the_transpose_check_allows_rounding_and_sees_a_thousandth():
+    from reference.sharing_blog import LinearNetOffByAThousandth, computes_x_wt_w
+
+    cpu = torch.device("cpu")
+    assert computes_x_wt_w(cpu, build=LinearNetOffByRounding) is True
+    assert computes_x_wt_w(cpu, build=LinearNetOffByAThousandth) is False
