@@ -102,13 +102,21 @@ def outcome_of(result: Result, op: Operation, tied: TiedModel) -> dict:
         # flipped between runs on torch 2.13): no fact to record.
         "same_values": None if op.uninitialised and not shared else same_values(first, second),
         "promised_values": promised,
+        **({} if result.visits is None else {"visits": count_label(result.visits)}),
     }
+
+
+COUNT_WORDS = {1: "once", 2: "twice"}
+
+
+def count_label(count: int) -> str:
+    return COUNT_WORDS.get(count, f"{count} times")
 
 
 def step_label(shared: bool, updates: list[int]) -> str:
     if not shared:
         return "apart"
-    return {1: "once", 2: "twice"}.get(updates[0], "moved {}/{}".format(*updates))
+    return COUNT_WORDS.get(updates[0], "moved {}/{}".format(*updates))
 
 
 def outcome_of_one_step(result: Result) -> dict:
@@ -258,6 +266,8 @@ def row(op: Operation, then_step: bool, tied: TiedModel, found: dict) -> dict:
         "operation": op.name + (STEP if then_step else ""),
         "model": tied.name,
         **{key: found.get(key) for key in ROW_KEYS},
+        # Only an operation that visits modules records its visits: other rows stay as they were.
+        **({"visits": found["visits"]} if "visits" in found else {}),
     }
 
 

@@ -20,8 +20,8 @@ import copy
 import io
 import operator
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,8 @@ class Result:
 
     ends: tuple[torch.Tensor, torch.Tensor]
     trainable: list[torch.Tensor] | None
+    # For an operation that visits modules: how many times it reached a module holding the tie.
+    visits: int | None = None
 
 
 def module_result(model: nn.Module, tied: TiedModel) -> Result:
@@ -426,15 +428,17 @@ def output_scalar(output: Any) -> torch.Tensor:
     return next(v for v in values if isinstance(v, torch.Tensor)).sum()
 
 
-def compiled(tied: TiedModel) -> Result:
+def compiled(tied: TiedModel, build: Callable[[], nn.Module] | None = None) -> Result:
     """torch.compile with the "aot_eager" backend: Dynamo captures the graph and AOTAutograd traces
     forward and backward (where a parameter passed twice is deduplicated), then runs it eagerly; no
-    compiler is needed. One forward and backward; its gradient must equal the eager one. Both run
+    compiler is needed. One forward and backward; its gradient must equal the eager one (`build`, if
+    given, makes both models instead of the fresh one). Both run
     from the same RNG state, so that a model with dropout (a real language model in train mode)
     draws the same masks in both: randomness is not taken for a broken tie.
     """
     torch._dynamo.reset()  # earlier compiles of the same class must not count toward its recompiles
-    model, eager, x = tied.model(), tied.model(), tied.input()
+    build = build or tied.model
+    model, eager, x = build(), build(), tied.input()
     compiled_model = torch.compile(model, backend=COMPILE_BACKEND)
     with seeded():
         output_scalar(compiled_model(x)).backward()
@@ -451,11 +455,157 @@ def init_weights(module: nn.Module) -> None:
         nn.init.normal_(module.weight, std=0.02)
 
 
-def apply_init(tied: TiedModel) -> Result:
+def tie_visits(tied: TiedModel, model: nn.Module, reached: Iterable[nn.Module]) -> int:
+    """How many of the modules an operation reached hold the tie's Parameter as their own (a
+    holder reached twice counts twice; two holders reached once each count two)."""
+    tie = tied.tensor(model, tied.names[0])
+    return sum(any(p is tie for p in m.parameters(recurse=False)) for m in reached)
+
+
+def visited(tied: TiedModel, reach: Callable[[nn.Module], Iterable[nn.Module]]) -> Result:
     model = tied.model()
+    reached = list(reach(model))
+    return replace(module_result(model, tied), visits=tie_visits(tied, model, reached))
+
+
+def apply_init(tied: TiedModel) -> Result:
+    """`apply` an initialiser, counting the modules it is called on."""
+    model, reached = tied.model(), []
+
+    def init_and_count(module: nn.Module) -> None:
+        reached.append(module)
+        init_weights(module)
+
     with seeded():
-        model.apply(init_weights)
+        model.apply(init_and_count)
+    return replace(module_result(model, tied), visits=tie_visits(tied, model, reached))
+
+
+def modules(tied: TiedModel) -> Result:
+    return visited(tied, lambda model: model.modules())
+
+
+def named_modules(tied: TiedModel) -> Result:
+    return visited(tied, lambda model: (m for _, m in model.named_modules()))
+
+
+def named_modules_with_duplicates(tied: TiedModel) -> Result:
+    return visited(tied, lambda model: (m for _, m in model.named_modules(remove_duplicate=False)))
+
+
+def children(tied: TiedModel) -> Result:
+    return visited(tied, lambda model: model.children())
+
+
+# --- operations in sequence -------------------------------------------------------------------------
+
+
+def assign_load_then_default_load(tied: TiedModel) -> Result:
+    """The same state_dict loaded twice: with assign=True, then by the default copy."""
+    model, loaded = tied.model(), shifted(tied.model()).state_dict()
+    model.load_state_dict(loaded, assign=True)
+    model.load_state_dict(loaded)
     return module_result(model, tied)
+
+
+def to_empty_then_load(tied: TiedModel) -> Result:
+    """Built on meta, given memory by to_empty, then a checkpoint loaded: the usual large-model
+    start."""
+    model = tied.model_on_meta().to_empty(device="cpu")
+    model.load_state_dict(shifted(tied.model()).state_dict())
+    return module_result(model, tied)
+
+
+def deepcopy_then_to_float64(tied: TiedModel) -> Result:
+    return module_result(copy.deepcopy(tied.model()).to(torch.float64), tied)
+
+
+def assign_load_then_compile(tied: TiedModel) -> Result:
+    def assign_loaded() -> nn.Module:
+        model = tied.model()
+        model.load_state_dict(shifted(tied.model()).state_dict(), assign=True)
+        return model
+
+    return compiled(tied, build=assign_loaded)
+
+
+# --- export, distributed checkpoints, quantization -------------------------------------------------
+
+
+def exported_program(tied: TiedModel) -> torch.export.ExportedProgram:
+    return torch.export.export(tied.model(), (tied.input(),))
+
+
+def exported(tied: TiedModel) -> Result:
+    """`ExportedProgram.module()`: the graph with the parameters registered under their names."""
+    return module_result(exported_program(tied).module(), tied)
+
+
+def unflattened(tied: TiedModel) -> Result:
+    """`torch.export.unflatten`: the graph split back into the model's module hierarchy."""
+    return module_result(torch.export.unflatten(exported_program(tied)), tied)
+
+
+def distributed_checkpoint_model(tied: TiedModel) -> Result:
+    """dcp.save of a shifted model's state_dict, dcp.load into a fresh one's, then loaded."""
+    import torch.distributed.checkpoint as dcp
+
+    model = tied.model()
+    with tempfile.TemporaryDirectory() as folder:
+        dcp.save(shifted(tied.model()).state_dict(), checkpoint_id=folder)
+        state = model.state_dict()
+        dcp.load(state, checkpoint_id=folder)
+    model.load_state_dict(state)
+    return module_result(model, tied)
+
+
+def adam_after_one_step(tied: TiedModel) -> tuple[nn.Module, torch.optim.Optimizer]:
+    model = tied.model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    output_scalar(model(tied.input())).backward()
+    optimizer.step()
+    return model, optimizer
+
+
+def distributed_checkpoint_optimizer(tied: TiedModel) -> Result:
+    """A model and its Adam state after one step, saved through get_state_dict and dcp.save, then
+    restored into a fresh model and optimizer through dcp.load and set_state_dict. The tie's ends
+    are the Adam moment (`exp_avg`) each name reaches in the restored optimizer."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+
+    source = adam_after_one_step(tied)
+    model = tied.model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    with tempfile.TemporaryDirectory() as folder:
+        dcp.save(
+            dict(zip(("model", "optim"), get_state_dict(*source), strict=True)),
+            checkpoint_id=folder,
+        )
+        state = dict(zip(("model", "optim"), get_state_dict(model, optimizer), strict=True))
+        dcp.load(state, checkpoint_id=folder)
+    set_state_dict(
+        model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"]
+    )
+    moments = tuple(optimizer.state[tied.tensor(model, name)]["exp_avg"] for name in tied.names)
+    return Result(moments, None)
+
+
+def quantized_dynamic(tied: TiedModel) -> Result:
+    """quantize_dynamic of every Linear to qint8. A quantized Linear's `weight` is a method that
+    unpacks its packed weight: the tie's end is what the holder unpacks, one tensor per holder."""
+    model = torch.ao.quantization.quantize_dynamic(tied.model(), {nn.Linear}, dtype=torch.qint8)
+    unpacked: dict[int, torch.Tensor] = {}
+
+    def end(name: str) -> torch.Tensor:
+        holder_name, _, attribute = name.rpartition(".")
+        holder = model.get_submodule(holder_name)
+        weight = getattr(holder, attribute)
+        if not callable(weight):
+            return weight
+        return unpacked.setdefault(id(holder), weight().dequantize())
+
+    return Result((end(tied.names[0]), end(tied.names[1])), None)
 
 
 def ddp(tied: TiedModel) -> Result:
@@ -493,6 +643,32 @@ def sharded(tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]
 def holders(tied: TiedModel, model: nn.Module) -> list[nn.Module]:
     found = [model.get_submodule(name) for name in tied.holders]
     return found[:1] if found[0] is found[1] else found
+
+
+def sharded_on_meta_then_to_empty(
+    tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]]
+) -> Result:
+    """The large-model start: built on meta, fully_shard each group and the root, then to_empty
+    gives the shards memory; one forward and backward."""
+    from torch.distributed.device_mesh import init_device_mesh
+
+    fully_shard = fully_shard_function()
+    mesh = init_device_mesh("cpu", (1,))
+    model = tied.model_on_meta()
+    for group in groups(model):
+        fully_shard(group if len(group) > 1 else group[0], mesh=mesh)
+    fully_shard(model, mesh=mesh)
+    model.to_empty(device="cpu")
+    output_scalar(model(tied.input())).backward()
+    return module_result(model, tied)
+
+
+def meta_fully_shard_root_then_to_empty(tied: TiedModel) -> Result:
+    return sharded_on_meta_then_to_empty(tied, lambda model: [])
+
+
+def meta_fully_shard_separately_then_to_empty(tied: TiedModel) -> Result:
+    return sharded_on_meta_then_to_empty(tied, lambda model: [[m] for m in holders(tied, model)])
 
 
 def fully_shard_root(tied: TiedModel) -> Result:
@@ -557,16 +733,30 @@ FSDP2_ON_CPU = Citation(
     "made the CPU stream's record_event/wait_event no-ops",
 )
 
-KNOWN_ERRORS = (
-    KnownError(
-        "UnpicklingError",
-        "Weights only load failed",
-        Citation(
-            "PyTorch 2.6 release notes",
-            "changed in 2.6",
-            "torch.load defaults to weights_only=True, which refuses to unpickle a module",
-        ),
+WEIGHTS_ONLY_REFUSES_A_MODULE = KnownError(
+    "UnpicklingError",
+    "Weights only load failed",
+    Citation(
+        "PyTorch 2.6 release notes",
+        "changed in 2.6",
+        "torch.load defaults to weights_only=True, which refuses to unpickle a module",
     ),
+)
+SHARED_ACROSS_FSDP_GROUPS = KnownError(
+    "ValueError",
+    "is shared with a parameter already managed by another FSDP group",
+    Citation(
+        "pytorch/pytorch#176225",
+        "merged; the check is in 2.12.0 and later",
+        "FSDP2 rejects a parameter managed by two FSDP groups at the first forward (before, each "
+        "group sharded it on its own: pytorch/pytorch#176076; the fix downstream: "
+        "huggingface/accelerate#4171)",
+        models=TWO_HOLDERS,
+    ),
+)
+
+KNOWN_ERRORS = (
+    WEIGHTS_ONLY_REFUSES_A_MODULE,
     KnownError(
         "RuntimeError",
         "Serialization of parametrized modules is only supported through state_dict()",
@@ -596,16 +786,16 @@ KNOWN_ERRORS = (
             models=("tied_embeddings", "tied_autoencoder"),
         ),
     ),
+    SHARED_ACROSS_FSDP_GROUPS,
     KnownError(
-        "ValueError",
-        "is shared with a parameter already managed by another FSDP group",
+        "AssertionError",
+        "from_float only works for",
         Citation(
-            "pytorch/pytorch#176225",
-            "merged; the check is in 2.12.0 and later",
-            "FSDP2 rejects a parameter managed by two FSDP groups at the first forward (before, "
-            "each group sharded it on its own: pytorch/pytorch#176076; the fix downstream: "
-            "huggingface/accelerate#4171)",
-            models=TWO_HOLDERS,
+            "docs: torch.ao.quantization.quantize_dynamic",
+            "documented; no tracker issue found",
+            "quantize_dynamic swaps modules whose type is exactly a listed one; parametrize makes "
+            "the decoder a generated subclass (ParametrizedLinear), which from_float refuses",
+            models=("parametrized_autoencoder",),
         ),
     ),
     KnownError("RuntimeError", "FSDP requires CUDA for streams", FSDP2_ON_CPU, unsupported=True),
@@ -686,6 +876,35 @@ STATE_DICT_DETACHES = Citation(
     models=REGISTERED,
 )
 
+ASSIGN_SPLITS = Citation(
+    "pytorch/pytorch#188346",
+    "closed on the tracker; its fix, pytorch/pytorch#188347, is open and the tie still splits on "
+    "2.15.0",
+    "assign=True sets each name to its own loaded object, so tied names stop aliasing and an "
+    "optimizer steps the shared storage twice",
+    models=TWO_HOLDERS,
+    bug=True,
+)
+
+TO_EMPTY_SPLITS = Citation(
+    "Modalities/modalities#357, verl-project/verl#7835",
+    "open downstream (#7835 re-ties after to_empty); no pytorch/pytorch tracker issue found",
+    "a meta tensor cannot take new storage in place, so _apply gives each name its own new "
+    "Parameter: the tie splits; re-tie after to_empty",
+    models=TWO_HOLDERS,
+    bug=True,
+)
+
+VISITS = "counts the visits that reach a module holding the tie's Parameter"
+
+TWO_HOLDERS_REACHED_TWICE = Citation(
+    "docs: torch.nn.Module.modules",
+    "documented; no tracker issue found",
+    "each module object is visited once, and two holders of one Parameter are two modules: "
+    "whatever runs per module reaches the Parameter twice",
+    models=TWO_HOLDERS,
+)
+
 OPERATIONS = (
     Operation("state_dict()", state_dict, trains=False, citations=(STATE_DICT_DETACHES,)),
     Operation("state_dict(keep_vars=True)", state_dict_keep_vars, trains=False),
@@ -716,17 +935,7 @@ OPERATIONS = (
         load_state_dict_assign,
         "into a fresh model, from a model whose every parameter is one higher",
         promise=handed_in,
-        citations=(
-            Citation(
-                "pytorch/pytorch#188346",
-                "closed on the tracker; its fix, pytorch/pytorch#188347, is open and the tie "
-                "still splits on 2.15.0",
-                "assign=True sets each name to its own loaded object, so tied names stop aliasing "
-                "and an optimizer steps the shared storage twice",
-                models=TWO_HOLDERS,
-                bug=True,
-            ),
-        ),
+        citations=(ASSIGN_SPLITS,),
     ),
     Operation(".to(torch.float64)", to_float64, promise=as_float64),
     Operation(".half()", half, promise=as_half),
@@ -764,17 +973,7 @@ OPERATIONS = (
         "built under torch.device('meta'), to_empty(device='cpu')",
         promise=None,
         uninitialised=True,
-        citations=(
-            Citation(
-                "Modalities/modalities#357, verl-project/verl#7835",
-                "open downstream (#7835 re-ties after to_empty); no pytorch/pytorch tracker issue "
-                "found",
-                "a meta tensor cannot take new storage in place, so _apply gives each name its own "
-                "new Parameter: the tie splits; re-tie after to_empty",
-                models=TWO_HOLDERS,
-                bug=True,
-            ),
-        ),
+        citations=(TO_EMPTY_SPLITS,),
     ),
     Operation("copy.deepcopy", deepcopy),
     Operation(
@@ -791,8 +990,9 @@ OPERATIONS = (
             Earlier(
                 (2, 6),
                 "tied",
-                KNOWN_ERRORS[0].citation,
-                models=ALL_MODELS[:4],  # parametrized_autoencoder fails in torch.save everywhere
+                WEIGHTS_ONLY_REFUSES_A_MODULE.citation,
+                # parametrized_autoencoder fails in torch.save on every release
+                models=tuple(m for m in ALL_MODELS if m != "parametrized_autoencoder"),
             ),
         ),
     ),
@@ -859,8 +1059,48 @@ OPERATIONS = (
     Operation(
         "apply(nn.init.normal_)",
         apply_init,
-        "normal_ on every Linear/Embedding weight",
+        "normal_ on every Linear/Embedding weight; " + VISITS,
         promise=None,
+        citations=(
+            Citation(
+                "docs: torch.nn.Module.apply",
+                "documented; no tracker issue found",
+                "apply calls fn once per submodule: with two holders the shared Parameter is "
+                "initialised twice, the second draw overwriting the first",
+                models=TWO_HOLDERS,
+            ),
+        ),
+    ),
+    Operation("modules()", modules, VISITS, trains=False, citations=(TWO_HOLDERS_REACHED_TWICE,)),
+    Operation(
+        "named_modules()",
+        named_modules,
+        VISITS,
+        trains=False,
+        citations=(TWO_HOLDERS_REACHED_TWICE,),
+    ),
+    Operation(
+        "named_modules(remove_duplicate=False)",
+        named_modules_with_duplicates,
+        VISITS,
+        trains=False,
+        citations=(
+            Citation(
+                "docs: torch.nn.Module.named_modules",
+                "documented; no tracker issue found",
+                "remove_duplicate=False yields a module once per path, so a module registered "
+                "twice is visited twice",
+                models=("tied_sequential",),
+            ),
+            TWO_HOLDERS_REACHED_TWICE,
+        ),
+    ),
+    Operation(
+        "children()",
+        children,
+        VISITS + " (the direct children only)",
+        trains=False,
+        citations=(TWO_HOLDERS_REACHED_TWICE,),
     ),
     Operation(
         "DistributedDataParallel",
@@ -882,7 +1122,7 @@ OPERATIONS = (
         "holder, whose group reshards after its own forward",
         earlier=(
             *FSDP2_BEFORE_CPU_SUPPORT,
-            Earlier((2, 12), "split", KNOWN_ERRORS[4].citation, models=TWO_HOLDERS),
+            Earlier((2, 12), "split", SHARED_ACROSS_FSDP_GROUPS.citation, models=TWO_HOLDERS),
         ),
         needs_process_group=True,
     ),
@@ -892,6 +1132,103 @@ OPERATIONS = (
         "the two holders of the tie in one FSDP group: the fix the error message gives",
         earlier=FSDP2_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
+    ),
+    Operation(
+        "meta → fully_shard(root) → to_empty",
+        meta_fully_shard_root_then_to_empty,
+        "built on meta, sharded, given memory by to_empty; one forward and backward",
+        promise=None,
+        uninitialised=True,
+        earlier=FSDP2_BEFORE_CPU_SUPPORT,
+        needs_process_group=True,
+    ),
+    Operation(
+        "meta → fully_shard(each holder) → to_empty",
+        meta_fully_shard_separately_then_to_empty,
+        "as NVIDIA-NeMo/Automodel#2213 starts from scratch: built on meta, each holder sharded, "
+        "then the root, given memory by to_empty; one forward and backward",
+        promise=None,
+        uninitialised=True,
+        earlier=FSDP2_BEFORE_CPU_SUPPORT,
+        needs_process_group=True,
+        citations=(
+            Citation(
+                "NVIDIA-NeMo/Automodel#2213",
+                "open; it re-ties after initialising (tie_weights)",
+                "reports that fully_shard() breaks the tie of a model built from scratch; here "
+                "fully_shard(root) keeps it, and sharding the two holders apart is what FSDP "
+                "rejects at the first forward (pytorch/pytorch#176225)",
+                models=TWO_HOLDERS,
+            ),
+        ),
+    ),
+    Operation(
+        "torch.export.export → .module()",
+        exported,
+        "one input; the exported program's module, its parameters under their names",
+    ),
+    Operation(
+        "torch.export.export → unflatten",
+        unflattened,
+        "the exported program split back into the model's module hierarchy",
+    ),
+    Operation(
+        "dcp.save/load, model state",
+        distributed_checkpoint_model,
+        "torch.distributed.checkpoint, gloo, a group of one; into a fresh model's state_dict, "
+        "from a model whose every parameter is one higher",
+        promise=handed_in,
+        needs_process_group=True,
+    ),
+    Operation(
+        "dcp.save/load, optimizer state",
+        distributed_checkpoint_optimizer,
+        "Adam after one step, through get_state_dict/set_state_dict; the ends are the Adam "
+        "moment each name reaches in the restored optimizer",
+        promise=None,
+        trains=False,
+        needs_process_group=True,
+    ),
+    Operation(
+        "quantize_dynamic(nn.Linear, qint8)",
+        quantized_dynamic,
+        "torch.ao.quantization; the ends are what each holder's weight unpacks, one per holder",
+        promise=None,
+        trains=False,
+        citations=(
+            Citation(
+                "docs: torch.ao.quantization.quantize_dynamic; huggingface/transformers#37905",
+                "documented; transformers unties on purpose to quantize the embedding alone "
+                "(merged)",
+                "quantize_dynamic replaces each Linear by a quantized copy, once per name; an "
+                "Embedding is left as it is, so a Linear holding the table gets its own weight",
+                models=("tied_sequential", "registered_lm_head"),
+            ),
+        ),
+    ),
+    Operation(
+        "load(assign=True) → load_state_dict()",
+        assign_load_then_default_load,
+        "the same state_dict, from a model whose every parameter is one higher, loaded twice",
+        promise=handed_in,
+        citations=(ASSIGN_SPLITS,),
+    ),
+    Operation(
+        "to_empty from meta → load_state_dict()",
+        to_empty_then_load,
+        "from a model whose every parameter is one higher: the values are right, the tie is not",
+        promise=handed_in,
+        citations=(TO_EMPTY_SPLITS,),
+    ),
+    Operation("copy.deepcopy → .to(torch.float64)", deepcopy_then_to_float64, promise=as_float64),
+    Operation(
+        "load(assign=True) → torch.compile",
+        assign_load_then_compile,
+        f"backend={COMPILE_BACKEND!r}; one forward and backward; gradient checked against eager, "
+        "both assign-loaded",
+        promise=handed_in,
+        once=True,
+        citations=(ASSIGN_SPLITS,),
     ),
 )
 

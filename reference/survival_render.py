@@ -40,7 +40,12 @@ def operation_of(row: dict):
 def surprising(row: dict) -> bool:
     if row["outcome"].startswith("not installed"):
         return False
-    return row["outcome"] not in EXPECTED or row.get("promised_values") is False
+    reached_more_than_once = row.get("visits") not in (None, "once")
+    return (
+        row["outcome"] not in EXPECTED
+        or row.get("promised_values") is False
+        or reached_more_than_once
+    )
 
 
 def cell(row: dict) -> str:
@@ -52,6 +57,8 @@ def cell(row: dict) -> str:
         return text.split(":", 1)[0]
     if row.get("promised_values") is False and not row["operation"].endswith(STEP):
         text += " ≠values"  # a step row's outcome already counts its updates
+    if row.get("visits"):
+        text += f", reached {row['visits']}"  # how often a visiting operation reached the tie
     return ("*" if surprising(row) else "") + text
 
 

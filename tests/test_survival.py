@@ -21,7 +21,14 @@ from reference.cli import main
 from reference.layout import display_width
 from reference.registry import get
 from reference.releases import torch_release
-from reference.survival_cases import KNOWN_ERRORS, OPERATIONS, STEP, module_result, reproduced_bugs
+from reference.survival_cases import (
+    KNOWN_ERRORS,
+    OPERATIONS,
+    STEP,
+    VISITS,
+    module_result,
+    reproduced_bugs,
+)
 from reference.tying import alias_groups, untie_registrations
 
 RELEASE = torch_release()
@@ -354,8 +361,12 @@ def test_json_has_the_documented_shape(printed_table):
         "platform",
         "cpu",
     }
+    visiting = {op.name for op in survival.OPERATIONS if VISITS in op.note}
     for row in printed_table["rows"]:
-        assert list(row) == list(ROW_SHAPE), row
+        # A module-visiting operation's row (not its step's) also says how often it reached the tie.
+        visits = ["visits"] if row["operation"] in visiting and row["error"] is None else []
+        assert list(row) == [*ROW_SHAPE, *visits], row
+        assert all(isinstance(row[k], str) for k in visits), row
         assert all(isinstance(row[k], t) for k, t in ROW_SHAPE.items()), row
         # An error leaves nothing to look at; no error, both are answered.
         assert (row["error"] is None) == (row["tied_after"] is not None), row
@@ -426,6 +437,8 @@ def test_filters_choose_models_and_operations(capsys):
     assert [(r["operation"], r["model"]) for r in rows] == [
         ("copy.deepcopy", "tied_sequential"),
         ("copy.deepcopy + SGD step", "tied_sequential"),
+        ("copy.deepcopy → .to(torch.float64)", "tied_sequential"),
+        ("copy.deepcopy → .to(torch.float64) + SGD step", "tied_sequential"),
     ]
 
 
@@ -504,7 +517,12 @@ def test_the_matrix_applies_its_filters(capsys):
     out = capsys.readouterr().out
     operations = [op.name for op in survival.OPERATIONS]
     shown = [line for line in out.splitlines() if line.removesuffix(STEP) in operations]
-    assert shown == ["copy.deepcopy", "copy.deepcopy + SGD step"]
+    assert shown == [
+        "copy.deepcopy",
+        "copy.deepcopy + SGD step",
+        "copy.deepcopy → .to(torch.float64)",
+        "copy.deepcopy → .to(torch.float64) + SGD step",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -665,6 +683,8 @@ def test_the_table_runs_on_a_users_own_model(factory, how, capsys):
     assert [(r["operation"], r["model"], r["outcome"]) for r in table["rows"]] == [
         ("copy.deepcopy", spec, "tied"),
         ("copy.deepcopy + SGD step", spec, "once"),
+        ("copy.deepcopy → .to(torch.float64)", spec, "tied"),
+        ("copy.deepcopy → .to(torch.float64) + SGD step", spec, "once"),
     ]
 
 
@@ -682,3 +702,31 @@ def test_a_bad_own_model_exits_2_with_one_line(spec, named, capsys):
     assert main(["survival", "--model", spec]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err and "Traceback" not in err
+
+
+def test_visits_are_counted_per_module_reached_that_holds_the_tie():
+    """The count comes from what the operation reached: a holder listed twice counts twice, a module
+    that does not hold the tie (or holds only a copy of its values) not at all."""
+    tied = survival.tied_model("tied_sequential")
+    model = tied.model()
+    shared, first = model[2], model[0]
+    copy_of_values = torch.nn.Linear(8, 8)
+    with torch.no_grad():
+        copy_of_values.weight.copy_(shared.weight)
+    assert survival_cases.tie_visits(tied, model, [shared]) == 1
+    assert survival_cases.tie_visits(tied, model, [shared, first, shared]) == 2
+    assert survival_cases.tie_visits(tied, model, [first, copy_of_values]) == 0
+
+
+@pytest.mark.parametrize(
+    ("op", "model", "label"),
+    [
+        ("named_modules()", "tied_sequential", "once"),
+        ("named_modules(remove_duplicate=False)", "tied_sequential", "twice"),
+        ("apply(nn.init.normal_)", "tied_sequential", "once"),
+        ("apply(nn.init.normal_)", "registered_lm_head", "twice"),
+    ],
+)
+def test_a_visiting_row_says_how_often_it_reached_the_tie(op, model, label):
+    (found, *_) = survival.rows_of(survival.operation(op), survival.tied_model(model))
+    assert found["visits"] == label
