@@ -43,7 +43,7 @@ def kept_releases() -> list[str]:
 
 def run(command: list[str], **options) -> subprocess.CompletedProcess:
     print("$", shlex.join(command), flush=True)
-    return subprocess.run(command, check=False, **options)
+    return subprocess.run(command, **{"check": False, **options})
 
 
 def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
