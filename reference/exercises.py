@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from .chapter_models import NestMLP
 from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded
@@ -167,19 +168,6 @@ def one_sgd_step_lowers_the_loss(device: torch.device, lr: float = 0.1) -> bool:
 
 
 # --- a "parallel" block ---------------------------------------------------------------------------
-
-
-class NestMLP(nn.Module):
-    """The chapter's NestMLP (out_features=16). The document defines it a second time with 20."""
-
-    def __init__(self, out_features=16):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(),
-                                 nn.Linear(64, 32), nn.ReLU())  # fmt: skip
-        self.linear = nn.Linear(32, out_features)
-
-    def forward(self, X):
-        return self.linear(self.net(X))
 
 
 # The document's second definition: a NestMLP ending in Linear(32, 20). A partial of the same class

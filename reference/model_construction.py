@@ -26,9 +26,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .chapter_models import NestMLP
 from .documents import CHAPTER_SOURCE as SOURCE
 from .example import HOLDS, Claim, Example, counter
-from .exercises import NestMLP
 from .seeding import seeded
 from .tying import counting_one_use, shared_gradients
 

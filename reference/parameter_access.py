@@ -14,15 +14,12 @@ import torch
 from torch import nn
 
 from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .inputs import four_features
 from .seeding import SEED
 from .tying import Untie, counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
-
-
-def four_features(g: torch.Generator) -> torch.Tensor:
-    return torch.rand(size=(2, 4), generator=g)
 
 
 # --- parameter access -----------------------------------------------------------------------------

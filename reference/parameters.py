@@ -17,15 +17,12 @@ from torch import nn
 
 from .documents import CHAPTER_SOURCE as SOURCE
 from .example import HOLDS, Claim, Example, counter
+from .inputs import four_features
 from .seeding import seeded
 
 
 def init_net() -> nn.Sequential:
     return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-
-
-def four_features(g: torch.Generator) -> torch.Tensor:
-    return torch.rand(size=(2, 4), generator=g)
 
 
 # `apply` calls the function on every submodule (ReLU, the Sequential itself): hence the type test.

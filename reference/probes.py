@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .example import Example
 from .tying import alias_groups, parameter_count, shared_gradients
@@ -188,3 +189,21 @@ def left_behind(model: nn.Module, device: torch.device | str) -> dict[str, str]:
                     if tensor.device.type != target:
                         found[f"{path}.{name}" if name else path] = str(tensor.device)
     return found
+
+
+class _CallsReceiving(TorchFunctionMode):
+    def __init__(self, tensor: torch.Tensor):
+        super().__init__()
+        self.tensor, self.count = tensor, 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.count += any(a is self.tensor for a in (*args, *kwargs.values()))
+        return func(*args, **kwargs)
+
+
+def calls_receiving(tensor: torch.Tensor, model: nn.Module, x: Any) -> int:
+    """How many torch calls in one forward of `model` take `tensor` itself as an argument: its uses."""
+    with _CallsReceiving(tensor) as counter:
+        model(x)
+    return counter.count

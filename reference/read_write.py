@@ -18,22 +18,15 @@ from torch.nn import functional as F
 
 from .documents import CHAPTER_SOURCE as SOURCE
 from .example import HOLDS, Claim, Example, counter, holds_only_when
+from .memory import saved_to_memory
 from .model_construction import MLP, MLP_EXAMPLE
 from .releases import torch_release
 from .seeding import seeded
 
 
-def saved(obj) -> io.BytesIO:
-    """`torch.save` into memory; a file name works the same way (the book writes 'mlp.params')."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return buffer
-
-
 def mlp_clone() -> MLP:
     net = MLP()
-    params = saved(net.state_dict())
+    params = saved_to_memory(net.state_dict())
     clone = MLP()
     clone.load_state_dict(torch.load(params, weights_only=True))
     clone.eval()
@@ -64,22 +57,22 @@ def saved_in_half_precision(obj) -> io.BytesIO:
     """A checkpoint shrunk to float16 before it is saved (half the size, and lossy): a tensor, a list
     or a dict of tensors."""
     if isinstance(obj, torch.Tensor):
-        return saved(obj.half())
+        return saved_to_memory(obj.half())
     if isinstance(obj, list):
-        return saved([t.half() for t in obj])
-    return saved({key: t.half() for key, t in obj.items()})
+        return saved_to_memory([t.half() for t in obj])
+    return saved_to_memory({key: t.half() for key, t in obj.items()})
 
 
 def saved_with_a_bare_tensor_in_half_precision(obj) -> io.BytesIO:
     """Only a bare tensor shrunk to float16 before it is saved; lists and dicts saved exactly."""
-    return saved(obj.half() if isinstance(obj, torch.Tensor) else obj)
+    return saved_to_memory(obj.half() if isinstance(obj, torch.Tensor) else obj)
 
 
 # Values float16 cannot hold exactly (a counter-case's tensor).
 TENTHS = torch.tensor([0.1, 0.2, 0.3, 0.4])
 
 
-def tensors_lists_and_dicts_round_trip(device: torch.device, x=None, save=saved) -> bool:
+def tensors_lists_and_dicts_round_trip(device: torch.device, x=None, save=saved_to_memory) -> bool:
     x = torch.arange(4, device=device) if x is None else x.to(device)
     y = torch.zeros(4, device=device)
     same = torch.load(save(x), weights_only=True)
@@ -143,7 +136,7 @@ def reuse_first_two_layers(
     `checkpoint`: what is saved of the network."""
     original, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
     try:
-        state = torch.load(saved(checkpoint(original)), weights_only=True)
+        state = torch.load(saved_to_memory(checkpoint(original)), weights_only=True)
     except pickle.UnpicklingError:  # the safe load takes only tensors and plain containers
         return False
     with seeded(1):
@@ -190,7 +183,7 @@ def whole_model_round_trip(device: torch.device, allowed=()) -> bool:
     `weights_only=False` loads it (and runs pickle: only for files you trust). `allowed`: classes
     declared safe for the default load (`torch.serialization.safe_globals`)."""
     net, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
-    buffer = saved(net)
+    buffer = saved_to_memory(net)
     default_loads = loads_with_the_default(buffer, allowed)
     buffer.seek(0)
     loaded = torch.load(buffer, weights_only=False)

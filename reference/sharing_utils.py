@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from typing import Any
 
 import torch
 import torch.nn.modules.utils
@@ -34,9 +33,9 @@ import torch.nn.utils as utils
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrizations
-from torch.overrides import TorchFunctionMode
 
 from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .probes import calls_receiving
 from .releases import torch_release
 from .seeding import seeded
 from .tying import alias_groups, parameter_count
@@ -236,24 +235,6 @@ class WeightNormUsedTwiceModel(WeightNormModel):
 
 
 # --- tools for the checks -------------------------------------------------------------------------
-
-
-class _CallsReceiving(TorchFunctionMode):
-    def __init__(self, tensor: torch.Tensor):
-        super().__init__()
-        self.tensor, self.count = tensor, 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        self.count += any(a is self.tensor for a in (*args, *kwargs.values()))
-        return func(*args, **kwargs)
-
-
-def calls_receiving(tensor: torch.Tensor, model: nn.Module, x: Any) -> int:
-    """How many torch calls in one forward of `model` take `tensor` itself as an argument: its uses."""
-    with _CallsReceiving(tensor) as counter:
-        model(x)
-    return counter.count
 
 
 def nothing_shared(model: nn.Module, x: torch.Tensor) -> bool:

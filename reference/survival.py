@@ -33,7 +33,6 @@ import contextlib
 import ctypes
 import functools
 import importlib.util
-import io
 import os
 import platform
 import re
@@ -46,6 +45,7 @@ from datetime import date
 import torch
 
 from .distributed import gloo_on_loopback
+from .memory import memory_footprint, saved_to_memory
 from .releases import torch_release
 from .survival_cases import (
     MODELS,
@@ -58,7 +58,6 @@ from .survival_cases import (
     operation,
     tied_model,
 )
-from .why_share import memory_footprint
 
 __all__ = ["MODELS", "OPERATIONS", "STEP", "operation", "rows_of", "table", "tied_model"]
 
@@ -339,9 +338,7 @@ def saved_storage_bytes(model: torch.nn.Module) -> int:
     locked: its fixed records differ between releases (measured: every archive is 397 bytes smaller
     on torch 2.5.1 than on 2.13.0, whatever the model).
     """
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    with zipfile.ZipFile(buffer) as archive:
+    with zipfile.ZipFile(saved_to_memory(model.state_dict())) as archive:
         return sum(i.file_size for i in archive.infolist() if i.filename.split("/")[-2:-1] == ["data"])  # fmt: skip
 
 

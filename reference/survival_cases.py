@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import operator
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from .memory import saved_to_memory
 from .registry import get
 from .seeding import seeded
 from .tying import untie_registrations
@@ -327,10 +327,7 @@ def deepcopy(tied: TiedModel) -> Result:
 
 
 def saved_and_loaded(obj, **load_options):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, **load_options)
+    return torch.load(saved_to_memory(obj), **load_options)
 
 
 def torch_save_state_dict(tied: TiedModel) -> Result:

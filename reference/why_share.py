@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import io
 import math
 from collections.abc import Callable
 
@@ -30,8 +29,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from .example import HOLDS, Claim, Example, counter, holds_only_when
+from .memory import memory_footprint
+from .probes import calls_receiving
 from .seeding import generator, seeded
-from .sharing_utils import calls_receiving
 from .tying import counting_one_use, parameter_count, shared_gradients, untie_registrations
 
 SOURCE = "001_67e6fd569dcb38d2.txt"
@@ -229,23 +229,6 @@ def untie_into_fresh_cells(model: SharedRNN) -> tuple[nn.Module, dict[str, list[
 
 
 # --- memory ---------------------------------------------------------------------------------------
-
-
-def memory_footprint(model: nn.Module) -> dict[str, int]:
-    """Parameter bytes counted once per Parameter object (`unique`) and once per name (`total`), and
-    the size of the saved state_dict (`torch.save` writes a storage shared by several keys once).
-    """
-    unique = sum(p.numel() * p.element_size() for p in model.parameters())
-    total = sum(
-        p.numel() * p.element_size() for _, p in model.named_parameters(remove_duplicate=False)
-    )
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    return {
-        "parameter_bytes_unique": unique,
-        "parameter_bytes_total": total,
-        "state_dict_bytes_saved": buffer.getbuffer().nbytes,
-    }
 
 
 def untied_copy(model: nn.Module) -> nn.Module:

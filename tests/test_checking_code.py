@@ -167,14 +167,16 @@ def test_the_registered_side_of_empty_state_dict_may_hold_a_single_key():
 
 def one_parameter_in_all():
     """net1 holds its blocks in a plain list (nothing registered), net2 has no bias."""
-    from reference.exercises import ListSequential, NestMLP, combine_net
+    from reference.chapter_models import NestMLP
+    from reference.exercises import ListSequential, combine_net
 
     return combine_net(ListSequential(NestMLP()), torch.nn.Linear(20, 16, bias=False))
 
 
 def a_bias_gradient_of_exactly_one():
     """One output unit, concatenated by features: its bias's gradient sums to 1."""
-    from reference.exercises import NestMLP, combine_net
+    from reference.chapter_models import NestMLP
+    from reference.exercises import combine_net
 
     return combine_net(NestMLP(), torch.nn.Linear(20, 1), dim=1)
 
@@ -252,11 +254,12 @@ def test_each_round_trip_loads_with_weights_only(kind, monkeypatch):
     import pickle
 
     from reference import read_write
+    from reference.memory import saved_to_memory
 
     monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
     def save(obj):
-        return read_write.saved(tagged(obj) if isinstance(obj, kind) else obj)
+        return saved_to_memory(tagged(obj) if isinstance(obj, kind) else obj)
 
     with pytest.raises(pickle.UnpicklingError):
         read_write.tensors_lists_and_dicts_round_trip(torch.device("cpu"), save=save)
