@@ -184,7 +184,8 @@ def survival_examples() -> dict[str, Example]:
         found[tied.name] = replace(
             base,
             name=tied.name,
-            source=f"{base.seed_file} {base.name}, tied the survival table's way: {tied.how}",
+            section="",
+            shows=f"{base.name}, tied the survival table's way: {tied.how}",
             build=build,
             claims=(),
             corrections=(),
@@ -236,7 +237,7 @@ def run_all(args: argparse.Namespace) -> int:
     for name in registry.names():
         example = registry.get(name)
         data = summary(example)
-        rows.append(table_row(data, data["ties_in_forward"], conditions))
+        rows.append(table_row(example, data, conditions))
         unproven += [f"{name}.{c['claim']}" for c in data["claims"] if not c["proven"]]
     header = ["example", "doc", "output", "parameters", "claims: verdicts", "ties"]
     print(render_table(header, rows, wrap=(3, 4, 5)))
@@ -294,7 +295,7 @@ def list_examples(args: argparse.Namespace) -> int:
 
 
 def listing(example: Example, kind: str) -> dict[str, Any]:
-    source = documents.parse(example.source)
+    source = documents.described(example.document, example.section, example.shows)
     return {
         "name": example.name,
         "kind": kind,
@@ -413,7 +414,7 @@ def trace_one(args: argparse.Namespace) -> int:
 
 
 def table_row(
-    data: dict[str, Any], in_forward: dict[str, int], conditions: list[tuple[str, str]]
+    example: Example, data: dict[str, Any], conditions: list[tuple[str, str]]
 ) -> list[str]:
     counts = data["parameter_count"]
     parameters = str(counts["unique"])
@@ -421,25 +422,29 @@ def table_row(
         parameters += f" ({counts['total']} by name)"
     return [
         data["name"],
-        documents.short_name(data["source"].split(" ", 1)[0]),
+        documents.short_name(example.document),
         "×".join(map(str, data["output"]["shape"])) or "scalar",
         parameters,
-        claims_cell(data["name"], data["claims"], conditions),
-        ties_cell(data["alias_groups"], in_forward) or "-",
+        claims_cell(example, data["claims"], conditions),
+        ties_cell(data["alias_groups"], data["ties_in_forward"]) or "-",
     ]
 
 
-def claims_cell(name: str, claims: list[dict[str, Any]], conditions: list[tuple[str, str]]) -> str:
-    """'2 holds; false; holds only when [3]': a condition goes to footnote 3, whole up to its
-    first colon or semicolon (where the verdict's explanation starts); a verdict whose check
-    disagrees says NOT PROVEN."""
+def claims_cell(
+    example: Example, results: list[dict[str, Any]], conditions: list[tuple[str, str]]
+) -> str:
+    """'2 holds; false; holds only when [3]': a claim's condition goes to footnote 3, up to its
+    first colon or semicolon (where what was found starts); a verdict whose check disagrees (in
+    `results`, the summary's) says NOT PROVEN."""
+    proven = {result["claim"]: result["proven"] for result in results}
     counts: dict[str, int] = {}
-    for claim in claims:
-        verdict = claim["verdict"]
-        if verdict.startswith("holds only when "):
-            conditions.append((name, re.split(r"[:;] ", verdict, maxsplit=1)[0]))
-            verdict = f"holds only when [{len(conditions)}]"
-        if not claim["proven"]:
+    for claim in example.claims:
+        verdict = claim.verdict.value
+        if claim.condition:  # the verdict "holds only when", and when
+            when = re.split(r"[:;] ", claim.condition, maxsplit=1)[0]
+            conditions.append((example.name, f"{verdict} {when}"))
+            verdict = f"{verdict} [{len(conditions)}]"
+        if not proven[claim.name]:
             verdict += " (NOT PROVEN)"
         counts[verdict] = counts.get(verdict, 0) + 1
     return "; ".join(f"{n} {v}" if n > 1 else v for v, n in counts.items()) or "-"
@@ -516,7 +521,7 @@ def render_summary(
 ) -> str:
     import torch
 
-    source = documents.parse(data["source"])
+    source = documents.described(example.document, example.section, example.shows)
     counts = data["parameter_count"]
     title = data["name"] + (f" --variant {variant}" if variant else "")
     header = [

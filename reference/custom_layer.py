@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .documents import CHAPTER_SOURCE as SOURCE
+from .documents import BOOK
 from .example import HOLDS, Claim, Example, counter
 from .seeding import generator, seeded
 
@@ -215,7 +215,9 @@ def custom_layers_compose(device: torch.device, layer=MyLinear) -> bool:
 
 CENTERED_LAYER = Example(
     name="centered_layer",
-    source=f"{SOURCE} §6.5 Custom Layers: CenteredLayer (X - X.mean()), no parameters, after Linear(8,128)",
+    document=BOOK,
+    section="§6.5 Custom Layers",
+    shows="CenteredLayer (X - X.mean()), no parameters, after Linear(8,128)",
     build=centered_net,
     make_input=four_by_eight,
     claims=(
@@ -269,7 +271,9 @@ CENTERED_LAYER = Example(
 
 MY_LINEAR = Example(
     name="my_linear",
-    source=f"{SOURCE} §6.5 Custom Layers: MyLinear(5, 3), its own weight and bias, used through .data",
+    document=BOOK,
+    section="§6.5 Custom Layers",
+    shows="MyLinear(5, 3), its own weight and bias, used through .data",
     build=lambda: MyLinear(5, 3),
     make_input=five_features,
     claims=(

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn.parameter import UninitializedParameter
 
-from .documents import CHAPTER_SOURCE as SOURCE
+from .documents import BOOK
 from .example import HOLDS, Claim, Example, counter
 from .model_construction import twenty_features
 from .seeding import generator, seeded
@@ -110,7 +110,9 @@ def mismatch_caught_only_by_data(
 
 LAZY_MLP = Example(
     name="lazy_mlp",
-    source=f"{SOURCE} §6.4 Lazy Initialization: LazyLinear(256), ReLU, LazyLinear(10); sizes inferred at the first forward",
+    document=BOOK,
+    section="§6.4 Lazy Initialization",
+    shows="LazyLinear(256), ReLU, LazyLinear(10); sizes inferred at the first forward",
     build=lazy_mlp_materialised,
     make_input=twenty_features,
     claims=(

@@ -1,7 +1,8 @@
 """The source documents by name: their titles, and the book's sections as the Chinese edition names them.
 
-An example's `source` reads "<document> <what it shows>" (see `reference/example.py`); the command
-line splits it here so that a reader sees which document, under which title, and which section.
+An example names its document, its book section and what it shows (`reference/example.py`); the
+command line describes them here, so that a reader sees which document, under which title, and
+which section.
 Nothing here imports torch: `list` and `--help` stay fast.
 """
 
@@ -11,8 +12,7 @@ import re
 from dataclasses import dataclass
 
 BOOK = "d2l-ch6"
-# How the chapter's examples begin their source; each section module goes on with its § and title.
-CHAPTER_SOURCE = f"{BOOK} chapter 'Deep Learning Computation'"
+CHAPTER_TITLE = "Deep Learning Computation"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ SECTIONS = {
     "GPUs": "use-gpu",
 }
 
-_BOOK_SOURCE = re.compile(r"chapter '[^']*' §\d+\.\d+ (?P<title>[^:(]+?)(?P<note> \([^)]*\))?: ")
+# "§6.1 Layers and Modules (older edition)": the English title, and a note on the edition.
+_SECTION = re.compile(r"§\d+\.\d+ (?P<title>[^(]+?)(?P<note> \([^)]*\))?$")
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,13 @@ def section_label(english_title: str) -> str:
     return f"{SECTIONS.get(english_title, english_title)} ({english_title})"
 
 
-def parse(source: str) -> Source:
-    """'003_….txt MySequential …' -> its document, its book section (if any), what it shows."""
-    name, _, shows = source.partition(" ")
-    document = DOCUMENTS.get(name, Document(name, f"[{name}]", "unknown document"))
-    section = ""
-    match = _BOOK_SOURCE.match(shows)
-    if match:
-        section = section_label(match["title"]) + (match["note"] or "")
-        shows = shows[match.end() :]
-    return Source(document, section, shows)
+def described(document: str, section: str, shows: str) -> Source:
+    """An example's document with its title, its book section as the Chinese edition names it (if
+    any), and what it shows."""
+    found = DOCUMENTS.get(document, Document(document, f"[{document}]", "unknown document"))
+    match = _SECTION.match(section)
+    label = section_label(match["title"]) + (match["note"] or "") if match else section
+    return Source(found, label, shows)
 
 
 def short_name(document: str) -> str:

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
 import torch
 from torch import nn
 
+from .documents import CHAPTER_TITLE
 from .seeding import SEED, generator, seeded
 from .tying import Untie
 
-HOLDS = "holds"
-FALSE = "false"
+
+class Verdict(Enum):
+    """What the reference says of a documented statement, once running code has checked it."""
+
+    HOLDS = "holds"
+    HOLDS_ONLY_WHEN = "holds only when"  # and the claim says when: its `condition`
+    FALSE = "false"
 
 
-def holds_only_when(condition: str) -> str:
-    return f"holds only when {condition}"
+HOLDS, HOLDS_ONLY_WHEN, FALSE = Verdict.HOLDS, Verdict.HOLDS_ONLY_WHEN, Verdict.FALSE
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,27 @@ class Claim:
 
     name: str
     text: str
-    verdict: str
+    verdict: Verdict
     check: Callable[..., bool]
     about_cuda: bool = False
     counters: tuple[Counter, ...] = ()
     no_counter: str = ""
+    condition: str = ""  # for HOLDS_ONLY_WHEN: when it holds (and, after a colon, what was found)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))  # "holds" or HOLDS; not "hold"
+        if (self.verdict is HOLDS_ONLY_WHEN) != bool(self.condition):
+            raise ValueError(
+                f"claim {self.name!r}: a condition goes with the verdict 'holds only when', and "
+                f"only with it (verdict {self.verdict.value!r}, condition {self.condition!r})"
+            )
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict as the summary and the command line print it."""
+        if self.verdict is HOLDS_ONLY_WHEN:
+            return f"{self.verdict.value} {self.condition}"
+        return self.verdict.value
 
     def proven(self, device: torch.device | str = "cpu") -> bool:
         return bool(self.check(torch.device(device)))
@@ -90,7 +112,8 @@ class Example:
     """
 
     name: str
-    source: str
+    document: str  # the document's file name, or the book (`documents.BOOK`)
+    shows: str  # what the example shows, in a line
     build: Callable[[], nn.Module]
     make_input: Callable[[torch.Generator], Any]
     claims: tuple[Claim, ...] = ()
@@ -101,10 +124,15 @@ class Example:
     variants: tuple[tuple[str, Callable[[], nn.Module]], ...] = ()
     shares: tuple[str, ...] = ()
     seed: int = SEED
+    section: str = ""  # the book's section, "§6.5 Custom Layers"; "" outside the book
 
     @property
-    def seed_file(self) -> str:
-        return self.source.split(" ", 1)[0]
+    def source(self) -> str:
+        """The line the summary prints: the document and what the example shows, the book's with its
+        chapter and section."""
+        if self.section:
+            return f"{self.document} chapter '{CHAPTER_TITLE}' {self.section}: {self.shows}"
+        return f"{self.document} {self.shows}"
 
     def model(
         self,

@@ -31,12 +31,12 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from .chapter_models import NestMLP
-from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded
 from .tying import alias_groups
 
-SOURCE = "003_509c77070272da3f.txt"
+DOCUMENT = "003_509c77070272da3f.txt"
 
 
 # --- MySequential: a Python list versus registered submodules -------------------------------------
@@ -637,7 +637,8 @@ def printout_reproducible_only_when_seeded(device: torch.device, train=one_epoch
 
 LIST_SEQUENTIAL = Example(
     name="list_sequential",
-    source=f"{SOURCE} MySequential that keeps its blocks in a plain Python list",
+    document=DOCUMENT,
+    shows="MySequential that keeps its blocks in a plain Python list",
     build=list_sequential,
     make_input=two_samples_twenty_features,
     claims=(
@@ -705,7 +706,8 @@ LIST_SEQUENTIAL = Example(
 
 MODULE_SEQUENTIAL = Example(
     name="module_sequential",
-    source=f"{SOURCE} the chapter's MySequential, registering each block in self._modules",
+    document=DOCUMENT,
+    shows="the chapter's MySequential, registering each block in self._modules",
     build=module_sequential,
     make_input=two_samples_twenty_features,
     claims=(
@@ -728,7 +730,8 @@ MODULE_SEQUENTIAL = Example(
 
 PARALLEL_CONCAT = Example(
     name="parallel_concat",
-    source=f"{SOURCE} combine_net(net1, net2): the outputs of two networks concatenated",
+    document=DOCUMENT,
+    shows="combine_net(net1, net2): the outputs of two networks concatenated",
     build=parallel_concat,
     make_input=one_sample_twenty_features,
     variants=(("features", parallel_concat_features),),
@@ -762,12 +765,13 @@ PARALLEL_CONCAT = Example(
         Claim(
             "same_width",
             "输出的维度一定要相同 不然不能cat (the two outputs must have the same width, or cat fails)",
-            holds_only_when(
+            HOLDS_ONLY_WHEN,
+            widths_must_match_only_along_the_batch,
+            counters=(counter("outputs of equal width, 16 and 16", second_width=16),),
+            condition=(
                 "concatenating along dim 0, as the document does: along the features (dim 1) "
                 "the widths may differ and only the batch sizes must match"
             ),
-            widths_must_match_only_along_the_batch,
-            counters=(counter("outputs of equal width, 16 and 16", second_width=16),),
         ),
         Claim(
             "frozen_weights",
@@ -798,7 +802,8 @@ PARALLEL_CONCAT = Example(
 
 REPEAT_BLOCKS = Example(
     name="repeat_blocks",
-    source=f"{SOURCE} muti_module: three instances of a NestMLP (20→20) chained, by self._modules",
+    document=DOCUMENT,
+    shows="muti_module: three instances of a NestMLP (20→20) chained, by self._modules",
     build=muti_module,
     make_input=two_samples_twenty_features,
     variants=(("add_module", muti_module_add_module),),
@@ -856,7 +861,8 @@ REPEAT_BLOCKS = Example(
 
 NEST_MLP = Example(
     name="nest_mlp",
-    source=f"{SOURCE} NestMLP's parameters accessed sub-block by sub-block",
+    document=DOCUMENT,
+    shows="NestMLP's parameters accessed sub-block by sub-block",
     build=NestMLP,
     make_input=two_samples_twenty_features,
     variants=(("second_definition", NestMLP20),),
@@ -875,14 +881,15 @@ NEST_MLP = Example(
         Claim(
             "printed_repr",
             "print(nest) prints the block shown in the document",
-            holds_only_when(
-                "NestMLP is the document's second definition, ending in Linear(32, 20); the "
-                "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
-            ),
+            HOLDS_ONLY_WHEN,
             nest_mlp_repr_is_the_second_definition,
             counters=(
                 counter("the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP),
                 counter("the second definition taken for the chapter's", chapter_build=NestMLP20),
+            ),
+            condition=(
+                "NestMLP is the document's second definition, ending in Linear(32, 20); the "
+                "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
             ),
         ),
     ),
@@ -897,7 +904,8 @@ NEST_MLP = Example(
 TRAIN_SHARED_REGRESSION = Example(
     name="train_shared_regression",
     shares=("0.weight", "0.bias"),
-    source=f"{SOURCE} linear regression through Sequential(net1, Linear(1,2), net1), Adam, Huber",
+    document=DOCUMENT,
+    shows="linear regression through Sequential(net1, Linear(1,2), net1), Adam, Huber",
     build=shared_regression_net,
     make_input=ten_samples_two_features,
     train=train_shared_regression,
@@ -924,9 +932,10 @@ TRAIN_SHARED_REGRESSION = Example(
         Claim(
             "printed_values",
             "the printed loss and w_hat, b_hat",
-            holds_only_when("the data, initialisation and shuffle are seeded"),
+            HOLDS_ONLY_WHEN,
             printout_reproducible_only_when_seeded,
             counters=(counter("unseeded runs, as in the document", train=unseeded_epoch),),
+            condition="the data, initialisation and shuffle are seeded",
         ),
     ),
     corrections=(

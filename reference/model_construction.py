@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .chapter_models import NestMLP
-from .documents import CHAPTER_SOURCE as SOURCE
+from .documents import BOOK
 from .example import HOLDS, Claim, Example, counter
 from .seeding import seeded
 from .tying import counting_one_use, shared_gradients
@@ -376,7 +376,9 @@ def chimera_shared_gradient(device: torch.device, untie=None) -> bool:
 
 MLP_EXAMPLE = Example(
     name="mlp",
-    source=f"{SOURCE} §6.1 Layers and Modules: a custom module, MLP (hidden Linear(20,256), out Linear(256,10))",
+    document=BOOK,
+    section="§6.1 Layers and Modules",
+    shows="a custom module, MLP (hidden Linear(20,256), out Linear(256,10))",
     build=MLP,
     make_input=twenty_features,
     claims=(
@@ -406,7 +408,9 @@ MLP_EXAMPLE = Example(
 FIXED_HIDDEN_MLP = Example(
     name="fixed_hidden_mlp",
     shares=("linear.weight", "linear.bias"),
-    source=f"{SOURCE} §6.1 Layers and Modules: FixedHiddenMLP, a constant weight, one Linear used twice, control flow",
+    document=BOOK,
+    section="§6.1 Layers and Modules",
+    shows="FixedHiddenMLP, a constant weight, one Linear used twice, control flow",
     build=FixedHiddenMLP,
     make_input=twenty_features,
     untie=untie_inner_linear,
@@ -482,7 +486,9 @@ FIXED_HIDDEN_MLP = Example(
 FANCY_MLP = Example(
     name="fancy_mlp",
     shares=("linear.weight", "linear.bias"),
-    source=f"{SOURCE} §6.1 Layers and Modules (older edition): FancyMLP, the L2 norm and a ×10 branch",
+    document=BOOK,
+    section="§6.1 Layers and Modules (older edition)",
+    shows="FancyMLP, the L2 norm and a ×10 branch",
     build=FancyMLP,
     make_input=twenty_features,
     untie=untie_fancy_mlp,
@@ -522,7 +528,9 @@ FANCY_MLP = Example(
 CHIMERA = Example(
     name="chimera",
     shares=("2.linear.weight", "2.linear.bias"),
-    source=f"{SOURCE} §6.1 Layers and Modules: the chimera, Sequential(NestMLP(), Linear(16,20), FixedHiddenMLP())",
+    document=BOOK,
+    section="§6.1 Layers and Modules",
+    shows="the chimera, Sequential(NestMLP(), Linear(16,20), FixedHiddenMLP())",
     build=chimera,
     make_input=twenty_features,
     untie=untie_chimera,

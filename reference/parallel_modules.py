@@ -19,12 +19,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example, call_model, counter, holds_only_when
+from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, call_model, counter
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded, rows
 from .tying import alias_groups, shared_gradients
 
-SOURCE = "000_a6308e5ad6e05d30.txt"
+DOCUMENT = "000_a6308e5ad6e05d30.txt"
 
 # The first seeds at which every branch is alive (outputs not all zero, samples told apart, the shared
 # layer's gradient non-zero through both uses); see the claims `alive_at_seed`.
@@ -297,7 +297,8 @@ def printout_reproducible_only_when_seeded(
 
 PARALLEL_MODULE = Example(
     name="parallel_module",
-    source=f"{SOURCE} ParallelModule: two MLP branches over the same input, combined in forward",
+    document=DOCUMENT,
+    shows="ParallelModule: two MLP branches over the same input, combined in forward",
     build=ParallelModule,
     make_input=two_samples_five_features,
     seed=PARALLEL_SEED,
@@ -337,16 +338,17 @@ PARALLEL_MODULE = Example(
         Claim(
             "alive_at_seed",
             "the cell's output for two samples shows what the two branches compute",
-            holds_only_when(
-                "the seed leaves both branches alive: at seed 0 net2 outputs zeros, net1 one value "
-                f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
-            ),
+            HOLDS_ONLY_WHEN,
             parallel_alive_at_seed,
             counters=(
                 counter(
                     "seed 8 taken for the dead seed: net2 outputs zeros, net1 tells the samples apart",
                     dead_seed=NET2_DEAD_SAMPLES_APART_SEED,
                 ),
+            ),
+            condition=(
+                "the seed leaves both branches alive: at seed 0 net2 outputs zeros, net1 one value "
+                f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
             ),
         ),
     ),
@@ -356,7 +358,8 @@ PARALLEL_MODULE = Example(
 SHARED_WEIGHT_NET = Example(
     name="shared_weight_net",
     shares=("shared_linear.weight", "shared_linear.bias"),
-    source=f"{SOURCE} SharedWeightNet: one Linear(5,3) is the first layer of both branches",
+    document=DOCUMENT,
+    shows="SharedWeightNet: one Linear(5,3) is the first layer of both branches",
     build=SharedWeightNet,
     make_input=two_samples_five_features,
     seed=SHARED_SEED,
@@ -386,10 +389,7 @@ SHARED_WEIGHT_NET = Example(
         Claim(
             "alive_at_seed",
             "the shared layer learns through both branches: its gradient sums net1's and net2's",
-            holds_only_when(
-                "the seed leaves the ReLUs alive: at seed 0 net2 outputs zeros and the shared layer "
-                f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
-            ),
+            HOLDS_ONLY_WHEN,
             net_alive_at_seed,
             counters=(
                 counter(
@@ -397,6 +397,10 @@ SHARED_WEIGHT_NET = Example(
                     "learns through net2 only",
                     live_seed=NET1_CONSTANT_SEED,
                 ),
+            ),
+            condition=(
+                "the seed leaves the ReLUs alive: at seed 0 net2 outputs zeros and the shared layer "
+                f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
             ),
         ),
     ),
@@ -406,7 +410,8 @@ SHARED_WEIGHT_NET = Example(
 TRAIN_SHARED_WEIGHT_NET = Example(
     name="train_shared_weight_net",
     shares=("shared_linear.weight", "shared_linear.bias"),
-    source=f"{SOURCE} training SharedWeightNet for 3 epochs (SGD, MSE), watching the shared layer",
+    document=DOCUMENT,
+    shows="training SharedWeightNet for 3 epochs (SGD, MSE), watching the shared layer",
     build=SharedWeightNet,
     make_input=two_samples_five_features,
     seed=SHARED_SEED,
@@ -415,13 +420,14 @@ TRAIN_SHARED_WEIGHT_NET = Example(
         Claim(
             "printed_values",
             "the printed weights and gradients of the shared layer",
-            holds_only_when(
-                "the RNG is seeded: the document's run is not, so only the structure "
-                "of its printout can be reproduced"
-            ),
+            HOLDS_ONLY_WHEN,
             printout_reproducible_only_when_seeded,
             counters=(
                 counter("a train function that ignores its seed", train=train_ignoring_its_seed),
+            ),
+            condition=(
+                "the RNG is seeded: the document's run is not, so only the structure "
+                "of its printout can be reproduced"
             ),
         ),
         Claim(

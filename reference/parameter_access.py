@@ -13,13 +13,13 @@ import copy
 import torch
 from torch import nn
 
-from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .inputs import four_features
 from .seeding import SEED
 from .tying import Untie, counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
-SOURCE = "001_67e6fd569dcb38d2.txt"
+DOCUMENT = "001_67e6fd569dcb38d2.txt"
 
 
 # --- parameter access -----------------------------------------------------------------------------
@@ -256,7 +256,8 @@ def gradients_of_both_uses_add_up(device: torch.device, untie=None) -> bool:
 
 PARAM_ACCESS_MLP = Example(
     name="param_access_mlp",
-    source=f"{SOURCE} parameter access: state_dict, named_parameters, .data and .grad of an MLP",
+    document=DOCUMENT,
+    shows="parameter access: state_dict, named_parameters, .data and .grad of an MLP",
     build=param_access_mlp,
     make_input=four_features,
     claims=(
@@ -311,7 +312,8 @@ PARAM_ACCESS_MLP = Example(
 
 NESTED_BLOCKS = Example(
     name="nested_blocks",
-    source=f"{SOURCE} nested blocks: block2() adds four block1() by name; rgnet = Sequential(block2(), Linear(4,1))",
+    document=DOCUMENT,
+    shows="nested blocks: block2() adds four block1() by name; rgnet = Sequential(block2(), Linear(4,1))",
     build=rgnet,
     make_input=four_features,
     seed=NESTED_SEED,
@@ -348,14 +350,15 @@ NESTED_BLOCKS = Example(
         Claim(
             "alive_at_seed",
             "rgnet(X) computes an output for each sample of X",
-            holds_only_when(
-                "the seed leaves a path through the four blocks' ReLUs: at seed 0 both samples "
-                f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
-            ),
+            HOLDS_ONLY_WHEN,
             samples_told_apart_only_at_a_live_seed,
             counters=(
                 counter("seed 0 taken for the live seed", live_seed=SEED),
                 counter(f"seed {NESTED_SEED} taken for the dead seed", dead_seed=NESTED_SEED),
+            ),
+            condition=(
+                "the seed leaves a path through the four blocks' ReLUs: at seed 0 both samples "
+                f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
         ),
     ),
@@ -364,7 +367,8 @@ NESTED_BLOCKS = Example(
 TIED_SEQUENTIAL = Example(
     name="tied_sequential",
     shares=("2.weight", "2.bias"),
-    source=f"{SOURCE} tied parameters: one Linear(8,8) used twice in a Sequential",
+    document=DOCUMENT,
+    shows="tied parameters: one Linear(8,8) used twice in a Sequential",
     build=tied_sequential,
     make_input=four_features,
     claims=(

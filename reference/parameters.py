@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from .documents import CHAPTER_SOURCE as SOURCE
+from .documents import BOOK
 from .example import HOLDS, Claim, Example, counter
 from .inputs import four_features
 from .seeding import seeded
@@ -234,7 +234,9 @@ def direct_setting_edits_in_place(device: torch.device, edit=the_books_direct_se
 
 INIT_FUNCTIONS = Example(
     name="init_functions",
-    source=f"{SOURCE} §6.3 Parameter Initialization: init functions applied with apply; the build is the book's per-layer combination (net[0] Xavier, net[2] 42)",
+    document=BOOK,
+    section="§6.3 Parameter Initialization",
+    shows="init functions applied with apply; the build is the book's per-layer combination (net[0] Xavier, net[2] 42)",
     build=xavier_first_42_last,
     make_input=four_features,
     variants=(

@@ -51,7 +51,12 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
     it was proven ("proven on cpu; cuda not checked here" when run elsewhere)."""
     results = []
     for c in example.claims:
-        result = {"claim": c.name, "text": c.text, "verdict": c.verdict, "proven": c.proven(device)}
+        result = {
+            "claim": c.name,
+            "text": c.text,
+            "verdict": c.verdict_text,
+            "proven": c.proven(device),
+        }
         if c.about_cuda:
             result["where"] = where_proven(torch.device(device).type, result["proven"])
         results.append(result)

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .documents import CHAPTER_SOURCE as SOURCE
-from .example import HOLDS, Claim, Example, counter, holds_only_when
+from .documents import BOOK
+from .example import HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .memory import saved_to_memory
 from .model_construction import MLP, MLP_EXAMPLE
 from .releases import torch_release
@@ -198,7 +198,9 @@ def whole_model_round_trip(device: torch.device, allowed=()) -> bool:
 
 MLP_CLONE = Example(
     name="mlp_clone",
-    source=f"{SOURCE} §6.6 File I/O: save MLP's state_dict, load it into a new MLP (weights_only=True)",
+    document=BOOK,
+    section="§6.6 File I/O",
+    shows="save MLP's state_dict, load it into a new MLP (weights_only=True)",
     build=mlp_clone,
     make_input=randn_twenty_features,
     claims=(
@@ -254,17 +256,18 @@ MLP_CLONE = Example(
             "save_whole_model",
             "exercise: torch.save(net) saves architecture and parameters together, and "
             "torch.load(file) gives the network back",
-            holds_only_when(
-                "torch.load is given weights_only=False (for files you trust) and the class can be "
-                "imported where it is loaded (pickle stores it by name, not its code): since "
-                "PyTorch 2.6 the default weights_only=True refuses a pickled module"
-            ),
+            HOLDS_ONLY_WHEN,
             whole_model_round_trip,
             counters=(
                 counter(
                     "MLP and nn.Linear declared safe globals: the default load reads the module",
                     allowed=(MLP, nn.Linear),
                 ),
+            ),
+            condition=(
+                "torch.load is given weights_only=False (for files you trust) and the class can be "
+                "imported where it is loaded (pickle stores it by name, not its code): since "
+                "PyTorch 2.6 the default weights_only=True refuses a pickled module"
             ),
         ),
     ),

@@ -25,11 +25,11 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn import functional as F
 
-from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .seeding import SEED, generator, seeded
 from .tying import parameter_count, shared_gradients
 
-SOURCE = "002_7dbee0fb0b47d5a0.txt"
+DOCUMENT = "002_7dbee0fb0b47d5a0.txt"
 
 
 # --- 例子1: two convolutions, one weight, the second use transposed -----------------------------
@@ -669,7 +669,8 @@ RETURN_OUTSIDE_FORWARD = (
 CONV_SHARED_TRANSPOSE = Example(
     name="conv_shared_transpose",
     shares=("conv_weight",),
-    source=f"{SOURCE} 例子1: ConvNet, one conv weight used by two conv2d calls, the second transposed",
+    document=DOCUMENT,
+    shows="例子1: ConvNet, one conv weight used by two conv2d calls, the second transposed",
     build=ConvNet,
     make_input=two_images_three_channels,
     untie=untie_conv_weight,
@@ -756,7 +757,8 @@ CONV_SHARED_TRANSPOSE = Example(
 HE_INIT_CONV = Example(
     name="he_init_conv",
     shares=("conv_weight",),
-    source=f"{SOURCE} 注意: ConvNet's weight scaled by sqrt(2/num_features) for ReLU (He init)",
+    document=DOCUMENT,
+    shows="注意: ConvNet's weight scaled by sqrt(2/num_features) for ReLU (He init)",
     build=HeInitConvNet,
     make_input=two_images_three_channels,
     untie=untie_conv_weight,
@@ -795,7 +797,8 @@ HE_INIT_CONV = Example(
 LINEAR_NET_TRANSPOSE = Example(
     name="linear_net_transpose",
     shares=("linear_weight",),
-    source=f"{SOURCE} 例子2: LinearNet, F.linear with a weight and then with its transpose",
+    document=DOCUMENT,
+    shows="例子2: LinearNet, F.linear with a weight and then with its transpose",
     build=LinearNet,
     make_input=two_rows_three_features,
     untie=untie_linear_weight,
@@ -817,7 +820,8 @@ LINEAR_NET_TRANSPOSE = Example(
 LINEAR_NET_MM = Example(
     name="linear_net_mm",
     shares=("w",),
-    source=f"{SOURCE} 例子3: LinearNet2, x.mm(w).mm(w.t()) with a fixed diagonal w",
+    document=DOCUMENT,
+    shows="例子3: LinearNet2, x.mm(w).mm(w.t()) with a fixed diagonal w",
     build=LinearNet2,
     make_input=two_rows_three_features,
     untie=untie_w,
@@ -825,9 +829,7 @@ LINEAR_NET_MM = Example(
         Claim(
             "same_effect_as_linear_net",
             "x.mm(w).mm(w.t()) has the same effect as LinearNet (与上边的网络效果相同)",
-            holds_only_when(
-                "WᵀW = WWᵀ (W is normal), as for the post's diagonal W; false for a random W"
-            ),
+            HOLDS_ONLY_WHEN,
             same_as_linear_net_only_for_normal_w,
             counters=(
                 counter("a sheared W (WᵀW ≠ WWᵀ) in the post's place", document_w=SHEARED_W),
@@ -840,6 +842,7 @@ LINEAR_NET_MM = Example(
                     other_w=SMALL_NON_NORMAL_W,
                 ),
             ),
+            condition="WᵀW = WWᵀ (W is normal), as for the post's diagonal W; false for a random W",
         ),
     ),
     corrections=(
@@ -852,7 +855,8 @@ LINEAR_NET_MM = Example(
 TIED_EMBEDDINGS = Example(
     name="tied_embeddings",
     shares=("embed_tokens.weight",),
-    source=f"{SOURCE} 例子4: the token embedding table reused as the output projection",
+    document=DOCUMENT,
+    shows="例子4: the token embedding table reused as the output projection",
     build=shared_language_model,
     make_input=two_sentences_of_five_tokens,
     untie=untie_output_projection,
@@ -902,7 +906,8 @@ TIED_EMBEDDINGS = Example(
 
 EMBEDDING_PADDING = Example(
     name="embedding_padding",
-    source=f"{SOURCE} Embedding(num, dim, padding_idx): normal(0, dim^-0.5), padding row zeroed",
+    document=DOCUMENT,
+    shows="Embedding(num, dim, padding_idx): normal(0, dim^-0.5), padding row zeroed",
     build=padded_embedding,
     make_input=two_padded_sentences,
     claims=(

@@ -34,13 +34,13 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrizations
 
-from .example import FALSE, HOLDS, Claim, Example, counter, holds_only_when
+from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .probes import calls_receiving
 from .releases import torch_release
 from .seeding import seeded
 from .tying import alias_groups, parameter_count
 
-SOURCE = "004_437a7907a92ead85.txt"
+DOCUMENT = "004_437a7907a92ead85.txt"
 
 
 class ParameterListModel(nn.Module):
@@ -436,7 +436,8 @@ def legacy_weight_norm_warns(device: torch.device, weight_norm=None, release=tor
 
 PARAMETER_LIST_CHAIN = Example(
     name="parameter_list_chain",
-    source=f"{SOURCE} nn.ParameterList of five 10×10 weights, the input multiplied through all",
+    document=DOCUMENT,
+    shows="nn.ParameterList of five 10×10 weights, the input multiplied through all",
     build=ParameterListModel,
     make_input=two_samples_ten_features,
     claims=(
@@ -480,24 +481,26 @@ PARAMETER_LIST_CHAIN = Example(
 
 PARAMETER_DICT_CHAIN = Example(
     name="parameter_dict_chain",
-    source=f"{SOURCE} nn.ParameterDict weight1…weight3, chained in iteration order",
+    document=DOCUMENT,
+    shows="nn.ParameterDict weight1…weight3, chained in iteration order",
     build=ParameterDictModel,
     make_input=two_samples_ten_features,
     claims=(
         Claim(
             "insertion_order",
             "the weights are chained in the order they were put into the ParameterDict",
-            holds_only_when(
-                "the parameters come as an OrderedDict or are set one key at a time: a plain dict "
-                "is iterated in sorted key order ('weight10' before 'weight2'); the article's "
-                "weight1…weight3 happen to be sorted already"
-            ),
+            HOLDS_ONLY_WHEN,
             dict_order_is_sorted_for_plain_dicts,
             counters=(
                 counter(
                     "keys inserted already sorted (the article's weight1…weight3)",
                     inserted=("weight1", "weight2", "weight3"),
                 ),
+            ),
+            condition=(
+                "the parameters come as an OrderedDict or are set one key at a time: a plain dict "
+                "is iterated in sorted key order ('weight10' before 'weight2'); the article's "
+                "weight1…weight3 happen to be sorted already"
             ),
         ),
         Claim(
@@ -519,7 +522,8 @@ PARAMETER_DICT_CHAIN = Example(
 
 FUNCTIONAL_LINEAR = Example(
     name="functional_linear",
-    source=f"{SOURCE} a Parameter(randn(10,10)) used through F.linear",
+    document=DOCUMENT,
+    shows="a Parameter(randn(10,10)) used through F.linear",
     build=FunctionalLinearModel,
     make_input=two_samples_ten_features,
     claims=(
@@ -536,10 +540,7 @@ FUNCTIONAL_LINEAR = Example(
         Claim(
             "implements_sharing",
             "passing a weight matrix to F.linear shares it between layers (在多个层之间实现权重参数共享)",
-            holds_only_when(
-                "the same Parameter is passed to F.linear at more than one place: the article's "
-                "model passes it once and shares nothing"
-            ),
+            HOLDS_ONLY_WHEN,
             linear_shares_only_when_reused,
             counters=(
                 counter(
@@ -551,6 +552,10 @@ FUNCTIONAL_LINEAR = Example(
                     build=WeightUnderTwoNamesModel,
                 ),
             ),
+            condition=(
+                "the same Parameter is passed to F.linear at more than one place: the article's "
+                "model passes it once and shares nothing"
+            ),
         ),
     ),
     corrections=("the article's model uses its weight once: it shows F.linear, not sharing",),
@@ -558,7 +563,8 @@ FUNCTIONAL_LINEAR = Example(
 
 WEIGHT_NORM = Example(
     name="weight_norm",
-    source=f"{SOURCE} weight normalisation, applied the correct way: "
+    document=DOCUMENT,
+    shows="weight normalisation, applied the correct way: "
     "torch.nn.utils.parametrizations.weight_norm on a Linear",
     build=WeightNormModel,
     make_input=two_samples_ten_features,
@@ -628,10 +634,7 @@ WEIGHT_NORM = Example(
             "legacy_function",
             "torch.nn.utils.weight_norm, the function the article calls, is current API "
             "(calling it gives no warning)",
-            holds_only_when(
-                "torch < 2.1: from 2.1 it is deprecated in favour of "
-                "torch.nn.utils.parametrizations.weight_norm and warns on every call"
-            ),
+            HOLDS_ONLY_WHEN,
             legacy_weight_norm_warns,
             counters=(
                 counter(
@@ -643,6 +646,10 @@ WEIGHT_NORM = Example(
                     weight_norm=parametrizations.weight_norm,
                     release=first_warning_release,
                 ),
+            ),
+            condition=(
+                "torch < 2.1: from 2.1 it is deprecated in favour of "
+                "torch.nn.utils.parametrizations.weight_norm and warns on every call"
             ),
         ),
     ),

@@ -28,13 +28,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .example import HOLDS, Claim, Example, counter, holds_only_when
+from .example import HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .memory import memory_footprint
 from .probes import calls_receiving
 from .seeding import generator, seeded
 from .tying import counting_one_use, parameter_count, shared_gradients, untie_registrations
 
-SOURCE = "001_67e6fd569dcb38d2.txt"
+DOCUMENT = "001_67e6fd569dcb38d2.txt"
 
 
 # --- the autoencoder ------------------------------------------------------------------------------
@@ -457,8 +457,8 @@ def encoder_and_decoder_share(device: torch.device, untie=untie_autoencoder) -> 
 TIED_AUTOENCODER = Example(
     name="tied_autoencoder",
     shares=("encoder.weight",),
-    source=f"{SOURCE} why_share: the autoencoder benefit — decoder uses the encoder's weight "
-    "transposed",
+    document=DOCUMENT,
+    shows="why_share: the autoencoder benefit — decoder uses the encoder's weight transposed",
     build=tied_autoencoder,
     make_input=four_samples_eight_features,
     untie=untie_autoencoder,
@@ -480,10 +480,7 @@ TIED_AUTOENCODER = Example(
             "orthogonality",
             "in a single-layer autoencoder with linear activation, sharing weights enforces "
             "orthogonality (共享权重会……强制正交)",
-            holds_only_when(
-                "the tied linear autoencoder is trained to its minimum (then W·Wᵀ ≈ I); tying "
-                "alone does not make W orthogonal (at initialisation W·Wᵀ is far from I)"
-            ),
+            HOLDS_ONLY_WHEN,
             orthogonal_only_once_trained,
             counters=(
                 counter(
@@ -495,6 +492,10 @@ TIED_AUTOENCODER = Example(
                     build=tied_half_from_orthogonal,
                 ),
             ),
+            condition=(
+                "the tied linear autoencoder is trained to its minimum (then W·Wᵀ ≈ I); tying "
+                "alone does not make W orthogonal (at initialisation W·Wᵀ is far from I)"
+            ),
         ),
     ),
     corrections=(
@@ -505,7 +506,8 @@ TIED_AUTOENCODER = Example(
 SHARED_RNN = Example(
     name="shared_rnn",
     shares=("cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh"),
-    source=f"{SOURCE} why_share: the RNN benefit — one cell applied at every time step",
+    document=DOCUMENT,
+    shows="why_share: the RNN benefit — one cell applied at every time step",
     build=shared_rnn,
     make_input=sequences,
     untie=untie_over_input_steps,

@@ -36,7 +36,7 @@ def test_every_chapter_example_is_registered_in_catalogue_order():
     assert [n for n in names if n in CHAPTER_NAMES] == CHAPTER_NAMES
     for name in CHAPTER_NAMES:
         example = reference.get(name)
-        assert example.seed_file == "d2l-ch6", name
+        assert example.document == "d2l-ch6", name
         assert example.claims, name
 
 
@@ -48,7 +48,7 @@ def test_each_section_is_the_module_of_its_chinese_name():
     cited = {}
     for topic in registry.TOPICS:
         for example in topic.EXAMPLES:
-            section = documents.parse(example.source).section
+            section = documents.described(example.document, example.section, example.shows).section
             if section:
                 cited[example.name] = section.split(" (")[0].replace("-", "_")
                 assert topic.__name__ == f"reference.{cited[example.name]}", example.name

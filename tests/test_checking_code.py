@@ -10,7 +10,7 @@ from torch.nn.utils import parametrizations
 
 import reference
 from reference import sharing_utils, why_share
-from reference.example import Claim, Example
+from reference.example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example
 from reference.probes import claim_results
 from reference.seeding import SEED
 from reference.training import reproducible_only_when_seeded
@@ -84,8 +84,8 @@ def test_reproducible_only_when_seeded_needs_both_conditions():
 
 
 def example_with(check, about_cuda=True):
-    claim = Claim("c", "text", "holds", check, about_cuda=about_cuda, no_counter="a test's own")
-    return Example("e", "doc it", torch.nn.Identity, lambda g: torch.zeros(1), claims=(claim,))
+    claim = Claim("c", "text", HOLDS, check, about_cuda=about_cuda, no_counter="a test's own")
+    return Example("e", "doc", "it", torch.nn.Identity, lambda g: torch.zeros(1), claims=(claim,))
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_a_claim_is_proven_only_by_running_its_check():
         ran.append(device)
         return False
 
-    claim = Claim("c", "text", "holds", check, no_counter="a test's own")
+    claim = Claim("c", "text", HOLDS, check, no_counter="a test's own")
     assert claim.proven("cpu") is False
     assert ran == [torch.device("cpu")]
 
@@ -131,7 +131,7 @@ def test_a_counter_case_passes_its_arguments_to_the_claims_own_check():
 
     declared = counter("flipped", flipped=True)
     assert (declared.where, dict(declared.arguments)) == ("flipped", {"flipped": True})
-    claim = Claim("c", "text", "holds", check, counters=(declared,))
+    claim = Claim("c", "text", HOLDS, check, counters=(declared,))
     assert (claim.proven(), claim.proven_at(declared)) == (True, False)
     assert claim.proven_at(counter("same", flipped=False)) is True  # what the check says
 
@@ -514,3 +514,18 @@ def test_the_transpose_check_allows_rounding_and_sees_a_thousandth():
     cpu = torch.device("cpu")
     assert computes_x_wt_w(cpu, build=LinearNetOffByRounding) is True
     assert computes_x_wt_w(cpu, build=LinearNetOffByAThousandth) is False
+
+
+def test_a_condition_goes_with_holds_only_when_and_only_with_it():
+    def check(device):
+        return True
+
+    conditional = Claim("c", "text", HOLDS_ONLY_WHEN, check, no_counter="-", condition="x > 0")
+    assert conditional.verdict_text == "holds only when x > 0"
+    assert Claim("c", "text", "false", check, no_counter="-").verdict is FALSE
+    with pytest.raises(ValueError, match="a condition goes with the verdict 'holds only when'"):
+        Claim("c", "text", HOLDS_ONLY_WHEN, check, no_counter="-")
+    with pytest.raises(ValueError, match="a condition goes with the verdict 'holds only when'"):
+        Claim("c", "text", HOLDS, check, no_counter="-", condition="x > 0")
+    with pytest.raises(ValueError, match="'hold' is not a valid Verdict"):
+        Claim("c", "text", "hold", check, no_counter="-")

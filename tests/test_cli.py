@@ -244,7 +244,8 @@ def test_list_json_splits_the_source(capsys):
 
 def test_every_source_names_a_known_document():
     for name in registry.names():
-        source = documents.parse(registry.get(name).source)
+        example = registry.get(name)
+        source = documents.described(example.document, example.section, example.shows)
         assert source.document.name in documents.DOCUMENTS, name
         assert source.shows and not source.shows.startswith("chapter"), name
 

@@ -43,7 +43,7 @@ SOURCES = {
 def test_every_entry_is_registered_once_and_names_its_source():
     entries = [example for topic in registry.TOPICS for example in topic.EXAMPLES]
     assert len(entries) == len(NAMES)  # a repeated name would silently replace another entry
-    assert {e.name: e.seed_file for e in entries if e.seed_file not in SOURCES} == {}
+    assert {e.name: e.document for e in entries if e.document not in SOURCES} == {}
 
 
 @pytest.mark.parametrize("name", NAMES)

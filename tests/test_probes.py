@@ -151,7 +151,8 @@ def untie_weight_used_twice(model: nn.Linear):
 def test_a_parameter_read_once_in_forward_is_no_tie():
     example = Example(
         name="read_once",
-        source="tests/test_probes.py",
+        document="tests/test_probes.py",
+        shows="a Linear read once in forward",
         build=lambda: nn.Linear(1, 1),
         make_input=lambda g: torch.rand(1, 1, generator=g),
         untie=untie_weight_used_twice,
