@@ -178,17 +178,22 @@ def loads_with_the_default(buffer: io.BytesIO, allowed=()) -> bool:
     return True
 
 
-def whole_model_round_trip(device: torch.device, allowed=()) -> bool:
+def whole_model_round_trip(
+    device: torch.device, allowed=(), refuses_by_default: bool | None = None
+) -> bool:
     """`torch.save(net)` pickles the module. What the default load does depends on the release;
     `weights_only=False` loads it (and runs pickle: only for files you trust). `allowed`: classes
-    declared safe for the default load (`torch.serialization.safe_globals`)."""
+    declared safe for the default load (`torch.serialization.safe_globals`). `refuses_by_default`:
+    what the default load is expected to do (default: what the installed release does)."""
+    if refuses_by_default is None:
+        refuses_by_default = default_load_refuses_modules()
     net, x = MLP_EXAMPLE.model(device), MLP_EXAMPLE.input(device)
     buffer = saved_to_memory(net)
     default_loads = loads_with_the_default(buffer, allowed)
     buffer.seek(0)
     loaded = torch.load(buffer, weights_only=False)
     return (
-        default_loads != default_load_refuses_modules()
+        default_loads != refuses_by_default
         and type(loaded) is MLP
         and torch.equal(loaded(x), net(x))
     )
@@ -260,8 +265,20 @@ MLP_CLONE = Example(
             whole_model_round_trip,
             counters=(
                 counter(
-                    "MLP and nn.Linear declared safe globals: the default load reads the module",
-                    allowed=(MLP, nn.Linear),
+                    "the other default expected: the release before (or after) 2.6",
+                    refuses_by_default=not default_load_refuses_modules(),
+                ),
+                # Where the default refuses (2.6 on), declaring the classes safe makes it read
+                # the module; before, the default reads it anyway and nothing changes.
+                *(
+                    (
+                        counter(
+                            "MLP and nn.Linear declared safe globals: the default load reads it",
+                            allowed=(MLP, nn.Linear),
+                        ),
+                    )
+                    if default_load_refuses_modules()
+                    else ()
                 ),
             ),
             condition=(
