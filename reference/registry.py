@@ -9,16 +9,16 @@ from __future__ import annotations
 import difflib
 
 from . import (
+    construction_exercises,
     custom_layer,
     deferred_init,
-    exercises,
     model_construction,
     parallel_modules,
     parameter_access,
     parameters,
     read_write,
+    sharing_article,
     sharing_blog,
-    sharing_utils,
     why_share,
 )
 from .example import Example
@@ -27,8 +27,8 @@ TOPICS = (
     parallel_modules,
     parameter_access,
     sharing_blog,
-    exercises,
-    sharing_utils,
+    construction_exercises,
+    sharing_article,
     why_share,
     # The book's chapter, section by section (use_gpu, §6.7, has no registered example).
     model_construction,

@@ -1,7 +1,7 @@
 """The installed torch release, for expectations that changed at a known release.
 
 Each such expectation lives beside its example, as a `(major, minor)` threshold with a citation
-(e.g. `read_write.WEIGHTS_ONLY_DEFAULT_FROM`, `sharing_utils.WARNS_FROM`, `survival.ReleaseChange`).
+(e.g. `read_write.WEIGHTS_ONLY_DEFAULT_FROM`, `sharing_article.WARNS_FROM`, `survival.ReleaseChange`).
 """
 
 import re

@@ -340,13 +340,13 @@ def _patch_everywhere(attribute: str, original, replacement) -> None:
 
 
 def _article_model_without_super_init() -> None:
-    from reference import sharing_utils
+    from reference import sharing_article
 
     def init(self):
         self.weight = nn.Parameter(torch.randn(10, 10))
         self.weight = nn.utils.weight_norm(self.weight)
 
-    sharing_utils.ArticleWeightNormModel.__init__ = init
+    sharing_article.ArticleWeightNormModel.__init__ = init
 
 
 def _seeded_without_fork_rng() -> None:
@@ -386,20 +386,20 @@ def _centered_over_wrong_dim() -> None:
 
 def _training_optimizers_with_duplicates() -> None:
     """The training examples build their optimizer from named_parameters(remove_duplicate=False)."""
-    from reference import exercises, parallel_modules
+    from reference import construction_exercises, parallel_modules
 
     def with_duplicates(self, recurse=True):
         return (p for _, p in self.named_parameters(recurse=recurse, remove_duplicate=False))
 
     parallel_modules.SharedWeightNet.parameters = with_duplicates
-    build = exercises.shared_regression_net
+    build = construction_exercises.shared_regression_net
 
     def shared_regression_net():
         net = build()
         net.parameters = types.MethodType(with_duplicates, net)
         return net
 
-    exercises.shared_regression_net = shared_regression_net
+    construction_exercises.shared_regression_net = shared_regression_net
 
 
 def _relu_after_shared_layer() -> None:

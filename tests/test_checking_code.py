@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn.utils import parametrizations
 
 import reference
-from reference import sharing_utils, why_share
+from reference import sharing_article, why_share
 from reference.example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example
 from reference.probes import claim_results
 from reference.seeding import SEED
@@ -159,7 +159,7 @@ def test_determinism_is_configured_before_any_example_runs():
 
 
 def test_the_registered_side_of_empty_state_dict_may_hold_a_single_key():
-    from reference.exercises import MySequential, empty_state_dict
+    from reference.construction_exercises import MySequential, empty_state_dict
 
     one_key = lambda: MySequential(torch.nn.Linear(20, 256, bias=False))  # noqa: E731
     assert empty_state_dict(torch.device("cpu"), registered_build=one_key) is True
@@ -168,7 +168,7 @@ def test_the_registered_side_of_empty_state_dict_may_hold_a_single_key():
 def one_parameter_in_all():
     """net1 holds its blocks in a plain list (nothing registered), net2 has no bias."""
     from reference.chapter_models import NestMLP
-    from reference.exercises import ListSequential, combine_net
+    from reference.construction_exercises import ListSequential, combine_net
 
     return combine_net(ListSequential(NestMLP()), torch.nn.Linear(20, 16, bias=False))
 
@@ -176,14 +176,14 @@ def one_parameter_in_all():
 def a_bias_gradient_of_exactly_one():
     """One output unit, concatenated by features: its bias's gradient sums to 1."""
     from reference.chapter_models import NestMLP
-    from reference.exercises import combine_net
+    from reference.construction_exercises import combine_net
 
     return combine_net(NestMLP(), torch.nn.Linear(20, 1), dim=1)
 
 
 @pytest.mark.parametrize("build", [one_parameter_in_all, a_bias_gradient_of_exactly_one])
 def test_sub_networks_are_trained_at_the_smallest_counts(build):
-    from reference.exercises import sub_networks_are_trained
+    from reference.construction_exercises import sub_networks_are_trained
 
     assert sub_networks_are_trained(torch.device("cpu"), build=build) is True
 
@@ -314,13 +314,13 @@ def test_the_cnn_check_sees_a_control_that_misses_the_shift_by_a_few_hundredths(
     )
 
 
-class TwoOutputsWeightNormModel(sharing_utils.WeightNormModel):
+class TwoOutputsWeightNormModel(sharing_article.WeightNormModel):
     def __init__(self):
         nn.Module.__init__(self)
         self.linear = parametrizations.weight_norm(nn.Linear(10, 2, bias=False))
 
 
-class TwoDistinctNormsWeightNormModel(sharing_utils.WeightNormModel):
+class TwoDistinctNormsWeightNormModel(sharing_article.WeightNormModel):
     """Rows of norm 1 and 2, alternating: exactly two distinct magnitudes."""
 
     def __init__(self):
@@ -333,7 +333,7 @@ class TwoDistinctNormsWeightNormModel(sharing_utils.WeightNormModel):
 
 @pytest.mark.parametrize("build", [TwoOutputsWeightNormModel, TwoDistinctNormsWeightNormModel])
 def test_two_rows_or_two_magnitudes_are_already_per_row(build):
-    assert sharing_utils.magnitude_is_per_row_not_one_scalar("cpu", build=build)
+    assert sharing_article.magnitude_is_per_row_not_one_scalar("cpu", build=build)
 
 
 def test_configure_determinism_sets_every_setting_it_names():

@@ -83,7 +83,9 @@ def test_run_shows_values_the_file_to_open_and_the_release(capsys):
     assert status == 0
     assert f"input    shape (1, 20), float32: [{x.flatten()[0]:.4f}, " in out
     assert f"output   shape (2, 16), float32: [{output.flatten()[0]:.4f}, " in out
-    assert "  open      reference/exercises.py:" in out and "  parallel_concat\n" in out
+    assert (
+        "  open      reference/construction_exercises.py:" in out and "  parallel_concat\n" in out
+    )
     assert f"  torch     {torch.__version__}, on cpu" in out
     assert "  document  003_509c77070272da3f.txt  深度学习计算 · model-construction" in out
     assert "  variants  features (--variant LABEL)" in out
