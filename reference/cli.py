@@ -10,18 +10,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import inspect
 import json
 import os
-import re
 import sys
 import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import documents, survival_command
 from .errors import UsageError
-from .layout import display_width, render_table, terminal_width, two_spaced, wrap_text
+from .layout import render_table, terminal_width, two_spaced, wrap_text
+from .summary_text import render_summary, render_trace, table_row
 
 if TYPE_CHECKING:
     import torch
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
 USAGE_ERROR = 2
 PROG = "torch-builders-reference"
 COMMANDS = ("list", "run", "trace", "survival")
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 class Failure(Exception):
@@ -150,7 +147,7 @@ def find_example(name: str, prog: str) -> Example:
     """A registry example, or one of the survival table's registration-tied models."""
     from . import registry
 
-    extra = survival_examples()
+    extra = survival_command.tied_models_as_examples()
     if name in extra:
         return extra[name]
     try:
@@ -159,41 +156,6 @@ def find_example(name: str, prog: str) -> Example:
         close = unknown.close or difflib.get_close_matches(name, extra, n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown example {name!r}.{hint} ({prog} list lists all)") from None
-
-
-def survival_examples() -> dict[str, Example]:
-    """The survival table's models tied by registration (`registered_lm_head`,
-    `parametrized_autoencoder`), runnable like examples: built from their registry example with the
-    same seed and values. They are not registry entries: the survival table locks their ties.
-    """
-    import functools
-    from dataclasses import replace
-
-    from . import registry, survival_cases
-
-    found = {}
-    for tied in survival_cases.MODELS:
-        if tied.rebuild is survival_cases.as_built:
-            continue
-        base = registry.get(tied.example)
-
-        def build(base=base, rebuild=tied.rebuild):
-            return rebuild(base.build())
-
-        functools.update_wrapper(build, tied.rebuild)  # `run` points at the survival builder
-        found[tied.name] = replace(
-            base,
-            name=tied.name,
-            section="",
-            shows=f"{base.name}, tied the survival table's way: {tied.how}",
-            build=build,
-            claims=(),
-            corrections=(),
-            untie=None,
-            train=None,
-            variants=(),
-        )
-    return found
 
 
 def checked_variant(example: Example, label: str | None) -> str | None:
@@ -274,7 +236,10 @@ def list_examples(args: argparse.Namespace) -> int:
     from . import registry
 
     entries = [listing(registry.get(n), "example") for n in registry.names()]
-    entries += [listing(e, "survival table model") for e in survival_examples().values()]
+    entries += [
+        listing(e, "survival table model")
+        for e in survival_command.tied_models_as_examples().values()
+    ]
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
@@ -408,225 +373,3 @@ def trace_one(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         print(f"loss curve written to {args.plot}", file=sys.stderr)  # stdout stays the trace
     return 0
-
-
-# --- text rendering -------------------------------------------------------------------------------
-
-
-def table_row(
-    example: Example, data: dict[str, Any], conditions: list[tuple[str, str]]
-) -> list[str]:
-    counts = data["parameter_count"]
-    parameters = str(counts["unique"])
-    if counts["total"] != counts["unique"]:
-        parameters += f" ({counts['total']} by name)"
-    return [
-        data["name"],
-        documents.short_name(example.document),
-        "×".join(map(str, data["output"]["shape"])) or "scalar",
-        parameters,
-        claims_cell(example, data["claims"], conditions),
-        ties_cell(data["alias_groups"], data["ties_in_forward"]) or "-",
-    ]
-
-
-def claims_cell(
-    example: Example, results: list[dict[str, Any]], conditions: list[tuple[str, str]]
-) -> str:
-    """'2 holds; false; holds only when [3]': a claim's condition goes to footnote 3, up to its
-    first colon or semicolon (where what was found starts); a verdict whose check disagrees (in
-    `results`, the summary's) says NOT PROVEN."""
-    proven = {result["claim"]: result["proven"] for result in results}
-    counts: dict[str, int] = {}
-    for claim in example.claims:
-        verdict = claim.verdict.value
-        if claim.condition:  # the verdict "holds only when", and when
-            when = re.split(r"[:;] ", claim.condition, maxsplit=1)[0]
-            conditions.append((example.name, f"{verdict} {when}"))
-            verdict = f"{verdict} [{len(conditions)}]"
-        if not proven[claim.name]:
-            verdict += " (NOT PROVEN)"
-        counts[verdict] = counts.get(verdict, 0) + 1
-    return "; ".join(f"{n} {v}" if n > 1 else v for v, n in counts.items()) or "-"
-
-
-def ties_cell(alias_groups: list[list[str]], in_forward: dict[str, int]) -> str:
-    """Ties in words: '2.weight = 4.weight', or 'shared = net1.0 (weight, bias)' where whole
-    modules are shared, for names that are one Parameter; 'embed_tokens.weight ×2 (forward)' for one
-    name that forward reads twice."""
-    registered: dict[tuple[str, ...], list[str]] = {}  # holders -> parameter names
-    for group in alias_groups:
-        holders = tuple(name.rpartition(".")[0] for name in group)
-        leaves = {name.rpartition(".")[2] for name in group}
-        key = holders if all(holders) and len(leaves) == 1 else tuple(group)
-        registered.setdefault(key, []).append(group[0].rpartition(".")[2] if key == holders else "")
-    forward: dict[tuple[str, int], list[str]] = {}  # (holder, uses) -> parameter names
-    for name, uses in in_forward.items():
-        holder, _, leaf = name.rpartition(".")
-        forward.setdefault((holder, uses), []).append(leaf if holder else name)
-    parts = []
-    for holders, leaves in registered.items():
-        if len(leaves) > 1:
-            parts.append(" = ".join(holders) + f" ({', '.join(leaves)})")
-        else:
-            parts.append(" = ".join(f"{h}.{leaves[0]}" if leaves[0] else h for h in holders))
-    for (holder, uses), leaves in forward.items():
-        if len(leaves) > 1:
-            parts.append(f"{holder} ×{uses} (forward: {', '.join(leaves)})")
-        else:
-            parts.append(f"{holder + '.' if holder else ''}{leaves[0]} ×{uses} (forward)")
-    return "; ".join(parts)
-
-
-def where_to_read(example: Example, variant: str | None) -> str:
-    """The file (relative to the repository) and the function or class that builds the model."""
-    build = inspect.unwrap(example.build if variant is None else dict(example.variants)[variant])
-    try:
-        path = Path(inspect.getsourcefile(build)).resolve()
-        line = inspect.getsourcelines(build)[1]
-    except (TypeError, OSError):
-        return build.__qualname__
-    shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
-    name = build.__qualname__
-    name = f"a lambda at line {line}" if name == "<lambda>" else name
-    return f"{shown}:{line}  {name}"
-
-
-def render_values(label: str, facts: dict[str, Any]) -> str:
-    """'input:  shape (2, 20), float32: [0.4963, 0.7682, …]' (four decimals, as torch prints), as
-    many leading values as fit the terminal (one at least)."""
-    values = [number(v) if isinstance(v, float) else str(v) for v in facts["leading"]]
-    start = f"{label:<8} shape {tuple(facts['shape'])}, {facts['dtype']}: ["
-    for count in range(len(values), 0, -1):
-        more = ", …" if facts["numel"] > count else ""
-        line = f"{start}{', '.join(values[:count])}{more}]"
-        if display_width(line) < terminal_width() or count == 1:
-            return line
-    return f"{start}]"
-
-
-CLAIMS_HEADING = "claims (the document's, each with the verdict running code gives it):"
-VARIANT_CLAIMS_HEADING = (
-    "claims (about the document's build, not this variant; each with the verdict running code "
-    "gives it):"
-)
-
-
-def render_summary(
-    data: dict[str, Any],
-    example: Example,
-    variant: str | None,
-    device: torch.device,
-    extra: dict[str, Any],
-) -> str:
-    import torch
-
-    source = documents.described(example.document, example.section, example.shows)
-    counts = data["parameter_count"]
-    title = data["name"] + (f" --variant {variant}" if variant else "")
-    header = [
-        wrap_text(f"{title}: {source.shows}", hanging="  "),
-        wrap_text(
-            two_spaced("document", source.document.name, source.document.title),
-            indent="  ",
-            hanging="            ",
-        ),
-    ]
-    if source.section:
-        header.append(f"  section   {source.section}")
-    header += [
-        f"  open      {where_to_read(example, variant)}",
-        f"  torch     {torch.__version__}, on {device}",
-    ]
-    if example.variants and variant is None:
-        header.append(
-            f"  variants  {', '.join(label for label, _ in example.variants)} (--variant LABEL)"
-        )
-    if variant is not None:
-        header.append(
-            wrap_text(
-                f"variant {variant}: another build of this example; what is shown below is "
-                "this build's, but the claims are about the document's build",
-                indent="  ",
-                hanging="    ",
-            )
-        )
-    values = extra["values"]
-    inputs = values["inputs"]
-    lines = [
-        *header,
-        "",
-        data["repr"],
-        "",
-        *[
-            render_values("input" if len(inputs) == 1 else f"input {i}", f)
-            for i, f in enumerate(inputs)
-        ],
-        render_values("output", values["output"]),
-        "",
-        listed("state_dict keys", data["state_dict_keys"], "none: nothing is registered"),
-        listed(
-            "parameters",
-            [f"{n} {tuple(s)}" for n, s in data["parameters"]],
-            "none registered",
-        ),
-        wrap_text(
-            f"parameter count: {counts['unique']} elements, each Parameter once; "
-            f"{counts['total']} counted once per name",
-            hanging="  ",
-        ),
-        listed(
-            "ties",
-            ties_cell(data["alias_groups"], extra["in_forward"]).split("; "),
-            "none",
-            separator="; ",
-        ),
-        "",
-        CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING,
-    ]
-    for claim in data["claims"]:
-        proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"
-        lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
-        lines.append(
-            wrap_text(f"-> {claim['verdict']} ({claim.get('where') or proven})", indent="     ")
-        )
-    if not data["claims"]:
-        lines.append("  none")
-    lines += [wrap_text(f"correction: {c}") for c in data["corrections"]]
-    return "\n".join(lines)
-
-
-def listed(label: str, items: list[str], empty: str, separator: str = ", ") -> str:
-    """'label: a, b, c' wrapped under the label; `empty` where there is nothing."""
-    items = [i for i in items if i] or [empty]
-    words = [i + separator.rstrip() for i in items[:-1]] + items[-1:]
-    return wrap_text(words, indent=f"{label + ':':<17}", hanging=" " * 17)
-
-
-def render_trace(name: str, data: dict[str, Any]) -> str:
-    lines = [
-        f"{name}: {len(data['step_loss'])} steps, {len(data['epoch_loss'])} epochs",
-        "epoch  mean loss",
-    ]
-    lines += [f"{i + 1:>5}  {loss:.6g}" for i, loss in enumerate(data["epoch_loss"])]
-    for key, value in data.items():
-        if key not in ("step_loss", "epoch_loss"):
-            lines.append(wrap_text(f"{key}: {rounded(value)}", indent="  ").lstrip())
-    lines.append("(rounded as torch prints; --json for every digit)")
-    return "\n".join(lines)
-
-
-def number(value: float) -> str:
-    """Four decimals, as torch prints a tensor; scientific where four decimals would hide it."""
-    return f"{value:.4f}" if value == 0 or 1e-4 <= abs(value) < 1e5 else f"{value:.4e}"
-
-
-def rounded(value: Any) -> str:
-    """Nested lists and dicts with floats at four decimals, as torch prints tensors."""
-    if isinstance(value, float):
-        return number(value)
-    if isinstance(value, bool | int | str) or value is None:
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {rounded(v)}" for k, v in value.items()) + "}"
-    return "[" + ", ".join(rounded(v) for v in value) + "]"

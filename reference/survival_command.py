@@ -10,8 +10,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .example import Example
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -151,3 +155,38 @@ def filtered(table: dict, model: str | None, operation: str | None) -> dict:
         if not rows:
             raise UsageError(f"no operation contains {operation!r}; close: {close_choices(operation, names)}")  # fmt: skip
     return {**table, "rows": rows}
+
+
+def tied_models_as_examples() -> dict[str, Example]:
+    """The survival table's models tied by registration (`registered_lm_head`,
+    `parametrized_autoencoder`), runnable like examples: built from their registry example with the
+    same seed and values. They are not registry entries: the survival table locks their ties.
+    """
+    import functools
+    from dataclasses import replace
+
+    from . import registry, survival_cases
+
+    found = {}
+    for tied in survival_cases.MODELS:
+        if tied.rebuild is survival_cases.as_built:
+            continue
+        base = registry.get(tied.example)
+
+        def build(base=base, rebuild=tied.rebuild):
+            return rebuild(base.build())
+
+        functools.update_wrapper(build, tied.rebuild)  # `run` points at the survival builder
+        found[tied.name] = replace(
+            base,
+            name=tied.name,
+            section="",
+            shows=f"{base.name}, tied the survival table's way: {tied.how}",
+            build=build,
+            claims=(),
+            corrections=(),
+            untie=None,
+            train=None,
+            variants=(),
+        )
+    return found

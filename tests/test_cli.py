@@ -22,10 +22,10 @@ from reference.cli import (
     find_example,
     main,
     show_example,
-    ties_cell,
 )
 from reference.layout import display_width
 from reference.probes import left_behind, summary, ties_in_forward
+from reference.summary_text import ties_cell
 
 WIDTH = 100
 
