@@ -8,14 +8,14 @@ whole batch. `gradients_on_two_processes()` returns what each rank has after one
 
 How the processes start (`start_method()`): forked from this process where that is safe. A forked
 rank starts with every module this process has imported, torch and the compiler stack that DDP's
-constructor imports among them, instead of importing them again (measured on 2 cores: the check
-takes 0.1 s forked, 4.6 s spawned). A fork copies only the thread that calls it: a lock that another
+constructor imports among them, instead of importing them again: the costliest part of a start. A
+fork copies only the thread that calls it: a lock that another
 thread holds at that moment stays locked for ever in the child, and CUDA cannot be used in a forked
 child at all. So the ranks are forked only on Linux from a process that has one thread (counted by
 the kernel, native threads included: numpy's OpenBLAS pool counts, which is why the suite caps it at
 one thread) and has not started CUDA. Elsewhere on Linux (a pytest-xdist worker has a thread of its
 own) they come from a forkserver: a fresh single-threaded process that imports torch once and forks
-both ranks, and serves later calls too (3 s the first time, 0.1 s after). On other systems they are
+both ranks, and serves later calls too. On other systems they are
 spawned, as fresh interpreters. Each joins one gloo process group through a file in a fresh
 temporary folder (no port is chosen in advance, so suites running side by side on one machine cannot
 take each other's), with gloo bound to the loopback interface, runs every check in that one group,
@@ -143,7 +143,7 @@ def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     import torch.multiprocessing as mp
 
     # What the ranks import before they start: torch, this module and the compiler stack that DDP's
-    # constructor imports (1.7 s), once for both ranks, not once per rank.
+    # constructor imports, once for both ranks, not once per rank.
     preload = ["torch", "torch._dynamo", __name__]
     method = start_method()
     if method == "fork":
