@@ -155,7 +155,7 @@ def test_a_tie_made_in_forward_is_shown(capsys):
     assert "ties:            embed_tokens.weight ×2 (forward)\n" in out
 
 
-# --- what a device cannot hold (issue 9, point 6), proven on the CPU with the meta device ----------
+# --- what a device cannot hold, proven on the CPU with the meta device ----------------------------
 
 
 def test_left_behind_finds_blocks_a_plain_list_keeps():
