@@ -543,6 +543,28 @@ def unflattened(tied: TiedModel) -> Result:
     return module_result(torch.export.unflatten(exported_program(tied)), tied)
 
 
+class SummedOutput(nn.Module):
+    """The model with its output summed: a joint export needs a scalar loss to differentiate."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return output_scalar(self.model(x))
+
+
+def exported_joint(tied: TiedModel) -> Result:
+    """The experimental `_export_forward_backward`: the exported forward and its backward in one
+    graph. The tie's ends are the joint program's state_dict entries for the two names."""
+    from torch.export.experimental import _export_forward_backward
+
+    program = torch.export.export(SummedOutput(tied.model()), (tied.input(),))
+    joint = _export_forward_backward(program)
+    state = {name.removeprefix("model."): t for name, t in joint.state_dict.items()}
+    return mapping_result(state, tied)
+
+
 def distributed_checkpoint_model(tied: TiedModel) -> Result:
     """dcp.save of a shifted model's state_dict, dcp.load into a fresh one's, then loaded."""
     import torch.distributed.checkpoint as dcp
@@ -564,28 +586,51 @@ def adam_after_one_step(tied: TiedModel) -> tuple[nn.Module, torch.optim.Optimiz
     return model, optimizer
 
 
-def distributed_checkpoint_optimizer(tied: TiedModel) -> Result:
-    """A model and its Adam state after one step, saved through get_state_dict and dcp.save, then
-    restored into a fresh model and optimizer through dcp.load and set_state_dict. The tie's ends
-    are the Adam moment (`exp_avg`) each name reaches in the restored optimizer."""
-    import torch.distributed.checkpoint as dcp
-    from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+class RestoredStateDiffers(AssertionError):
+    pass
 
+
+def named_states(model: nn.Module, optimizer: torch.optim.Optimizer, options) -> dict[str, Any]:
+    from torch.distributed.checkpoint.state_dict import get_state_dict
+
+    found = get_state_dict(model, optimizer, options=options)
+    return dict(zip(("model", "optim"), found, strict=True))
+
+
+def distributed_checkpoint_optimizer(tied: TiedModel, flatten: bool = False) -> Result:
+    """A model and its Adam state after one step, saved through get_state_dict and dcp.save, then
+    restored into a fresh model and optimizer through dcp.load and set_state_dict (`flatten`: with
+    flatten_optimizer_state_dict, torchtitan's default). The tie's ends are the Adam moment
+    (`exp_avg`) each name reaches in the restored optimizer; it must equal the saved one, or the
+    tie would survive with nothing restored."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, set_state_dict
+
+    options = StateDictOptions(flatten_optimizer_state_dict=flatten)
     source = adam_after_one_step(tied)
     model = tied.model()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
     with tempfile.TemporaryDirectory() as folder:
-        dcp.save(
-            dict(zip(("model", "optim"), get_state_dict(*source), strict=True)),
-            checkpoint_id=folder,
-        )
-        state = dict(zip(("model", "optim"), get_state_dict(model, optimizer), strict=True))
+        dcp.save(named_states(*source, options), checkpoint_id=folder)
+        state = named_states(model, optimizer, options)
         dcp.load(state, checkpoint_id=folder)
     set_state_dict(
-        model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"]
+        model,
+        optimizer,
+        model_state_dict=state["model"],
+        optim_state_dict=state["optim"],
+        options=options,
     )
     moments = tuple(optimizer.state[tied.tensor(model, name)]["exp_avg"] for name in tied.names)
+    source_model, source_optimizer = source
+    saved_moment = source_optimizer.state[tied.tensor(source_model, tied.names[0])]["exp_avg"]
+    if not torch.equal(moments[0], saved_moment):
+        raise RestoredStateDiffers(f"the restored Adam moment of {tied.names[0]} differs")
     return Result(moments, None)
+
+
+def distributed_checkpoint_flat_optimizer(tied: TiedModel) -> Result:
+    return distributed_checkpoint_optimizer(tied, flatten=True)
 
 
 def quantized_dynamic(tied: TiedModel) -> Result:
@@ -752,6 +797,20 @@ SHARED_ACROSS_FSDP_GROUPS = KnownError(
     ),
 )
 
+JOINT_EXPORT_UNUSED_ALIAS = KnownError(
+    "AssertionError",
+    "Found a parameter that did not receive a gradient",
+    Citation(
+        "pytorch/pytorch#147380",
+        "open; the fixes proposed, pytorch/pytorch#185803 and #186542, were closed",
+        "export keeps one parameter input per name of a tied Parameter and the graph reads only "
+        "one of them; the joint decomposition treats the other as a parameter of its own that "
+        "received no gradient",
+        models=REGISTERED,
+        bug=True,
+    ),
+)
+
 KNOWN_ERRORS = (
     WEIGHTS_ONLY_REFUSES_A_MODULE,
     KnownError(
@@ -784,6 +843,7 @@ KNOWN_ERRORS = (
         ),
     ),
     SHARED_ACROSS_FSDP_GROUPS,
+    JOINT_EXPORT_UNUSED_ALIAS,
     KnownError(
         "AssertionError",
         "from_float only works for",
@@ -890,6 +950,23 @@ TO_EMPTY_SPLITS = Citation(
     "Parameter: the tie splits; re-tie after to_empty",
     models=TWO_HOLDERS,
     bug=True,
+)
+
+EXPORT_OF_A_TIE_IN_FORWARD = Citation(
+    "pytorch/pytorch#127357",
+    "open; reported on torch 2.3.0",
+    "export raised on this very model (a tie made in forward: F.linear(h, encoder.weight.t())); "
+    "here it exports and the tie holds",
+    models=("tied_autoencoder",),
+)
+
+OPTIMIZER_STATE_OF_A_TIE = Citation(
+    "Modalities/modalities#348; pytorch/torchtitan#594",
+    "#348 open, #594 closed; #594 traced the failure to _unflatten_optim_state_dict, which "
+    "pytorch/pytorch#148825 (closed) changed for shared parameters",
+    "both report set_optimizer_state_dict failing on a model with tied weights sharded by FSDP, "
+    "its optimizer state flattened; here, without FSDP, the one Parameter's state is restored "
+    "and both names reach it",
 )
 
 VISITS = "counts the visits that reach a module holding the tie's Parameter"
@@ -1151,10 +1228,11 @@ OPERATIONS = (
         citations=(
             Citation(
                 "NVIDIA-NeMo/Automodel#2213",
-                "open; it re-ties after initialising (tie_weights)",
-                "reports that fully_shard() breaks the tie of a model built from scratch; here "
-                "fully_shard(root) keeps it, and sharding the two holders apart is what FSDP "
-                "rejects at the first forward (pytorch/pytorch#176225)",
+                "open pull request; it re-ties after initialising (init_weights, tie_weights)",
+                "says fully_shard() breaks the tie of a model trained from scratch by replacing "
+                "shared parameters with separate DTensors: what sharding the two holders apart did "
+                "before torch 2.12 (pytorch/pytorch#176076); from 2.12 FSDP rejects it at the "
+                "first forward (pytorch/pytorch#176225), and fully_shard(root) keeps the tie",
                 models=TWO_HOLDERS,
             ),
         ),
@@ -1163,11 +1241,21 @@ OPERATIONS = (
         "torch.export.export → .module()",
         exported,
         "one input; the exported program's module, its parameters under their names",
+        citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
     ),
     Operation(
         "torch.export.export → unflatten",
         unflattened,
         "the exported program split back into the model's module hierarchy",
+        citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
+    ),
+    Operation(
+        "torch.export.export → _export_forward_backward",
+        exported_joint,
+        "experimental; the model's output summed as the loss; the joint program's state_dict "
+        "entries for the two names",
+        trains=False,
+        citations=(JOINT_EXPORT_UNUSED_ALIAS.citation,),
     ),
     Operation(
         "dcp.save/load, model state",
@@ -1181,10 +1269,21 @@ OPERATIONS = (
         "dcp.save/load, optimizer state",
         distributed_checkpoint_optimizer,
         "Adam after one step, through get_state_dict/set_state_dict; the ends are the Adam "
-        "moment each name reaches in the restored optimizer",
+        "moment each name reaches in the restored optimizer, checked against the saved one",
         promise=None,
         trains=False,
         needs_process_group=True,
+        citations=(OPTIMIZER_STATE_OF_A_TIE,),
+    ),
+    Operation(
+        "dcp.save/load, flattened optimizer state",
+        distributed_checkpoint_flat_optimizer,
+        "as dcp.save/load, optimizer state, with StateDictOptions(flatten_optimizer_state_dict="
+        "True), torchtitan's default",
+        promise=None,
+        trains=False,
+        needs_process_group=True,
+        citations=(OPTIMIZER_STATE_OF_A_TIE,),
     ),
     Operation(
         "quantize_dynamic(nn.Linear, qint8)",

@@ -24,6 +24,7 @@ LEGEND = {
     "apart": "+ SGD step: the names moved as separate copies",
     "raises": "the operation raised (the error says which, by type and a stable phrase)",
     "not installed": "the operation needs an optional package that is absent",
+    "not measured": "(across releases) that release's table was run before the operation was added",
     "*": "surprising: a split, a double step, an error or values other than promised; the notes "
     "cite why",
     "≠values": "the tie holds values other than the operation promises",
@@ -208,15 +209,29 @@ def runs(values: list[str], releases: list[str]) -> list[tuple[str, str, str]]:
     return found
 
 
+# A row absent from a release's table: the operation was added after that release was measured.
+NOT_MEASURED = "not measured"
+
+
 def matrix_rows(tables: list[dict]) -> list[tuple[str, str, list[str]]]:
     """(operation, model, one cell per release) in the newest table's order; a row absent from a
-    release (an operation added later) reads "-".
+    release (an operation added later) reads NOT_MEASURED.
     """
     order = [(r["operation"], r["model"]) for r in tables[-1]["rows"]]
     for t in tables:
         order += [(r["operation"], r["model"]) for r in t["rows"] if (r["operation"], r["model"]) not in order]  # fmt: skip
     by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
-    return [(op, m, [cell(found[op, m]) if (op, m) in found else "-" for found in by_release]) for op, m in order]  # fmt: skip
+    # Visits are recorded from the release the count was added: before it, they were not measured.
+    visiting = {key for rows in by_release for key, r in rows.items() if "visits" in r}
+
+    def release_cell(found: dict, key: tuple[str, str]) -> str:
+        if key not in found:
+            return NOT_MEASURED
+        row = found[key]
+        unmeasured = key in visiting and "visits" not in row and not row.get("error")
+        return cell(row) + (", reached: not measured" if unmeasured else "")
+
+    return [(op, m, [release_cell(found, (op, m)) for found in by_release]) for op, m in order]
 
 
 def across(cells: list[str], releases: list[str]) -> str:
@@ -314,7 +329,7 @@ HEAT_CLASSES = (
     ("values other than promised", "#8e24aa"),
     ("unsupported here (no tie broke)", "#b0bec5"),
     ("error", "#37474f"),
-    ("absent / not installed", "#ffffff"),
+    ("not measured / not installed", "#ffffff"),
 )
 TIED, BY_DESIGN, BY_BUG, DOUBLE_STEP, OTHER_VALUES, UNSUPPORTED, ERROR, ABSENT = range(8)
 
@@ -338,13 +353,15 @@ def heat_class(row: dict | None) -> int:
 
 
 def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]]:
-    """(label, one class per release): every row, or only those that change across releases or
-    are anything but tied on some release."""
+    """(label, one class per release): every row, or only those that change across the releases
+    that measured them or are anything but tied on some release."""
     by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
     found = []
     for op, model, _ in matrix_rows(tables):
         classes = [heat_class(rows.get((op, model))) for rows in by_release]
-        if every_row or len(set(classes)) > 1 or set(classes) - {TIED}:
+        # A release that did not measure the row (or lacked its package) shows no change.
+        measured = set(classes) - {ABSENT}
+        if every_row or len(measured) > 1 or measured - {TIED}:
             found.append((f"{op} · {model}", classes))
     return found
 

@@ -730,3 +730,70 @@ def test_visits_are_counted_per_module_reached_that_holds_the_tie():
 def test_a_visiting_row_says_how_often_it_reached_the_tie(op, model, label):
     (found, *_) = survival.rows_of(survival.operation(op), survival.tied_model(model))
     assert found["visits"] == label
+
+
+def test_the_optimizer_rows_check_that_the_saved_state_came_back(monkeypatch):
+    """A tie that survives a restore which restored nothing is no survival: the row raises."""
+    import torch.distributed.checkpoint as dcp
+
+    load = dcp.load
+
+    def load_then_move(state, **options):
+        load(state, **options)
+        with torch.no_grad():
+            for value in state["optim"]["state"].values():
+                value["exp_avg"].add_(1)
+
+    tied = survival.tied_model("registered_lm_head")
+    op = survival.operation("dcp.save/load, optimizer state")
+    assert survival.outcomes(op, tied)[0]["outcome"] == "tied"
+    monkeypatch.setattr(dcp, "load", load_then_move)
+    found, _ = survival.outcomes(op, tied)
+    assert found == {
+        "outcome": "raises",
+        "error": "RestoredStateDiffers: the restored Adam moment of embed_tokens.weight differs",
+    }
+
+
+def test_a_row_a_release_did_not_measure_reads_not_measured(printed_table):
+    """An operation added after an older release's table was run: that release has no row."""
+    older = json.loads(json.dumps(printed_table))
+    older["torch"] = "2.4.0"
+    newest = survival.OPERATIONS[-1].name
+    older["rows"] = [r for r in older["rows"] if r["operation"].removesuffix(STEP) != newest]
+    rows = survival_render.matrix_rows([older, printed_table])
+    cells = next(cells for op, model, cells in rows if op == newest)
+    assert cells[0] == survival_render.NOT_MEASURED != cells[1]
+    markdown = survival_render.render_markdown([older, printed_table])
+    release = torch.__version__.split("+")[0]
+    assert f"2.4.0: {survival_render.NOT_MEASURED}; {release}: " in markdown
+    heat = dict(survival_render.heat_rows([older, printed_table], every_row=True))
+    assert heat[f"{newest} · tied_sequential"][0] == survival_render.ABSENT
+
+
+def test_visits_a_release_did_not_record_read_not_measured(printed_table):
+    """A table run before visits were counted has the row without them: no change is implied."""
+    older = json.loads(json.dumps(printed_table))
+    older["torch"] = "2.4.0"
+    for row in older["rows"]:
+        row.pop("visits", None)
+    rows = survival_render.matrix_rows([older, printed_table])
+    cells = next(c for op, m, c in rows if (op, m) == ("modules()", "registered_lm_head"))
+    assert cells == ["tied, reached: not measured", "*tied, reached twice"]
+    cells = next(c for op, m, c in rows if (op, m) == ("copy.deepcopy", "registered_lm_head"))
+    assert cells == ["tied", "tied"]  # an operation that visits nothing says nothing of visits
+
+
+def test_the_heat_map_does_not_take_a_release_that_did_not_measure_a_row_for_a_change():
+    r = survival_render
+    row = {
+        "operation": "parameters()",
+        "model": "tied_sequential",
+        "outcome": "tied",
+        "error": None,
+    }
+    tables = [{"torch": "2.5.0", "rows": []}, {"torch": "2.6.0", "rows": [row]}]
+    assert r.heat_rows(tables, every_row=False) == []
+    assert r.heat_rows(tables, every_row=True) == [
+        ("parameters() · tied_sequential", [r.ABSENT, r.TIED])
+    ]
