@@ -811,6 +811,18 @@ JOINT_EXPORT_UNUSED_ALIAS = KnownError(
     ),
 )
 
+UNFLATTEN_CANNOT_OUTLINE = KnownError(
+    "RuntimeError",
+    "is not a descendant of parent",
+    Citation(
+        "pytorch/pytorch#130931",
+        "closed; measured: unflatten succeeds from 2.8",
+        "unflatten could not outline a Sequential's children (nor, on 2.6 and 2.7, a module the "
+        "exported graph calls by a second path, parametrize's decoder@1)",
+        models=("tied_sequential", "parametrized_autoencoder"),
+    ),
+)
+
 KNOWN_ERRORS = (
     WEIGHTS_ONLY_REFUSES_A_MODULE,
     KnownError(
@@ -855,6 +867,7 @@ KNOWN_ERRORS = (
             models=("parametrized_autoencoder",),
         ),
     ),
+    UNFLATTEN_CANNOT_OUTLINE,
     KnownError("RuntimeError", "FSDP requires CUDA for streams", FSDP2_ON_CPU, unsupported=True),
     KnownError(
         "AttributeError", "object has no attribute 'record_event'", FSDP2_ON_CPU, unsupported=True
@@ -970,6 +983,14 @@ OPTIMIZER_STATE_OF_A_TIE = Citation(
 )
 
 VISITS = "counts the visits that reach a module holding the tie's Parameter"
+
+EXPORTED_MODULE_ONE_NAME = Citation(
+    "measured: docs/survival/2.5.1.json to 2.7.1.json",
+    "changed in 2.8; no tracker issue found",
+    "before 2.8 the exported program's module registers a Parameter shared by two names under "
+    "one of them only: reading the other raises AttributeError",
+    models=REGISTERED,
+)
 
 TWO_HOLDERS_REACHED_TWICE = Citation(
     "docs: torch.nn.Module.modules",
@@ -1225,7 +1246,11 @@ OPERATIONS = (
         "then the root, given memory by to_empty; one forward and backward",
         promise=None,
         uninitialised=True,
-        earlier=FSDP2_BEFORE_CPU_SUPPORT,
+        earlier=(
+            *FSDP2_BEFORE_CPU_SUPPORT,
+            # Measured on 2.7.1 and 2.8.0: the from-scratch start splits the tie, silently.
+            Earlier((2, 12), "split", SHARED_ACROSS_FSDP_GROUPS.citation, models=TWO_HOLDERS),
+        ),
         needs_process_group=True,
         citations=(
             Citation(
@@ -1244,12 +1269,49 @@ OPERATIONS = (
         exported,
         "one input; the exported program's module, its parameters under their names",
         citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
+        earlier=tuple(
+            Earlier((2, 8), "raises", EXPORTED_MODULE_ONE_NAME, models=(model,), error=error)
+            for model, error in (
+                ("tied_sequential", "AttributeError: 'GraphModule' object has no attribute '2'"),
+                (
+                    "registered_lm_head",
+                    "AttributeError: 'GraphModule' object has no attribute 'embed_tokens'",
+                ),
+                (
+                    "parametrized_autoencoder",
+                    "AttributeError: 'Module' object has no attribute 'weight'",
+                ),
+            )
+        ),
     ),
     Operation(
         "torch.export.export → unflatten",
         unflattened,
         "the exported program split back into the model's module hierarchy",
         citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
+        earlier=(
+            Earlier(
+                (2, 8),
+                "raises",
+                UNFLATTEN_CANNOT_OUTLINE.citation,
+                models=("tied_sequential",),
+                error=UNFLATTEN_CANNOT_OUTLINE.text,
+            ),
+            # 2.5 outlined parametrize's decoder; 2.6 and 2.7 did not.
+            Earlier(
+                (2, 6),
+                "tied",
+                UNFLATTEN_CANNOT_OUTLINE.citation,
+                models=("parametrized_autoencoder",),
+            ),
+            Earlier(
+                (2, 8),
+                "raises",
+                UNFLATTEN_CANNOT_OUTLINE.citation,
+                models=("parametrized_autoencoder",),
+                error=UNFLATTEN_CANNOT_OUTLINE.text,
+            ),
+        ),
     ),
     Operation(
         "torch.export.export → _export_forward_backward",
