@@ -2,8 +2,8 @@
 (`reference/real_models.py`, nothing downloaded) run through every operation, row by row against
 the `registered_lm_head` column. Every disagreement is declared here with its reason.
 
-Runs in `tox -e hf` (the `hf` extra, REFERENCE_REAL_MODELS=1): 20 s of the whole table three times,
-which the default suite does not pay.
+Runs in `tox -e hf` (the `hf` extra, REFERENCE_REAL_MODELS=1): the whole table three times, which
+the default suite does not pay.
 """
 
 import os
@@ -32,6 +32,12 @@ DISAGREEMENTS = {
     # of the first two names, and T5's other two (decoder.embed_tokens, lm_head) stay outside.
     ("t5", "fully_shard([both holders]), then root"): "two of four holders in one group",
     ("t5", "fully_shard([both holders]), then root + SGD step"): "two of four holders in one group",
+    # The same four names after an assign-load, each its own Parameter over the table.
+    ("t5", "load(assign=True) → load_state_dict() + SGD step"): "four names: moved 4/4",
+    ("t5", "load(assign=True) → torch.compile + SGD step"): "four names: moved 4/4",
+    # The two names the table follows are Embeddings (shared, encoder.embed_tokens), which
+    # quantize_dynamic leaves alone; lm_head, the Linear it replaces, is T5's fourth name.
+    ("t5", "quantize_dynamic(nn.Linear, qint8)"): "the first two names are Embeddings",
 }
 
 
@@ -45,6 +51,7 @@ def predicted():
     return {row["operation"]: facts(row) for row in rows}
 
 
+@pytest.mark.timeout(300)  # the whole table on one model: dozens of operations, two compiles
 @pytest.mark.parametrize("name", MODELS)
 def test_the_table_predicts_a_real_tied_language_model(name, predicted):
     tied = own_tied_model(f"reference.real_models:{name}")
