@@ -278,7 +278,7 @@ def batch_concatenation_mixes_samples(device: torch.device, build=None) -> bool:
     """
     along_batch = PARALLEL_CONCAT.model(device, build=build)
     along_features = PARALLEL_CONCAT.model(device, "features")
-    x = torch.rand(2, 20, generator=generator()).to(device)
+    x = PARALLEL_CONCAT.input(device, make_input=two_samples_twenty_features)  # two, to mix
     out1, out2 = along_batch.net1(x), along_batch.net2(x)
     rows = along_batch(x)
     per_sample = along_features(x)
@@ -556,9 +556,7 @@ def train_shared_regression(
     g = generator(seed)
     x, y = data(TRUE_W, TRUE_B, NUM, g)
     train_loader = data_loader((x, y), BATCH_SIZE, is_train=True, g=g)
-    with seeded(seed):
-        net = (shared_regression_net if build is None else build)()
-    net.to(device)
+    net = TRAIN_SHARED_REGRESSION.model(device, seed=seed, build=build)
     # `parameters()` yields net1's weight and bias once, though net1 sits at 0 and at 2.
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
     loss = nn.HuberLoss()

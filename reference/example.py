@@ -150,8 +150,17 @@ class Example:
             model = build()
         return model.to(device)
 
-    def input(self, device: torch.device | str = "cpu", *, seed: int | None = None) -> Any:
-        return to_device(self.make_input(generator(self.seed if seed is None else seed)), device)
+    def input(
+        self,
+        device: torch.device | str = "cpu",
+        *,
+        seed: int | None = None,
+        make_input: Callable[[torch.Generator], Any] | None = None,
+    ) -> Any:
+        """The input, drawn on the CPU and moved to `device`: the example's, or `make_input`'s (a
+        claim's counter-case), at the example's seed or at `seed`."""
+        draw = self.make_input if make_input is None else make_input
+        return to_device(draw(generator(self.seed if seed is None else seed)), device)
 
     def run(
         self, device: torch.device | str = "cpu", variant: str | None = None

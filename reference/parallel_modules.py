@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, call_model, counter
-from .seeding import SEED, generator, seeded
+from .seeding import SEED, generator
 from .training import reproducible_only_when_seeded, rows
 from .tying import alias_groups, shared_gradients
 
@@ -172,7 +172,7 @@ def dead_at_seed_0_alive_at(example: Example, dead: str):
     ) -> bool:
         def outputs(seed):
             model = example.model(device, seed=seed)
-            x = (make_input or example.make_input)(generator(seed)).to(device)
+            x = example.input(device, seed=seed, make_input=make_input)
             return model, x, model(x)
 
         model, x, output = outputs(dead_seed)
@@ -241,11 +241,10 @@ def train_shared_weight_net(
     weight rows and gradient rows after `backward` and before `step`. `make_optimizer` builds the
     optimizer from `model.parameters()`; the check of each step expects the document's SGD.
     """
-    with seeded(seed):
-        model = SharedWeightNet()
-    model.to(device)
+    model = TRAIN_SHARED_WEIGHT_NET.model(device, seed=seed)
+    # Not `input()`: the targets are drawn after the input, from the same generator.
     g = generator(seed)
-    x = torch.rand(2, 5, generator=g).to(device)
+    x = TRAIN_SHARED_WEIGHT_NET.make_input(g).to(device)
     y_true = torch.rand(2, 2, generator=g).to(device)
     criterion = nn.MSELoss()
     optimizer = make_optimizer(model.parameters())

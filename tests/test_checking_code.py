@@ -12,7 +12,7 @@ import reference
 from reference import sharing_article, why_share
 from reference.example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example
 from reference.probes import claim_results
-from reference.seeding import SEED
+from reference.seeding import SEED, generator
 from reference.training import reproducible_only_when_seeded
 from reference.tying import (
     SUM_RTOL,
@@ -529,3 +529,15 @@ def test_a_condition_goes_with_holds_only_when_and_only_with_it():
         Claim("c", "text", HOLDS, check, no_counter="-", condition="x > 0")
     with pytest.raises(ValueError, match="'hold' is not a valid Verdict"):
         Claim("c", "text", "hold", check, no_counter="-")
+
+
+def test_an_input_is_the_examples_or_a_counter_cases_at_the_examples_seed_or_another():
+    example = reference.get("parallel_module")  # drawn at a seed of its own, not SEED
+
+    def three_rows(g):
+        return torch.rand(3, 5, generator=g)
+
+    assert example.seed != SEED
+    assert torch.equal(example.input(), example.make_input(generator(example.seed)))
+    assert torch.equal(example.input(make_input=three_rows), three_rows(generator(example.seed)))
+    assert torch.equal(example.input(seed=SEED, make_input=three_rows), three_rows(generator(SEED)))
