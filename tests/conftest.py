@@ -15,9 +15,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 
-# The JSON snapshots (`snapshot_json`: the fixture, and syrupy kept from deleting); pytester and our
-# `run_pytest` fixture: nested pytest runs on synthetic projects, in-process.
-pytest_plugins = ["snapshot_json", "pytester", "nested_pytest"]
+# pytester and our `run_pytest` fixture: nested pytest runs on synthetic projects, in-process (the
+# JSON snapshots are the installed `reference_testing` plugin's, configured in pyproject.toml).
+pytest_plugins = ["pytester", "machinery.nested_pytest"]
 
 REQUIRE_CUDA = os.environ.get("REFERENCE_REQUIRE_CUDA") == "1"
 PERTURBATION_VARIABLE = "REFERENCE_PERTURB"  # perturbations.VARIABLE, read here without torch
@@ -34,7 +34,7 @@ def pytest_configure(config):
     if REQUIRE_CUDA:
         require_cuda()
     if os.environ.get(PERTURBATION_VARIABLE):  # a wrong name stops the run here, not in each worker
-        from perturbations import named_in_environment
+        from reference_testing.perturbations import named_in_environment
 
         try:
             named_in_environment()
@@ -42,8 +42,7 @@ def pytest_configure(config):
             raise pytest.UsageError(str(error)) from None
     if runs_tests(config):
         from reference.seeding import configure_determinism
-
-        from perturbations import activate_from_environment
+        from reference_testing.perturbations import activate_from_environment
 
         configure_determinism()  # before any test can initialise CUDA
         activate_from_environment()  # REFERENCE_PERTURB: calibration and mutation runs
@@ -130,7 +129,7 @@ def require_cuda() -> None:
 def pytest_report_header(config):
     if not os.environ.get(PERTURBATION_VARIABLE):
         return None
-    from perturbations import named_in_environment
+    from reference_testing.perturbations import named_in_environment
 
     perturbation = named_in_environment()
     return f"perturbation: {perturbation.name} ({perturbation.kind}): {perturbation.what}"
@@ -141,7 +140,8 @@ def pytest_report_header(config):
 # the run and names the place: on Windows that file would be read or written as cp1252. Warnings
 # from other packages (torch opens a file so at import) are theirs to fix.
 PROJECT_CODE = tuple(
-    Path(__file__).resolve().parents[1] / part for part in ("reference", "tests", "tools")
+    Path(__file__).resolve().parents[1] / part
+    for part in ("reference", "reference_testing", "tests", "tools")
 )
 locale_encoded: set[str] = set()
 

@@ -12,6 +12,7 @@ from reference.custom_layer import MY_LINEAR
 from reference.model_construction import FIXED_HIDDEN_MLP
 from reference.releases import torch_release
 from reference.seeding import seeded
+from reference_testing.devices import NEEDS_CUDA
 
 CHAPTER_NAMES = [
     "mlp",
@@ -23,11 +24,6 @@ CHAPTER_NAMES = [
     "centered_layer",
     "my_linear",
     "mlp_clone",
-]
-
-NEEDS_CUDA = [
-    pytest.mark.cuda,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available"),
 ]
 
 

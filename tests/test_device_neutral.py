@@ -5,8 +5,7 @@ import torch
 
 import reference
 from reference.probes import device_neutral_repr
-
-from devices import NEEDS_CUDA
+from reference_testing.devices import NEEDS_CUDA
 
 NAMES = reference.names()
 

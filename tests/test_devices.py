@@ -9,13 +9,10 @@ from torch import nn
 from reference.seeding import generator, seeded
 from reference.tying import alias_groups
 from reference.use_gpu import cpu, try_all_gpus, try_gpu
+from reference_testing.devices import NEEDS_CUDA
 
 CPU, CUDA0, CUDA1, CUDA2 = (torch.device(d) for d in ("cpu", "cuda:0", "cuda:1", "cuda:2"))
 
-NEEDS_CUDA = [
-    pytest.mark.cuda,
-    pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available"),
-]
 NEEDS_TWO_GPUS = [
     pytest.mark.cuda,
     pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two or more CUDA devices"),

@@ -6,10 +6,19 @@ import sys
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
-sys.path.insert(0, str(TOOLS))
-spec = importlib.util.spec_from_file_location("prerelease", TOOLS / "prerelease.py")
-prerelease = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(prerelease)
+
+
+def load_tool(name: str):
+    """tools/NAME.py as the module NAME: the tools import each other as a script's siblings."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+for sibling in ("test_report", "torch_releases"):  # what prerelease imports
+    load_tool(sibling)
+prerelease = load_tool("prerelease")
 
 
 def row(operation, model, **facts):

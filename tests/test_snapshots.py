@@ -13,10 +13,9 @@ import pytest
 import reference
 from reference.example import Verdict
 from reference.probes import tensor_stats
-
-import locked
-from devices import example_device_cases
-from tolerances import extension_for
+from reference_testing import locked
+from reference_testing.devices import example_device_cases
+from reference_testing.tolerances import extension_for
 
 
 @pytest.mark.parametrize(("name", "device"), example_device_cases(locked.NAMES))

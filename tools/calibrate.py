@@ -3,16 +3,16 @@
     python tools/calibrate.py [--jobs N] [--python OTHER_VENV/bin/python ...] [--files]
 
 Every snapshot of `snapshots/test_snapshots/` is recomputed (with the same functions the tests use,
-`tests/locked.py`) in a fresh process per perturbation of `tests/perturbations.py`: the benign ones
+`reference_testing.locked`) in a fresh process per perturbation of `reference_testing.perturbations`: the benign ones
 (another CPU's kernels, one thread, one ulp on linear outputs) and every `--python` interpreter (another
 torch release, with the reference on its path) give the noise; the catching ones (a learning rate 1%
 off, an initialiser 1% wider, one weight moved by 1e-3, a shared parameter stepped per name) give the
 signal. The CUDA figures of ../shared/measurements join the noise where that file is present.
 
-Deviations are in units of the scale each number is judged against (`snapshot_json.Tolerance`).
+Deviations are in units of the scale each number is judged against (`compare.Tolerance`).
 It prints one row per kind of snapshot (noise, tolerance, signal and both margins) and, with
 `--files`, one row per snapshot file. Exit status 1 when noise reaches a tolerance or a catching
-change stays inside every tolerance: the tolerances in tests/tolerances.py need a look.
+change stays inside every tolerance: the tolerances in reference_testing/tolerances.py need a look.
 """
 
 from __future__ import annotations
@@ -28,24 +28,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from perturbations import (  # noqa: E402
+from reference_testing import kinds
+from reference_testing.compare import largest_deviation, load
+from reference_testing.perturbations import (
     BENIGN,
     CALIBRATION_SIGNAL,
     CATCHING,
     PERTURBATIONS,
     VARIABLE,
 )
-from snapshot_json import SNAPSHOTS, largest_deviation, load  # noqa: E402
-from tolerances import tolerance_for  # noqa: E402
+from reference_testing.tolerances import tolerance_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The smallest real changes the tolerances must stay below (the other catching perturbations are
 # coarser, and held out: tools/mutants.py checks that the suite catches them). `--all` measures all.
 SMALLEST_CHANGES = CALIBRATION_SIGNAL
 MEASUREMENTS = ROOT.parent / "shared" / "measurements" / "cuda-vs-cpu-h100-torch2.11.json"
-LOCKED = SNAPSHOTS / "test_snapshots"
+LOCKED = kinds.folder(ROOT / "snapshots")
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,11 @@ class Variation:
 def produce(output: Path) -> None:
     """In this (fresh, perhaps perturbed) process: every snapshot's data on the CPU, as JSON."""
     from reference.seeding import configure_determinism
-
-    from perturbations import activate_from_environment
+    from reference_testing.perturbations import activate_from_environment
 
     configure_determinism()
     activate_from_environment()
-    import locked
+    from reference_testing import locked
 
     data = {stem: make("cpu") for stem, _, _, make in locked.cpu_snapshots()}
     output.write_text(json.dumps({"torch": _torch_version(), "snapshots": data}), encoding="utf-8")
@@ -81,7 +80,8 @@ def run(variation: Variation, directory: Path) -> dict:
     if output.exists():
         return json.loads(output.read_text(encoding="utf-8"))
     environment = {**os.environ, **variation.environment}
-    environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
+    # Another release's venv has neither package installed: both are found from here.
+    environment["PYTHONPATH"] = str(ROOT)
     command = [variation.python, str(Path(__file__)), "--produce", str(output)]
     done = subprocess.run(command, env=environment, capture_output=True, text=True)
     if done.returncode != 0:
@@ -145,7 +145,7 @@ def main(argv: list[str]) -> int:
         produce(Path(args.produce))
         return 0
 
-    import locked
+    from reference_testing import locked
 
     kinds = {stem: (kind, name) for stem, kind, name, _ in locked.cpu_snapshots()}
     expected = {

@@ -3,7 +3,7 @@ fresh process, and say which it catches.
 
     python tools/mutants.py [--jobs N] [NAME ...]
 
-The perturbations are `tests/perturbations.py`'s: `benign` ones (another CPU's kernels, one thread,
+The perturbations are `reference_testing.perturbations`': `benign` ones (another CPU's kernels, one thread,
 one ulp) that the suite must pass, `catching` ones (a PyTorch default, bookkeeping, copying or
 random stream changed; the reference's own past breaks) that it must fail. A catching run stops at
 the first failure (`-x`); a benign run runs the whole suite.
@@ -34,16 +34,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from perturbations import (  # noqa: E402
+from reference_testing.perturbations import (
     BENIGN,
     CALIBRATION_SIGNAL,
     PERTURBATIONS,
     VARIABLE,
     Perturbation,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PYTEST = ["-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider"]
 FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)")
@@ -56,11 +55,11 @@ LAST = ("test_snapshot_safety.py", "test_snapshot_orphans.py")
 
 
 def suite_files_catching_first() -> list[str]:
-    files = [p.name for p in sorted((ROOT / "tests").glob("test_*.py"))]
+    files = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "tests").rglob("test_*.py"))]
     rank = {name: i for i, name in enumerate(FIRST)} | {
         name: 100 + i for i, name in enumerate(LAST)
     }
-    return [f"tests/{name}" for name in sorted(files, key=lambda name: rank.get(name, 50))]
+    return sorted(files, key=lambda file: rank.get(Path(file).name, 50))
 
 
 @dataclass(frozen=True)
@@ -113,10 +112,10 @@ def failures_in(output: str) -> tuple[str, ...]:
 def deviation_under(perturbation: Perturbation) -> float:
     """The largest deviation of any snapshot under `perturbation`, in units of its scale (0: it
     changes no number on this machine)."""
-    import calibrate
+    import calibrate  # this folder's, as a script's sibling
 
-    import locked
-    from snapshot_json import largest_deviation
+    from reference_testing import locked
+    from reference_testing.compare import largest_deviation
 
     variation = calibrate.Variation(
         perturbation.name,

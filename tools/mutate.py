@@ -4,10 +4,9 @@
 
 The scope is the code a wrong verdict could hide in: `reference/tying.py`, `probes.py`,
 `example.py`, `training.py`, `seeding.py` whole; every claim's check function in the topic modules
-(read from the registry); the survival table's outcome logic. (The snapshot comparison in
-`tests/snapshot_json.py` is out of mutmut's reach while the tests import it as a top-level module,
-`snapshot_json`: mutmut names its mutants by file path, `tests.snapshot_json`, and the two never
-meet. `tests/test_tolerance.py` tests it directly.) mutmut copies the project into `mutants/`, runs the suite once to learn
+(read from the registry); the survival table's outcome logic. (The snapshot comparison, `reference_testing/compare.py`, is
+test machinery outside mutmut's `source_paths`: `tests/machinery/test_tolerance.py` tests it
+directly.) mutmut copies the project into `mutants/`, runs the suite once to learn
 which tests reach each function, then runs only those tests against each mutant.
 
 A survivor is either killed by a test or recorded in `tools/mutation_equivalents.toml` with one line
@@ -56,7 +55,6 @@ SURVIVAL_OUTCOME = (
 
 def claim_check_functions() -> list[tuple[str, str]]:
     """(module, top-level function) of every claim's check, from the registry."""
-    sys.path.insert(0, str(ROOT))
     import reference
 
     found = set()

@@ -5,7 +5,7 @@ changes against what the project locks, before it is released.
 
 Three looks, each a section of the Markdown report:
 1. the suite (`pytest -n auto`): which tests fail, with the first line of each message;
-2. every snapshot recomputed (with `tests/locked.py`, what the tests assert) and compared with its
+2. every snapshot recomputed (with `reference_testing.locked`, what the tests assert) and compared with its
    file under `snapshots/` by the test's own tolerance: each value beyond it, with how far beyond
    the measured noise, as a failing test says it; nothing under `snapshots/` is written;
 3. `python -m reference survival --json` against `docs/survival/RELEASE.json` (default: the newest
@@ -26,14 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from test_report import failures  # this folder's, as a script's sibling
+from torch_releases import version_key
+
+from reference.survival import ROW_KEYS  # what a row says about a tie
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from test_report import failures  # noqa: E402
-from torch_releases import version_key  # noqa: E402
-
-from reference.survival import ROW_KEYS  # noqa: E402  (what a row says about a tie)
-
 SURVIVAL = ROOT / "docs" / "survival"
 
 
@@ -49,15 +47,14 @@ def suite_section() -> tuple[str, bool]:
 def snapshot_section() -> tuple[str, bool]:
     """Every locked snapshot recomputed here and judged as its test judges it."""
     from reference.seeding import configure_determinism
-
-    import locked
-    from snapshot_json import SNAPSHOTS, differences, load
-    from tolerances import tolerance_for
+    from reference_testing import kinds, locked
+    from reference_testing.compare import differences, load
+    from reference_testing.tolerances import tolerance_for
 
     configure_determinism()
     moved = []
     for stem, kind, name, make in locked.cpu_snapshots():
-        path = SNAPSHOTS / "test_snapshots" / f"{stem}.json"
+        path = kinds.locked_file(ROOT / "snapshots", stem)
         expected = load(path.read_text(encoding="utf-8"), str(path))
         found = differences(make("cpu"), expected, tolerance_for(kind, name))
         moved += [f"- `{stem}` ({kind}) {line}" for line in found]

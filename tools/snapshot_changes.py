@@ -5,7 +5,7 @@ also as the Markdown report that `tox -e update` and the snapshot-update workflo
 python tools/snapshot_changes.py [REV] [--summary FILE]
 
 Each changed value says its snapshot's kind (structure, forward, initial, variant, gradients,
-trace), how far it moved against the tolerance of that kind and example (`tests/tolerances.py`) and
+trace), how far it moved against the tolerance of that kind and example (`reference_testing.tolerances`) and
 how many times the measured noise that is, and whether it reads as **numerics** (within
 BEHAVIOUR_BEYOND_NOISE times the noise: another rounding) or **behaviour** (beyond it, or anything
 but a number). The changes are grouped by example, then by kind.
@@ -20,21 +20,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reference_testing.compare import EXACT, FLOAT32, Tolerance, differences, load
+from reference_testing.kinds import KIND_OF_TEST, SUITE_MODULE
+from reference_testing.tolerances import tolerance_for
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from snapshot_json import EXACT, JSONSnapshot, Tolerance, differences, load  # noqa: E402
-from tolerances import tolerance_for  # noqa: E402
-
-# The snapshot suite's tests, by the kind of snapshot each writes (tests/locked.py).
-KIND_OF_TEST = {
-    "test_structure": "structure",
-    "test_forward": "forward",
-    "test_initial_parameters": "initial",
-    "test_variant_structure": "variant",
-    "test_shared_gradients": "gradients",
-    "test_training_trace": "trace",
-}
 # A value that moved less than this many times the noise measured for its kind reads as numerics.
 BEHAVIOUR_BEYOND_NOISE = 100
 STEM = re.compile(r"^(?P<test>\w+)\[(?P<params>.*)\]$")
@@ -54,11 +44,11 @@ def what_it_locks(path: str) -> tuple[str, str, Tolerance]:
     """(example, kind, tolerance) of a snapshot file, from its name: `test_forward[mlp].json`."""
     found = STEM.match(Path(path).stem)
     if found is None:
-        return Path(path).stem, "other", JSONSnapshot.tolerance
+        return Path(path).stem, "other", FLOAT32
     test, params = found["test"], found["params"]
     kind = KIND_OF_TEST.get(test)
-    if kind is None or "test_snapshots" not in Path(path).parts:
-        return params, test.removeprefix("test_"), JSONSnapshot.tolerance
+    if kind is None or SUITE_MODULE not in Path(path).parts:
+        return params, test.removeprefix("test_"), FLOAT32
     example = params.split("-", 1)[0] if kind == "variant" else params
     return example, kind, tolerance_for(kind, example)
 

@@ -1,7 +1,8 @@
 """Nested pytest runs on a small synthetic project, in this interpreter: the snapshot-safety and
-orphan-snapshot tests run the real `snapshot_json.py` this way.
+orphan-snapshot tests run the installed `reference_testing` plugin this way, configured by the
+project's own pytest.ini.
 
-A plugin (conftest's `pytest_plugins`) for its `run_pytest` fixture, and helpers. In-process runs
+A plugin (tests/conftest.py's `pytest_plugins`) for its `run_pytest` fixture, and helpers. In-process runs
 (pytester restores sys.modules and sys.path after each) save a process start per run, about half a
 second; only `-n 2` starts processes, its two workers.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from snapshot_json import PRUNE_VARIABLE
-
-SNAPSHOT_JSON = Path(__file__).with_name("snapshot_json.py")
+from reference_testing.plugin import PRUNE_VARIABLE, is_active, layout_of
 
 
 @dataclass
@@ -35,11 +33,10 @@ class Run:
 
 
 def write_project(folder: Path, files: dict[str, str]) -> Path:
-    """The synthetic project's files (texts dedented) and a copy of the real `snapshot_json.py`."""
+    """The synthetic project's files (texts dedented)."""
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    shutil.copy(SNAPSHOT_JSON, folder / "tests" / "snapshot_json.py")
     return folder
 
 
@@ -73,20 +70,22 @@ def snapshot_files(project: Path) -> dict[str, bytes]:
     }
 
 
-class UsesTheProjectsExtension:
-    """Plugin for a nested run: the project's copy of snapshot_json must be the one in use.
+class UsesTheProjectsSnapshots:
+    """Plugin for a nested run: its snapshots must be the project's.
 
-    The outer run's module (same name, already imported) writes under the repository's snapshots/;
-    should it ever stand in for the project's, the nested run stops before any test runs.
+    The plugin module is the outer run's too; should the outer configuration (the repository's
+    snapshots/) ever reach the nested run, it stops before any test runs.
     """
 
     def __init__(self, project: Path):
         self.snapshots = project.resolve() / "snapshots"
 
     def pytest_sessionstart(self, session):
-        module = sys.modules.get("snapshot_json")
-        if module is None or self.snapshots != module.SNAPSHOTS:
-            raise pytest.UsageError(f"the nested run's snapshot_json is {module}")
+        if not is_active(session.config):
+            return  # a project that does not configure the plugin
+        found = layout_of(session.config).snapshots
+        if found != self.snapshots:
+            raise pytest.UsageError(f"the nested run's snapshots are {found}")
 
 
 # Variables of the outer run that must not reach a nested one: pytest's and xdist's (an inherited
@@ -99,8 +98,7 @@ OUTER_ONLY = ("PYTEST_", "SAFETY_", PRUNE_VARIABLE)
 @pytest.fixture
 def run_pytest(pytester, monkeypatch):
     """`run_pytest(project, *arguments, **environment)`: pytest in `project`, in this interpreter,
-    isolated from the outer run (`OUTER_ONLY`), with the outer `snapshot_json` out of sys.modules so
-    that the project's conftest imports the project's copy.
+    isolated from the outer run (`OUTER_ONLY`).
     """
 
     def run(project: Path, *args: str, **env: str) -> Run:
@@ -110,10 +108,9 @@ def run_pytest(pytester, monkeypatch):
                     patch.delenv(name)
             for name, value in env.items():
                 patch.setenv(name, value)
-            patch.delitem(sys.modules, "snapshot_json", raising=False)
             patch.chdir(project)
             result = pytester.runpytest_inprocess(
-                "-q", *args, plugins=[UsesTheProjectsExtension(project)]
+                "-q", *args, plugins=[UsesTheProjectsSnapshots(project)]
             )
         return Run(int(result.ret), result.stdout.str(), result.stderr.str())
 

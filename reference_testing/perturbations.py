@@ -112,7 +112,7 @@ def _parameters_with_duplicates() -> None:
     nn.Module.parameters = parameters
 
 
-# --- plausible changes a PyTorch release could bring (the mutation harness, tools/mutants.py) -------
+# --- plausible changes a PyTorch release could bring (the mutation harness, tools/mutants.py) -----
 
 
 def _keyword_default(cls: type, keyword: str, value) -> None:
@@ -327,7 +327,7 @@ def _manual_seed_offset() -> None:
     torch.default_generator = _SeedsOneHigher(torch.default_generator)
 
 
-# --- the reference's own breaks (issue 10): each must fail the suite ---------------------------------
+# --- the reference's own past breaks: each must fail the suite ------------------------------------
 
 
 def _patch_everywhere(attribute: str, original, replacement) -> None:
@@ -609,7 +609,7 @@ PERTURBATIONS: dict[str, Perturbation] = {
             "seeding with s (torch.manual_seed, the CPU generator's) gives the state of s + 1",
             _manual_seed_offset,
         ),
-        # The reference's own breaks that once passed the whole suite (issue 10).
+        # The reference's own breaks that once passed the whole suite.
         Perturbation(
             "article_no_super_init",
             CATCHING,

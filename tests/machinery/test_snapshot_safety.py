@@ -1,4 +1,4 @@
-"""A snapshot update never loses data (issue 4): proven on a small synthetic project.
+"""A snapshot update never loses data: proven on a small synthetic project.
 
 Each test copies a pre-generated project into `tmp_path` (no torch in it) that uses our
 `JSONSnapshot` extension the way the real suite does: tests
@@ -28,10 +28,14 @@ from pathlib import Path
 import pytest
 from syrupy.data import Snapshot, SnapshotCollection
 
-from nested_pytest import built_once, snapshot_files, write_project
-from snapshot_json import FLOAT32, PRUNE_VARIABLE, JSONSnapshot, Tolerance, differences
+from reference_testing.compare import FLOAT32, Tolerance, differences
+from reference_testing.extension import JSONSnapshot
+from reference_testing.plugin import PRUNE_VARIABLE
 
-# The synthetic project's trace tolerance, as test_snapshots.TRACE_TOLERANCE.
+from machinery.nested_pytest import built_once, snapshot_files, write_project
+
+# The synthetic project's trace tolerance (its test module declares the same): wider than float32's,
+# so that a change can fall between the two.
 TRACE = Tolerance(rtol=1e-4, atol=1e-6)
 
 PROJECT = {
@@ -42,6 +46,7 @@ PROJECT = {
         xfail_strict = true
         markers =
             slow: the marker-selected test (pytest -m slow)
+        json_snapshots = snapshots
         """,
     "tests/conftest.py": """
         import json
@@ -49,12 +54,11 @@ PROJECT = {
 
         import pytest
 
-        pytest_plugins = ["snapshot_json"]  # as the real conftest
-
         VALUES = json.loads(Path(__file__).with_name("values.json").read_text(encoding="utf-8"))
 
-        # A CPU-only machine: CUDA cases are collected and skipped, as in the real conftest.
-        NEEDS_CUDA = pytest.mark.skipif(True, reason="CUDA is not available")
+        # This project plays a CPU-only machine (no torch here to ask): CUDA cases are collected
+        # and skipped, as the real suite's `cuda` cases are there.
+        CUDA_ABSENT = pytest.mark.skipif(True, reason="CUDA is not available")
 
 
         def device_cases(names):
@@ -63,7 +67,7 @@ PROJECT = {
                 for name in names
                 for case in (
                     pytest.param(name, "cpu", id=f"{name}-cpu"),
-                    pytest.param(name, "cuda", marks=NEEDS_CUDA, id=f"{name}-cuda"),
+                    pytest.param(name, "cuda", marks=CUDA_ABSENT, id=f"{name}-cuda"),
                 )
             ]
         """,
@@ -73,7 +77,8 @@ PROJECT = {
         import pytest
 
         from conftest import VALUES, device_cases
-        from snapshot_json import JSONSnapshot, Tolerance, with_tolerance
+        from reference_testing.compare import Tolerance
+        from reference_testing.extension import JSONSnapshot, with_tolerance
 
         NAMES = ["alpha", "beta", "gamma"]
         TRACE = with_tolerance(Tolerance(rtol=1e-4, atol=1e-6))

@@ -1,7 +1,7 @@
 """A snapshot file that no test claims fails a full run, named, with the project's way to remove it.
 
-On a tiny synthetic project (no torch), run in this interpreter (`nested_pytest`), that loads the
-real `snapshot_json.py` as the real conftest does: a stray file fails a full, unfiltered run (serial
+On a tiny synthetic project (no torch), run in this interpreter (`nested_pytest`), configured for the
+installed `reference_testing` plugin as the real suite is: a stray file fails a full, unfiltered run (serial
 and under xdist) and the failure names it and prints `REFERENCE_SNAPSHOT_PRUNE=1 pytest -n 0
 --snapshot-update`, not syrupy's advice (which deletes nothing here); a filtered run passes and keeps
 it; the printed command removes it and nothing else.
@@ -14,17 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from nested_pytest import built_once, snapshot_files, write_project
-from snapshot_json import PRUNE_COMMAND, PRUNE_VARIABLE, SYRUPY_ADVICE
+from reference_testing.plugin import PRUNE_COMMAND, PRUNE_VARIABLE, SYRUPY_ADVICE
+
+from machinery.nested_pytest import built_once, snapshot_files, write_project
 
 PROJECT = {
     "pytest.ini": """
         [pytest]
         testpaths = tests
         addopts = -p no:cacheprovider -ra
-        """,
-    "tests/conftest.py": """
-        pytest_plugins = ["snapshot_json"]  # as the real conftest
+        json_snapshots = snapshots
         """,
     "tests/test_values.py": """
         import pytest

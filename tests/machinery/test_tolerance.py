@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from snapshot_json import Tolerance, differences, largest_deviation
-from tolerances import KINDS, MARGIN, OVERRIDES
+from reference_testing.compare import Tolerance, differences, largest_deviation
+from reference_testing.tolerances import KINDS, MARGIN, OVERRIDES
 
 TOLERANCE = Tolerance(rtol=1e-5, noise=4e-7)
 

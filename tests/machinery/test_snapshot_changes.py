@@ -6,9 +6,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from tolerances import tolerance_for
+from reference_testing.tolerances import tolerance_for
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "snapshot_changes.py"
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "snapshot_changes.py"
 spec = importlib.util.spec_from_file_location("snapshot_changes", TOOL)
 snapshot_changes = sys.modules["snapshot_changes"] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(snapshot_changes)

@@ -1,8 +1,9 @@
 """What each snapshot locks: one function per kind of snapshot, from an example to JSON-able data.
 
-`tests/test_snapshots.py` asserts these against `snapshots/test_snapshots/`; `tools/calibrate.py`
-recomputes them under the machines and releases a user brings, to measure the noise the tolerances
-in `tests/tolerances.py` must absorb. One function, two uses: what is calibrated is what is locked.
+`tests/test_snapshots.py` asserts these against `snapshots/test_snapshots/` (the names: `kinds`);
+`tools/calibrate.py` recomputes them under the machines and releases a user brings, to measure the
+noise the tolerances in `tolerances` must absorb. One function, two uses: what is calibrated is
+what is locked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import torch
 
 import reference
 from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
+
+from .kinds import stem
 
 NAMES = reference.names()
 VARIANTS = [(name, label) for name in NAMES for label, _ in reference.get(name).variants]
@@ -81,26 +84,23 @@ def training_trace(name: str, device: str) -> dict[str, Any]:
     return reference.get(name).train(device)
 
 
-# Snapshot file stem -> (kind, what makes its data on a device). The kind names the test.
 Producer = Callable[[str], Any]
 
 
 def cpu_snapshots() -> Iterator[tuple[str, str, str, Producer]]:
     """(file stem, kind, example name, producer(device)) for every snapshot the suite locks."""
     for name in NAMES:
-        yield f"test_structure[{name}]", "structure", name, lambda d, n=name: structure(n, d)
-        yield f"test_forward[{name}]", "forward", name, lambda d, n=name: forward(n, d)
-        yield f"test_initial_parameters[{name}]", "initial", name, lambda _d, n=name: initial(n)
+        yield stem("structure", name), "structure", name, lambda d, n=name: structure(n, d)
+        yield stem("forward", name), "forward", name, lambda d, n=name: forward(n, d)
+        yield stem("initial", name), "initial", name, lambda _d, n=name: initial(n)
     for name, label in VARIANTS:
         yield (
-            f"test_variant_structure[{name}-{label}]",
+            stem("variant", name, label),
             "variant",
             name,
             lambda _d, n=name, v=label: variant_structure(n, v),
         )
     for name in SHARED:
-        stem = f"test_shared_gradients[{name}]"
-        yield stem, "gradients", name, lambda d, n=name: shared_gradients(n, d)
+        yield stem("gradients", name), "gradients", name, lambda d, n=name: shared_gradients(n, d)
     for name in TRAINED:
-        stem = f"test_training_trace[{name}]"
-        yield stem, "trace", name, lambda d, n=name: training_trace(n, d)
+        yield stem("trace", name), "trace", name, lambda d, n=name: training_trace(n, d)

@@ -1,6 +1,6 @@
 """How far each kind of locked number may move, measured, not guessed.
 
-Every number is judged against the scale of its group (`snapshot_json.Tolerance`): a tensor's
+Every number is judged against the scale of its group (`compare.Tolerance`): a tensor's
 statistics against its largest magnitude, a trace or a weight row against its largest entry. The
 figures below are deviations in units of that scale, from `python tools/calibrate.py` (noise: the
 largest deviation any benign variation produced; signal: the smallest deviation a change the suite
@@ -13,9 +13,14 @@ can say how far beyond the noise budget it is: "numerics" (a few times the noise
 
 from __future__ import annotations
 
-from snapshot_json import JSONSnapshot, Tolerance, with_tolerance
+from typing import TYPE_CHECKING
 
-# Kinds of snapshot (the `kind` of tests/locked.py) -> tolerance, in units of scale. Measured on
+from .compare import Tolerance
+
+if TYPE_CHECKING:
+    from .extension import JSONSnapshot
+
+# Kinds of snapshot (`kinds`) -> tolerance, in units of scale. Measured on
 # torch 2.13 (x86-64, 2 cores) against torch 2.15, ISA default/avx2, one thread, one ulp on every
 # F.linear output, and the H100 figures; the signal is the smallest catching change's largest move.
 #   kind       noise (variation)        signal (change)              tol    tol/noise  signal/tol
@@ -36,7 +41,7 @@ KINDS: dict[str, Tolerance] = {
 }
 
 # How far a tolerance must stay from each side: at least MARGIN times the noise, and at most the
-# signal over MARGIN (tests/test_tolerance.py holds every entry to it).
+# signal over MARGIN (tests/machinery/test_tolerance.py holds every entry to it).
 MARGIN = 5
 
 # Per-example overrides, as PyTorch's ModuleInfo entries carry theirs: (kind, example) -> tolerance.
@@ -55,4 +60,6 @@ def tolerance_for(kind: str, name: str) -> Tolerance:
 
 
 def extension_for(kind: str, name: str) -> type[JSONSnapshot]:
+    from .extension import with_tolerance  # syrupy: only where a test asserts a snapshot
+
     return with_tolerance(tolerance_for(kind, name))

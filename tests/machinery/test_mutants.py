@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 spec = importlib.util.spec_from_file_location(
-    "mutants", Path(__file__).resolve().parents[1] / "tools" / "mutants.py"
+    "mutants", Path(__file__).resolve().parents[2] / "tools" / "mutants.py"
 )
 mutants = sys.modules["mutants"] = importlib.util.module_from_spec(spec)  # dataclasses look it up
 spec.loader.exec_module(mutants)

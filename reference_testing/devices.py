@@ -1,7 +1,7 @@
 """The devices every example is checked on: the CPU everywhere, CUDA where present.
 
-CUDA cases are always collected (a CPU-only snapshot update still sees them) and skipped where CUDA
-is absent.
+A CUDA case carries the `cuda` marker (`pytest -m cuda` selects them all); it is always collected
+(a CPU-only snapshot update still sees it) and skipped where CUDA is absent (`plugin`).
 """
 
 import pytest
@@ -9,7 +9,8 @@ import torch
 
 CUDA_PRESENT = torch.cuda.is_available()
 
-NEEDS_CUDA = pytest.mark.skipif(not CUDA_PRESENT, reason="CUDA is not available")
+# The one marker of a case that needs CUDA: a decorator, or a param's `marks`.
+NEEDS_CUDA = pytest.mark.cuda
 DEVICES = ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)]
 
 # Examples whose documented point is that they cannot follow `.to(device)`: on CUDA they must fail.
@@ -32,3 +33,14 @@ def example_device_cases(names):
             pytest.param(name, "cuda", marks=marks, id=f"{name}-cuda"),
         ]
     return cases
+
+
+def skip_cuda_cases_without_cuda(items) -> None:
+    """Where CUDA is absent, every item marked `cuda` is skipped (a mark, so that the report names
+    the test, not this line)."""
+    if CUDA_PRESENT:
+        return
+    skip = pytest.mark.skipif(True, reason="CUDA is not available")
+    for item in items:
+        if item.get_closest_marker("cuda"):
+            item.add_marker(skip)

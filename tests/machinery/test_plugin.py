@@ -1,0 +1,60 @@
+"""The plugin's wiring: the suite's snapshot names match its tests, and an installed plugin leaves
+other projects alone."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from reference_testing import kinds
+
+from machinery.nested_pytest import write_project
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def test_each_kind_names_a_test_of_the_snapshot_suite():
+    """A renamed test would leave its kind's snapshot files to the tools under the old name."""
+    module = TESTS / f"{kinds.SUITE_MODULE}.py"
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert set(kinds.TEST_OF_KIND.values()) <= functions
+
+
+# A project that uses syrupy and a `cuda` marker of its own, and does not configure the plugin.
+UNCONFIGURED = {
+    "pytest.ini": """
+        [pytest]
+        testpaths = tests
+        addopts = -p no:cacheprovider -ra --strict-markers
+        markers =
+            cuda: this project's own meaning
+        """,
+    "tests/test_other.py": """
+        import pytest
+
+
+        @pytest.mark.cuda
+        def test_a_cuda_marker_means_nothing_here():
+            pass
+
+
+        def test_syrupy_keeps_its_own_settings(request):
+            assert not request.config.option.no_cleanup
+            assert not request.config.option.include_snapshot_details
+
+
+        def test_the_json_fixture_writes_where_syrupy_would(snapshot_json):
+            assert {"a": 1} == snapshot_json
+        """,
+}
+
+
+def test_a_project_that_does_not_configure_it_is_left_alone(tmp_path, run_pytest):
+    run = run_pytest(write_project(tmp_path, UNCONFIGURED), "-n", "0", "--snapshot-update")
+    assert run.returncode == 0, run
+    assert "3 passed" in run.stdout, run
+    written = tmp_path / "tests" / "__snapshots__" / "test_other"
+    assert [p.name for p in written.iterdir()] == [
+        "test_the_json_fixture_writes_where_syrupy_would.json"
+    ]
