@@ -66,7 +66,17 @@ def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
         target.with_suffix(".json.new").replace(target)  # a failed run leaves the old file alone
     if pytest_args:
         tests = run(
-            [python, "-m", "pytest", "-p", "no:cacheprovider", *shlex.split(pytest_args)],
+            # The venv has neither package installed: the plugin is named, as PYTHONPATH finds it.
+            [
+                python,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "reference_testing.plugin",
+                *shlex.split(pytest_args),
+            ],
             cwd=ROOT,
             env=environment,
         )
