@@ -109,9 +109,12 @@ def run_pytest(pytester, monkeypatch):
             for name, value in env.items():
                 patch.setenv(name, value)
             patch.chdir(project)
+            # Named, not only found by entry point: where the project is not installed (another
+            # release's venv, a device machine) the outer run named it with -p too.
             result = pytester.runpytest_inprocess(
-                "-q", *args, plugins=[UsesTheProjectsSnapshots(project)]
-            )
+                "-q", "-p", "reference_testing.plugin", *args,
+                plugins=[UsesTheProjectsSnapshots(project)],
+            )  # fmt: skip
         return Run(int(result.ret), result.stdout.str(), result.stderr.str())
 
     return run
