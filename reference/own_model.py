@@ -110,7 +110,7 @@ def find_tie(model: nn.Module, example_input: Any, spec: str) -> tuple[tuple[str
 
 @dataclass(frozen=True)
 class OwnTiedModel:
-    """A tied model of the user's, with the interface of `survival_cases.TiedModel`."""
+    """A tied model of the user's, with the interface of `survival_models.TiedModel`."""
 
     name: str
     names: tuple[str, str]

@@ -3,7 +3,7 @@
 A tie is two names bound to one `Parameter` object. Some operations keep the binding; others split
 it, silently: the two names then hold two objects, which either still share one storage (an
 optimizer then updates that storage once per object) or are separate copies (they drift apart in
-training). `table()` builds each tied model (`survival_cases.MODELS`), applies each operation
+training). `table()` builds each tied model (`survival_models.MODELS`), applies each operation
 (`survival_cases.OPERATIONS`) and looks: every row is the outcome of running the operation, nothing
 is written by hand. `python -m reference survival [--json]` prints it (`survival_render.py`).
 
@@ -47,17 +47,9 @@ import torch
 from .distributed import gloo_on_loopback
 from .memory import memory_footprint, saved_to_memory
 from .releases import torch_release
-from .survival_cases import (
-    MODELS,
-    OPERATIONS,
-    STEP,
-    Operation,
-    Result,
-    TiedModel,
-    known_error,
-    operation,
-    tied_model,
-)
+from .survival_cases import OPERATIONS, STEP, Operation, known_error, operation
+from .survival_models import MODELS, TiedModel, tied_model
+from .survival_operations import Result
 
 __all__ = ["MODELS", "OPERATIONS", "STEP", "operation", "rows_of", "table", "tied_model"]
 

@@ -71,7 +71,7 @@ def close_choices(text: str, choices: list[str]) -> str:
 
 
 def chosen_models(name: str | None) -> tuple:
-    from .survival_cases import MODELS
+    from .survival_models import MODELS
 
     if name is None:
         return MODELS
@@ -165,11 +165,11 @@ def tied_models_as_examples() -> dict[str, Example]:
     import functools
     from dataclasses import replace
 
-    from . import registry, survival_cases
+    from . import registry, survival_models
 
     found = {}
-    for tied in survival_cases.MODELS:
-        if tied.rebuild is survival_cases.as_built:
+    for tied in survival_models.MODELS:
+        if tied.rebuild is survival_models.as_built:
             continue
         base = registry.get(tied.example)
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .layout import display_width, render_table, terminal_width, wrap_text
 from .releases import SUPPORTED_FLOOR, releases_before
-from .survival_cases import COMPILE_BACKEND, KNOWN_ERRORS, MODELS, OPERATIONS, STEP
+from .survival_cases import KNOWN_ERRORS, OPERATIONS, STEP
+from .survival_models import MODELS
+from .survival_operations import COMPILE_BACKEND
 
 # --- what a cell says -----------------------------------------------------------------------------
 

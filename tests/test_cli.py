@@ -147,7 +147,7 @@ def test_the_survival_models_run_like_examples(capsys, name, tie, builder):
     status, out, _ = run(capsys, "run", name)
     assert status == 0
     assert f"ties:            {tie}\n" in out
-    assert "reference/survival_cases.py:" in out and f"  {builder}\n" in out
+    assert "reference/survival_models.py:" in out and f"  {builder}\n" in out
 
 
 def test_a_tie_made_in_forward_is_shown(capsys):

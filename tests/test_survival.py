@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import survival, survival_cases, survival_render
+from reference import survival, survival_operations, survival_render
 from reference.cli import main
 from reference.layout import display_width
 from reference.registry import get
@@ -26,9 +26,9 @@ from reference.survival_cases import (
     OPERATIONS,
     STEP,
     VISITS,
-    module_result,
     reproduced_bugs,
 )
+from reference.survival_operations import module_result
 from reference.tying import alias_groups, untie_registrations
 
 RELEASE = torch_release()
@@ -635,7 +635,7 @@ def test_the_compile_row_does_not_take_dropout_for_a_broken_tie():
         holders=tuple(f"inner.{h}" for h in base.holders),
         rebuild=DropoutAfter,
     )
-    assert survival_cases.compiled(tied).ends[0] is not None  # no CompiledGradientDiffers
+    assert survival_operations.compiled(tied).ends[0] is not None  # no CompiledGradientDiffers
 
 
 class HeadTiedByRegistration(torch.nn.Module):
@@ -713,9 +713,9 @@ def test_visits_are_counted_per_module_reached_that_holds_the_tie():
     copy_of_values = torch.nn.Linear(8, 8)
     with torch.no_grad():
         copy_of_values.weight.copy_(shared.weight)
-    assert survival_cases.tie_visits(tied, model, [shared]) == 1
-    assert survival_cases.tie_visits(tied, model, [shared, first, shared]) == 2
-    assert survival_cases.tie_visits(tied, model, [first, copy_of_values]) == 0
+    assert survival_operations.tie_visits(tied, model, [shared]) == 1
+    assert survival_operations.tie_visits(tied, model, [shared, first, shared]) == 2
+    assert survival_operations.tie_visits(tied, model, [first, copy_of_values]) == 0
 
 
 @pytest.mark.parametrize(
