@@ -333,6 +333,22 @@ OPTIMIZER_STATE_OF_A_TIE = Citation(
 
 VISITS = "counts the visits that reach a module holding the tie's Parameter"
 
+JOINT_EXPORT_BEFORE_2_8 = Citation(
+    "measured: docs/survival/2.5.1.json to 2.7.1.json",
+    "changed in 2.6 and in 2.8; no tracker issue found",
+    "the joint forward-backward traced every tie on 2.5; on 2.6 and 2.7 it failed the ties made in "
+    "forward instead of the Sequential's",
+)
+
+FLAT_OPTIMIZER_STATE_BEFORE_2_7 = Citation(
+    "pytorch/torchtitan#594, pytorch/pytorch#148825",
+    "closed; measured: restored from 2.7",
+    "set_state_dict with the optimizer state flattened looked up the state of the tie's second "
+    "name, which get_state_dict had not written (Modalities/modalities#348 reports the same)",
+    models=("registered_lm_head", "parametrized_autoencoder"),
+    bug=True,
+)
+
 EXPORTED_MODULE_ONE_NAME = Citation(
     "measured: docs/survival/2.5.1.json to 2.7.1.json",
     "changed in 2.8; no tracker issue found",
@@ -669,6 +685,17 @@ OPERATIONS = (
         "entries for the two names",
         trains=False,
         citations=(JOINT_EXPORT_UNUSED_ALIAS.citation,),
+        earlier=(
+            Earlier((2, 6), "tied", JOINT_EXPORT_BEFORE_2_8),
+            Earlier(
+                (2, 8),
+                "raises",
+                JOINT_EXPORT_BEFORE_2_8,
+                models=("tied_embeddings", "tied_autoencoder"),
+                error=JOINT_EXPORT_UNUSED_ALIAS.text,
+            ),
+            Earlier((2, 8), "tied", JOINT_EXPORT_BEFORE_2_8, models=("tied_sequential",)),
+        ),
     ),
     Operation(
         "dcp.save/load, model state",
@@ -697,6 +724,17 @@ OPERATIONS = (
         trains=False,
         needs_process_group=True,
         citations=(OPTIMIZER_STATE_OF_A_TIE,),
+        # The failure Modalities/modalities#348 reports, reproduced before pytorch/pytorch#148825.
+        earlier=tuple(
+            Earlier((2, 7), "raises", FLAT_OPTIMIZER_STATE_BEFORE_2_7, models=(model,), error=error)
+            for model, error in (
+                ("registered_lm_head", "KeyError: 'state.lm_head.weight.step'"),
+                (
+                    "parametrized_autoencoder",
+                    "KeyError: 'state.decoder.parametrizations.weight.original.step'",
+                ),
+            )
+        ),
     ),
     Operation(
         "quantize_dynamic(nn.Linear, qint8)",
