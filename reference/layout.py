@@ -5,6 +5,7 @@ The command line and the survival table's renderer both lay out their text here.
 
 from __future__ import annotations
 
+import re
 import shutil
 import unicodedata
 
@@ -55,17 +56,33 @@ def two_spaced(*fields: str) -> list[str]:
     return words
 
 
+def units(word: str) -> list[str]:
+    """The pieces a word may break into: its characters where it holds Chinese text, its dotted
+    parts ('state.' 'step') where it is a dotted name, else the word itself."""
+    if any(display_width(c) == 2 for c in word):
+        return list(word)
+    if "." in word.strip(".'\"`;:,"):
+        return re.findall(r"[^.]*\.|[^.]+$", word)
+    return [word]
+
+
+def narrowest_width(word: str) -> int:
+    """The fewest columns `word` can be wrapped into."""
+    return max(display_width(unit) for unit in units(word))
+
+
 def breakable(word: str, room: int) -> list[str]:
-    """A word as pieces a line may end between: whole, unless it is wider than `room` and holds
-    Chinese text, which may break between any two characters (a name or a path keeps whole)."""
-    if display_width(word) <= room or not any(display_width(c) == 2 for c in word):
+    """A word as pieces a line may end between: whole, unless it is wider than `room`. Then Chinese
+    text may break between any two characters, and a dotted name after a dot
+    ('state.decoder.' 'weight.step'); any other word keeps whole."""
+    if display_width(word) <= room:
         return [word]
     pieces, piece = [], ""
-    for character in word:
-        if piece and display_width(piece + character) > room:
+    for unit in units(word):
+        if piece and display_width(piece + unit) > room:
             pieces.append(piece)
             piece = ""
-        piece += character
+        piece += unit
     return [*pieces, piece]
 
 
@@ -85,9 +102,10 @@ def render_table(
     width = width or terminal_width()
     lines = [header, *rows] if any(header) else rows
     widths = [max(display_width(line[i]) for line in lines) for i in range(len(header))]
-    # A wrapped column keeps its longest word whole (a parameter name must not break).
+    # A wrapped column keeps its longest unbreakable piece whole (a parameter name must not break
+    # but after a dot).
     narrowest = {
-        i: max(display_width(w) for line in lines for w in line[i].split() or [""]) for i in wrap
+        i: max(narrowest_width(w) for line in lines for w in line[i].split() or [""]) for i in wrap
     }
     while sum(widths) + 2 * (len(widths) - 1) > width - 1:
         wrappable = [i for i in wrap if widths[i] > max(narrowest[i], len(header[i]) // 2, 8)]

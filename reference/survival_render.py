@@ -9,7 +9,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from .layout import display_width, render_table, terminal_width, wrap_text
+from .layout import breakable, display_width, render_table, terminal_width, wrap_text
 from .releases import SUPPORTED_FLOOR, releases_before
 from .survival_cases import KNOWN_ERRORS, OPERATIONS, STEP
 from .survival_models import MODELS
@@ -67,10 +67,16 @@ def cell(row: dict) -> str:
 
 def explanation(row: dict) -> str | None:
     """The citation that explains a surprising row, as one line; None where there is none."""
+    op = operation_of(row)
     if row.get("error"):
         known = next((k for k in KNOWN_ERRORS if k.text == row["error"]), None)
-        return known.citation.line() if known else None
-    op = operation_of(row)
+        if known:
+            return known.citation.line()
+        # An error an older release raised, named with its reason by the operation's Earlier entry.
+        earlier = next(
+            (e for e in op.earlier if e.error == row["error"] and row["model"] in e.models), None
+        ) if op else None  # fmt: skip
+        return earlier.citation.line() if earlier else None
     citation = op.citation_for(row["model"]) if op else None
     return citation.line() if citation else None
 
@@ -121,7 +127,9 @@ def model_blocks(
 def fitted(text: str, limit: int) -> int:
     """The width a cell asks for: all of it up to `limit`, else its widest word (it wraps)."""
     whole = display_width(text)
-    return whole if whole <= limit else max(display_width(word) for word in text.split())
+    if whole <= limit:
+        return whole
+    return max(display_width(piece) for word in text.split() for piece in breakable(word, limit))
 
 
 def indented(key: str, text: str) -> str:

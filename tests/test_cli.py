@@ -436,3 +436,14 @@ def test_the_loss_plot_is_honest_and_shows_the_sharing():
     epoch_line, step_line = axes.get_lines()
     assert step_line.get_zorder() > epoch_line.get_zorder()
     assert list(step_line.get_xdata()) == [1, 2, 3, 4]  # steps count from 1
+
+
+def test_a_long_word_breaks_only_after_a_dot_or_between_chinese_characters():
+    from reference.layout import breakable, narrowest_width
+
+    dotted = "'state.decoder.parametrizations.weight.original.step';"
+    assert breakable(dotted, 40) == ["'state.decoder.parametrizations.weight.", "original.step';"]
+    assert "".join(breakable(dotted, 10)) == dotted
+    assert breakable("parametrizations_without_a_dot", 10) == ["parametrizations_without_a_dot"]
+    assert breakable("深度学习计算", 6) == ["深度学", "习计算"]
+    assert narrowest_width(dotted) == len("parametrizations.")
