@@ -648,6 +648,7 @@ OPERATIONS = (
                 ),
             )
         ),
+        once=True,
     ),
     Operation(
         "torch.export.export → unflatten",
@@ -677,6 +678,7 @@ OPERATIONS = (
                 error=UNFLATTEN_CANNOT_OUTLINE.text,
             ),
         ),
+        once=True,
     ),
     Operation(
         "torch.export.export → _export_forward_backward",
@@ -696,6 +698,7 @@ OPERATIONS = (
             ),
             Earlier((2, 8), "tied", JOINT_EXPORT_BEFORE_2_8, models=("tied_sequential",)),
         ),
+        once=True,
     ),
     Operation(
         "dcp.save/load, model state",
@@ -704,6 +707,7 @@ OPERATIONS = (
         "from a model whose every parameter is one higher",
         promise=handed_in,
         needs_process_group=True,
+        once=True,
     ),
     Operation(
         "dcp.save/load, optimizer state",
@@ -714,6 +718,7 @@ OPERATIONS = (
         trains=False,
         needs_process_group=True,
         citations=(OPTIMIZER_STATE_OF_A_TIE,),
+        once=True,
     ),
     Operation(
         "dcp.save/load, flattened optimizer state",
@@ -735,6 +740,7 @@ OPERATIONS = (
                 ),
             )
         ),
+        once=True,
     ),
     Operation(
         "quantize_dynamic(nn.Linear, qint8)",
