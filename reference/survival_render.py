@@ -335,7 +335,7 @@ HEAT_CLASSES = (
     ("tied (one update a step)", "#43a047"),
     ("split by design (documented)", "#fdd835"),
     ("split by a PyTorch bug", "#e53935"),
-    ("double step", "#fb8c00"),
+    ("double step / tie reached twice", "#fb8c00"),
     ("values other than promised", "#8e24aa"),
     ("unsupported here (no tie broke)", "#b0bec5"),
     ("error", "#37474f"),
@@ -353,10 +353,11 @@ def heat_class(row: dict | None) -> int:
         return UNSUPPORTED if known is not None and known.unsupported else ERROR
     if row.get("promised_values") is False and not row["operation"].endswith(STEP):
         return OTHER_VALUES
-    if row["outcome"] in EXPECTED:
-        return TIED
     if row["outcome"] == "twice":
         return DOUBLE_STEP
+    if row["outcome"] in EXPECTED:
+        # A visiting operation that reaches the tie twice runs what it is given twice on it.
+        return TIED if row.get("visits") in (None, "once") else DOUBLE_STEP
     op = operation_of(row)
     citation = op.citation_for(row["model"]) if op else None
     return BY_DESIGN if citation is not None and not citation.bug else BY_BUG

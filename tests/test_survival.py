@@ -572,6 +572,8 @@ def test_each_outcome_has_its_own_class_on_the_heat_map():
     bug = {"outcome": "split, shared", "error": None}
     assert classes_of(bug, operation="load_state_dict(assign=True)", model="registered_lm_head") == [r.BY_BUG]  # fmt: skip
     assert classes_of({"outcome": "twice", "error": None}) == [r.DOUBLE_STEP]
+    assert classes_of({**tied, "visits": "twice"}) == [r.DOUBLE_STEP]
+    assert classes_of({**tied, "visits": "once"}) == [r.TIED]
     assert classes_of({"outcome": "tied", "error": None, "promised_values": False}) == [r.OTHER_VALUES]  # fmt: skip
     unsupported = {"outcome": "raises", "error": "RuntimeError: FSDP requires CUDA for streams"}
     assert classes_of(unsupported) == [r.UNSUPPORTED]
