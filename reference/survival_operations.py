@@ -517,18 +517,23 @@ def fully_shard_function():
     return fully_shard
 
 
-def sharded(tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]]) -> Result:
+def sharded(
+    tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]], from_meta: bool = False
+) -> Result:
     """fully_shard each group of modules (one FSDP group each), then the root; one forward and
-    backward (FSDP checks its groups at the first forward).
+    backward (FSDP checks its groups at the first forward). `from_meta`: the large-model start,
+    built on meta and sharded there, then given memory by to_empty.
     """
     from torch.distributed.device_mesh import init_device_mesh
 
     fully_shard = fully_shard_function()
     mesh = init_device_mesh("cpu", (1,))
-    model = tied.model()
+    model = tied.model_on_meta() if from_meta else tied.model()
     for group in groups(model):
         fully_shard(group if len(group) > 1 else group[0], mesh=mesh)
     fully_shard(model, mesh=mesh)
+    if from_meta:
+        model.to_empty(device="cpu")
     output_scalar(model(tied.input())).backward()
     return module_result(model, tied)
 
@@ -538,30 +543,12 @@ def holders(tied: TiedModel, model: nn.Module) -> list[nn.Module]:
     return found[:1] if found[0] is found[1] else found
 
 
-def sharded_on_meta_then_to_empty(
-    tied: TiedModel, groups: Callable[[nn.Module], list[list[nn.Module]]]
-) -> Result:
-    """The large-model start: built on meta, fully_shard each group and the root, then to_empty
-    gives the shards memory; one forward and backward."""
-    from torch.distributed.device_mesh import init_device_mesh
-
-    fully_shard = fully_shard_function()
-    mesh = init_device_mesh("cpu", (1,))
-    model = tied.model_on_meta()
-    for group in groups(model):
-        fully_shard(group if len(group) > 1 else group[0], mesh=mesh)
-    fully_shard(model, mesh=mesh)
-    model.to_empty(device="cpu")
-    output_scalar(model(tied.input())).backward()
-    return module_result(model, tied)
-
-
 def meta_fully_shard_root_then_to_empty(tied: TiedModel) -> Result:
-    return sharded_on_meta_then_to_empty(tied, lambda model: [])
+    return sharded(tied, lambda model: [], from_meta=True)
 
 
 def meta_fully_shard_separately_then_to_empty(tied: TiedModel) -> Result:
-    return sharded_on_meta_then_to_empty(tied, lambda model: [[m] for m in holders(tied, model)])
+    return sharded(tied, lambda model: [[m] for m in holders(tied, model)], from_meta=True)
 
 
 def fully_shard_root(tied: TiedModel) -> Result:
