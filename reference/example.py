@@ -55,6 +55,12 @@ class Claim:
     `counters`: where the statement comes out the other way, each one making a condition of the
     check decide: the same check run there must return False (`proven_at`). A claim without any
     says why in `no_counter`.
+
+    What the document says, beside the reference's wording (`text`): `quote`, its own words, short
+    and in its language; `place`, where they stand (a cell, a heading, a paragraph); `reading`,
+    which reading of them the verdict judges (the charitable one: what the author most plausibly
+    meant); `literal`, where the words read literally say something else, that reading and what it
+    comes to; `reviewed`, the date (ISO) the claim was last read against the document.
     """
 
     name: str
@@ -65,6 +71,11 @@ class Claim:
     counters: tuple[Counter, ...] = ()
     no_counter: str = ""
     condition: str = ""  # for HOLDS_ONLY_WHEN: when it holds (and, after a colon, what was found)
+    quote: str = ""
+    place: str = ""
+    reading: str = ""
+    literal: str = ""
+    reviewed: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))  # "holds" or HOLDS; not "hold"

@@ -57,6 +57,12 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
             "verdict": c.verdict_text,
             "proven": c.proven(device),
         }
+        # The document's own words and the reading judged, where the claim records them.
+        result |= {
+            field: getattr(c, field)
+            for field in ("quote", "place", "reading", "literal")
+            if getattr(c, field)
+        }
         if c.about_cuda:
             result["where"] = where_proven(torch.device(device).type, result["proven"])
         results.append(result)
