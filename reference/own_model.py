@@ -22,6 +22,7 @@ from torch.overrides import TorchFunctionMode
 
 from .errors import UsageError
 from .seeding import generator, seeded
+from .survival_models import Tie, tie_of
 from .tying import alias_groups, untie_registrations
 
 
@@ -138,10 +139,24 @@ class OwnTiedModel:
     def tensor(self, model: nn.Module, name: str) -> torch.Tensor:
         return operator.attrgetter(name)(model)
 
+    def tie(self) -> Tie:
+        model = self.model()
+        return tie_of(model, self.tensor(model, self.names[0]))
+
+
+def holder_of(name: str) -> str:
+    """The module a Parameter's name is held by, as the table's holder rows shard it: the name's
+    prefix, or for a parametrized weight (`decoder.parametrizations.weight.original`) the module
+    parametrized (`decoder`); '' for the root's own Parameter."""
+    if name.startswith("parametrizations."):
+        return ""
+    parametrized, marker, _ = name.partition(".parametrizations.")
+    return parametrized if marker else name.rpartition(".")[0]
+
 
 def own_tied_model(spec: str) -> OwnTiedModel:
     factory = load_factory(spec)
     model, example_input = build(factory, spec)
     names, how = find_tie(model, example_input, spec)
-    holders = tuple(name.rpartition(".")[0] for name in names)
+    holders = (holder_of(names[0]), holder_of(names[1]))
     return OwnTiedModel(spec, names, holders, how, factory, example_input)

@@ -11,7 +11,8 @@ A row: `operation`, `model`, and
 - `outcome`: on an operation's row `tied` (one object), `split, shared` (two objects over one
   storage) or `split` (two separate tensors); on its "+ SGD step" row `once`, `twice` (the shared
   storage took two updates) or `apart` (the names moved as separate copies); `raises` where it
-  raised; `not installed: pip install …` where it needs an absent optional package;
+  raised; `not installed: pip install …` where it (or torch, for it, on the installed release)
+  needs an absent optional package (`Operation.needs`);
 - `tied_after`, `storage_shared`: the two facts the outcome is read from (null where it raised);
 - `same_values`: the two names hold equal values (None after an operation that leaves two separate
   tensors of uninitialised memory: their values are chance);
@@ -210,7 +211,10 @@ def process_group_of_one() -> Iterator[None]:
 
 
 def missing_packages(op: Operation) -> list[str]:
-    return [name for name in op.needs if importlib.util.find_spec(name) is None]
+    """What to pip install for `op` on the installed release: its requirements whose module is
+    absent, each named once."""
+    needed = op.needed_on(torch_release())
+    return list(dict.fromkeys(r.pip for r in needed if importlib.util.find_spec(r.module) is None))
 
 
 def outcomes(op: Operation, tied: TiedModel) -> tuple[dict, dict | None]:
@@ -307,18 +311,19 @@ def cpu_model() -> str:
 
 
 def table(operations=OPERATIONS, models=MODELS) -> dict:
-    from .survival_render import legend_and_notes
+    """What was measured on the installed torch (the release, the environment, each model's kind of
+    tie and how it is tied, the rows), and what `survival_render.described` says of it: the legend,
+    the models, the errors and the notes, for the operations and models shown only."""
+    from .survival_render import tie_entry, with_described
 
-    described = legend_and_notes()
-    own = {m.name: f"{m.how} ({m.names[0]} / {m.names[1]})" for m in models if m not in MODELS}
-    return {
+    measured = {
         "torch": torch.__version__,
         "release": list(torch_release()),
         "environment": environment(),
-        **described,
-        "models": {**described["models"], **own},
+        "ties": {m.name: tie_entry(m) for m in models},
         "rows": rows(operations, models),
     }
+    return with_described(measured)
 
 
 # --- memory ---------------------------------------------------------------------------------------

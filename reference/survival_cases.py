@@ -1,25 +1,29 @@
-"""The tie survival table's rows and their reasons: each operation with its note and citations, the
-errors the table has met, and what rows read on releases before a change. The tied models are in
-`survival_models.py`, the operations' code in `survival_operations.py`.
+"""The tie survival table's rows and their reasons: each operation with its note, what it needs, the
+reasons that explain its rows, the errors the table has met, and what rows read on releases before a
+change. The tied models are in `survival_models.py`, the operations' code in `survival_operations.py`.
 
-Nothing here runs the table (`survival.py` does) or prints it (`survival_render.py`).
+Nothing here runs the table (`survival.py`) or prints it (`survival_render.py`).
 
-Citations are of three kinds, each with its state: a PyTorch tracker issue ("open", "closed"), a
-release note ("changed in 2.6"), or the documentation of a behaviour that is by design ("documented;
-no tracker issue found"). `KNOWN_ERRORS` names every exception the table has met by its type and a
-phrase that every measured release's message contains (messages are reworded between releases, so
-the whole text is never locked). `Earlier` entries say what a row was on releases before a change,
-measured on those releases (docs/survival/<release>.json).
+A reason (`Reason`) says why rows read what they read and rests on references, each rated by what
+it is to the row: it reports this row, is the fix, is the change, documents it, is context, or shows
+the same error elsewhere. A `Why` attaches a reason to rows: to a kind of tie (`Ties`, read from the
+model by `survival_models.tie_of`, never a model's name), to an outcome (`Outcomes`) and to the
+releases it covers (`Releases`). A row's reasons are every `Why` that matches it on its release:
+nothing is chosen by being first. `KNOWN_ERRORS` names every exception the table has met by its type
+and a phrase every measured release's message holds; `ERROR_WHYS` explain them wherever they occur.
+`Earlier` entries say what a row read on releases before a change, measured on those releases
+(docs/survival/<release>.json) and checked there by the suite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
-from .survival_models import TiedModel
+from .releases import SUPPORTED_FLOOR, releases_before
+from .survival_models import Tie, TiedModel
 from .survival_operations import (
     COMPILE_BACKEND,
     Result,
@@ -74,153 +78,195 @@ from .survival_operations import (
     unflattened,
 )
 
-# --- why an outcome is what it is ----------------------------------------------------------------
+STEP = " + SGD step"
 
-ALL_MODELS = ("tied_embeddings", "tied_sequential", "tied_autoencoder", "registered_lm_head", "parametrized_autoencoder")  # fmt: skip
-# Ties made by registration: two names, which an operation that treats names one by one can split.
-REGISTERED = ("tied_sequential", "registered_lm_head", "parametrized_autoencoder")
-# Two names held by two different modules (tied_sequential's names are one module's, twice).
-TWO_HOLDERS = ("registered_lm_head", "parametrized_autoencoder")
+# --- references, rated -----------------------------------------------------------------------------
+
+# What a reference is to the row it is cited for.
+REPORTS = "reports this row"
+THE_FIX = "the fix"
+THE_CHANGE = "the change"
+DOCUMENTS = "documents it"
+CONTEXT = "context"
+SAME_ERROR = "same error elsewhere"
+RATINGS = (REPORTS, THE_FIX, THE_CHANGE, DOCUMENTS, CONTEXT, SAME_ERROR)
 
 
 @dataclass(frozen=True)
-class Citation:
-    """What explains an outcome: `source` (a tracker issue as owner/repo#N, a release note or a
-    documentation page), its `state` ("open", "closed", "changed in 2.6", "documented; no tracker
-    issue found"), and what it `says`, for the `models` whose rows it explains.
-    """
+class Reference:
+    """A tracker thread (owner/repo#N), a release note or a documentation page, its `state` on the
+    tracker ("open", "closed", "merged"; empty for a page) and its `rating` for the row. `bug`: it
+    reports a PyTorch bug (rated REPORTS), which is what makes a split "split by a PyTorch bug"."""
 
     source: str
     state: str
+    rating: str
+    bug: bool = False
+
+    def text(self) -> str:
+        return f"{self.source} ({'; '.join(part for part in (self.state, self.rating) if part)})"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why rows read what they read, and the references that say so. `unsupported`: the operation
+    is not supported there (FSDP2 on the CPU before 2.7): no tie broke."""
+
     says: str
-    models: tuple[str, ...] = ALL_MODELS
-    bug: bool = False  # a PyTorch bug the table reproduces (not a behaviour by design)
+    references: tuple[Reference, ...]
+    unsupported: bool = False
+
+    @property
+    def pytorch_bug(self) -> bool:
+        return any(r.bug and r.rating == REPORTS for r in self.references)
 
     def line(self) -> str:
-        return f"{self.source} ({self.state}): {self.says}"
+        return "; ".join(r.text() for r in self.references) + ": " + self.says
+
+
+Release = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Releases:
+    """The releases a reason covers: from `since` (included) up to `until` (excluded); None: open."""
+
+    since: Release | None = None
+    until: Release | None = None
+
+    def covers(self, release: Release) -> bool:
+        return (self.since is None or release >= self.since) and (
+            self.until is None or release < self.until
+        )
+
+    def words(self) -> str:
+        """'' for every release; else 'on torch 2.7–2.11', 'from torch 2.12', 'on torch 2.5–2.7'."""
+        if self.until is not None:
+            return "on " + releases_before(self.until, self.since or SUPPORTED_FLOOR)
+        if self.since is not None:
+            return f"from torch {self.since[0]}.{self.since[1]}"
+        return ""
+
+
+EVERY_RELEASE = Releases()
+
+# --- what a reason attaches to: a kind of tie, an outcome --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ties:
+    """A kind of tie, in words, and the test that picks it out of a `Tie`."""
+
+    words: str
+    test: Callable[[Tie], bool]
+
+
+ANY_TIE = Ties("", lambda tie: True)  # no kind to name
+TWO_NAMES = Ties("a tie with two names", lambda tie: tie.names > 1)
+TWO_HOLDERS = Ties("a tie held by two modules", lambda tie: tie.holders > 1)
+MODULE_TWICE = Ties("one module under two names", lambda tie: tie.module_twice)
+IN_FORWARD = Ties("a tie made in forward (one name)", lambda tie: tie.names == 1)
+HELD_BY_ROOT = Ties("a tie held by the root itself", lambda tie: tie.held_by_root)
+HELD_BELOW_ROOT = Ties("a tie held below the root", lambda tie: not tie.held_by_root)
+
+
+def visits_count(row: dict) -> int | None:
+    """How many times a visiting operation reached the tie (None: it does not visit, or raised)."""
+    label = row.get("visits")
+    if label is None:
+        return None
+    return {"once": 1, "twice": 2}.get(label) or int(label.split()[0])
+
+
+def broke(row: dict) -> bool:
+    """The tie split (two objects), or a step moved it more than once or its names apart."""
+    outcome = row["outcome"]
+    return outcome in ("split", "split, shared", "apart", "twice") or outcome.startswith("moved ")
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The rows a reason speaks of, in words, and the test that picks them out."""
+
+    words: str
+    test: Callable[[dict], bool]
+
+
+BROKE = Outcomes("the tie split", lambda row: not row.get("error") and broke(row))
+REACHED_TWICE = Outcomes("reached twice", lambda row: (visits_count(row) or 0) > 1)
+REACHED_NEVER = Outcomes("never reached", lambda row: visits_count(row) == 0)
+OTHER_VALUES = Outcomes(
+    "values other than promised",
+    lambda row: row.get("promised_values") is False and not row["operation"].endswith(STEP),
+)
+ANY_OUTCOME = Outcomes("any outcome", lambda row: True)
+
+
+def raises(phrase: str) -> Outcomes:
+    """Rows whose error holds `phrase` (errors read `Type: phrase`)."""
+    return Outcomes(f"raises {phrase}", lambda row: phrase in (row.get("error") or ""))
+
+
+@dataclass(frozen=True)
+class Why:
+    """`reason` explains the rows of `outcomes` for ties of kind `ties`, on the releases it covers.
+    A `context` reason explains nothing surprising: it is a note beside rows that read as expected
+    (a report this table measures otherwise, a tie the operation handles its own way)."""
+
+    reason: Reason
+    ties: Ties
+    outcomes: Outcomes
+    releases: Releases = EVERY_RELEASE
+    context: bool = False
+
+    def matches(self, row: dict, tie: Tie, release: Release) -> bool:
+        return self.releases.covers(release) and self.ties.test(tie) and self.outcomes.test(row)
+
+
+# --- errors the table has met ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class KnownError:
-    """An exception the table has met: its type, a phrase every measured release's message holds,
-    and why it is raised. A row records it as `Type: phrase`.
-    """
+    """An exception the table has met: its type and a phrase every measured release's message
+    holds. A row records it as `Type: phrase`."""
 
     type: str
     phrase: str
-    citation: Citation
-    # The operation is not supported where it ran (FSDP2 on the CPU before 2.7): no tie broke.
-    unsupported: bool = False
 
     @property
     def text(self) -> str:
         return f"{self.type}: {self.phrase}"
 
 
-FSDP2_ON_CPU = Citation(
-    "pytorch/pytorch#145935",
-    "merged; FSDP2 runs on the CPU from 2.7",
-    "FSDP2 needed CUDA streams (2.5) and then a CPU Stream without record_event (2.6); the PR "
-    "made the CPU stream's record_event/wait_event no-ops",
+WEIGHTS_ONLY = KnownError("UnpicklingError", "Weights only load failed")
+PARAMETRIZED_PICKLE = KnownError(
+    "RuntimeError", "Serialization of parametrized modules is only supported through state_dict()"
 )
-
-WEIGHTS_ONLY_REFUSES_A_MODULE = KnownError(
-    "UnpicklingError",
-    "Weights only load failed",
-    Citation(
-        "PyTorch 2.6 release notes",
-        "changed in 2.6",
-        "torch.load defaults to weights_only=True, which refuses to unpickle a module",
-    ),
-)
+SHARED_MEMORY = KnownError("RuntimeError", "Some tensors share memory")
+MIXED_DTENSOR = KnownError("RuntimeError", "got mixed torch.Tensor and DTensor")
 SHARED_ACROSS_FSDP_GROUPS = KnownError(
-    "ValueError",
-    "is shared with a parameter already managed by another FSDP group",
-    Citation(
-        "pytorch/pytorch#176225",
-        "merged; the check is in 2.12.0 and later",
-        "FSDP2 rejects a parameter managed by two FSDP groups at the first forward (before, each "
-        "group sharded it on its own: pytorch/pytorch#176076; the fix downstream: "
-        "huggingface/accelerate#4171)",
-        models=TWO_HOLDERS,
-    ),
+    "ValueError", "is shared with a parameter already managed by another FSDP group"
 )
-
 JOINT_EXPORT_UNUSED_ALIAS = KnownError(
-    "AssertionError",
-    "Found a parameter that did not receive a gradient",
-    Citation(
-        "pytorch/pytorch#147380",
-        "open; the fixes proposed, pytorch/pytorch#185803 and #186542, were closed",
-        "export keeps one parameter input per name of a tied Parameter and the graph reads only "
-        "one of them; the joint decomposition treats the other as a parameter of its own that "
-        "received no gradient",
-        models=REGISTERED,
-        bug=True,
-    ),
+    "AssertionError", "Found a parameter that did not receive a gradient"
 )
-
-UNFLATTEN_CANNOT_OUTLINE = KnownError(
-    "RuntimeError",
-    "is not a descendant of parent",
-    Citation(
-        "pytorch/pytorch#130931",
-        "closed; measured: unflatten succeeds from 2.8",
-        "unflatten could not outline a Sequential's children (nor, on 2.6 and 2.7, a module the "
-        "exported graph calls by a second path, parametrize's decoder@1)",
-        models=("tied_sequential", "parametrized_autoencoder"),
-    ),
-)
+FROM_FLOAT = KnownError("AssertionError", "from_float only works for")
+UNFLATTEN_CANNOT_OUTLINE = KnownError("RuntimeError", "is not a descendant of parent")
+FSDP_NEEDS_CUDA = KnownError("RuntimeError", "FSDP requires CUDA for streams")
+NO_RECORD_EVENT = KnownError("AttributeError", "object has no attribute 'record_event'")
 
 KNOWN_ERRORS = (
-    WEIGHTS_ONLY_REFUSES_A_MODULE,
-    KnownError(
-        "RuntimeError",
-        "Serialization of parametrized modules is only supported through state_dict()",
-        Citation(
-            "torch.nn.utils.parametrize (docs: Saving and loading models)",
-            "documented; no tracker issue found",
-            "a parametrized module pickles only through its state_dict",
-        ),
-    ),
-    KnownError(
-        "RuntimeError",
-        "Some tensors share memory",
-        Citation(
-            "safetensors docs: torch_shared_tensors",
-            "documented; no tracker issue found",
-            "save_file refuses tensors that share storage; save_model/load_model handle ties",
-        ),
-    ),
-    KnownError(
-        "RuntimeError",
-        "got mixed torch.Tensor and DTensor",
-        Citation(
-            "FSDP2 fully_shard docs (one FSDP group per shared parameter)",
-            "documented; the same error in another setting: pytorch/pytorch#153354 (closed)",
-            "a tie made in forward read outside the group that manages it: that group resharded "
-            "it after its own forward, so the root reads a sharded DTensor beside plain tensors",
-            models=("tied_embeddings", "tied_autoencoder"),
-        ),
-    ),
+    WEIGHTS_ONLY,
+    PARAMETRIZED_PICKLE,
+    SHARED_MEMORY,
+    MIXED_DTENSOR,
     SHARED_ACROSS_FSDP_GROUPS,
     JOINT_EXPORT_UNUSED_ALIAS,
-    KnownError(
-        "AssertionError",
-        "from_float only works for",
-        Citation(
-            "docs: torch.ao.quantization.quantize_dynamic",
-            "documented; no tracker issue found",
-            "quantize_dynamic swaps modules whose type is exactly a listed one; parametrize makes "
-            "the decoder a generated subclass (ParametrizedLinear), which from_float refuses",
-            models=("parametrized_autoencoder",),
-        ),
-    ),
+    FROM_FLOAT,
     UNFLATTEN_CANNOT_OUTLINE,
-    KnownError("RuntimeError", "FSDP requires CUDA for streams", FSDP2_ON_CPU, unsupported=True),
-    KnownError(
-        "AttributeError", "object has no attribute 'record_event'", FSDP2_ON_CPU, unsupported=True
-    ),
+    FSDP_NEEDS_CUDA,
+    NO_RECORD_EVENT,
 )
 
 
@@ -228,28 +274,154 @@ def known_error(type_name: str, message: str) -> KnownError | None:
     return next((k for k in KNOWN_ERRORS if k.type == type_name and k.phrase in message), None)
 
 
+FSDP2_ON_CPU = Reason(
+    "FSDP2 needed CUDA streams (2.5), then a CPU Stream without record_event (2.6); the PR made the "
+    "CPU stream's record_event/wait_event no-ops",
+    (Reference("pytorch/pytorch#145935", "merged", THE_FIX),),
+    unsupported=True,
+)
+
+SPLIT_ACROSS_FSDP_GROUPS = Reference(
+    "pytorch/pytorch#176076",
+    "closed",
+    REPORTS,
+    bug=True,
+)
+
+# Explained wherever they occur, whatever the operation.
+ERROR_WHYS = (
+    Why(
+        Reason(
+            "torch.load defaults to weights_only=True, which refuses to unpickle a module",
+            (Reference("PyTorch 2.6 release notes", "", THE_CHANGE),),
+        ),
+        ANY_TIE,
+        raises(WEIGHTS_ONLY.text),
+        Releases(since=(2, 6)),
+    ),
+    Why(
+        Reason(
+            "a parametrized module pickles only through its state_dict",
+            (Reference("docs: torch.nn.utils.parametrize", "", DOCUMENTS),),
+        ),
+        ANY_TIE,
+        raises(PARAMETRIZED_PICKLE.text),
+    ),
+    Why(
+        Reason(
+            "save_file refuses tensors that share storage; save_model/load_model handle ties",
+            (Reference("safetensors docs: torch_shared_tensors", "", DOCUMENTS),),
+        ),
+        ANY_TIE,
+        raises(SHARED_MEMORY.text),
+    ),
+    Why(
+        Reason(
+            "the group holding a tie made in forward reshards it after its own forward (the "
+            "registered parameters are then the sharded ones), so the read outside that group "
+            "meets a sharded DTensor beside plain tensors",
+            (
+                Reference(
+                    "docs: torch.distributed.fsdp.fully_shard (reshard_after_forward)",
+                    "",
+                    DOCUMENTS,
+                ),
+                Reference("pytorch/pytorch#153354", "closed", SAME_ERROR),
+            ),
+        ),
+        ANY_TIE,
+        raises(MIXED_DTENSOR.text),
+    ),
+    Why(
+        Reason(
+            "FSDP2 rejects, at the first forward, a Parameter that two FSDP groups manage; before "
+            "the check each group sharded it on its own (pytorch/pytorch#176076). The check is in "
+            "torch 2.12.0's source, not 2.11.0's",
+            (
+                Reference("pytorch/pytorch#176225", "closed; landed", THE_FIX),
+                Reference(
+                    "huggingface/accelerate#4171",
+                    "merged; dates the check to torch >= 2.13, one release late",
+                    CONTEXT,
+                ),
+                Reference("NVIDIA/Model-Optimizer#2059", "open; met on 2.12.0a0", CONTEXT),
+            ),
+        ),
+        ANY_TIE,
+        raises(SHARED_ACROSS_FSDP_GROUPS.text),
+        Releases(since=(2, 12)),
+    ),
+    Why(
+        Reason(
+            "quantize_dynamic swaps modules whose type is exactly a listed one; parametrize makes "
+            "the decoder a generated subclass (ParametrizedLinear), which from_float refuses",
+            (Reference("docs: torch.ao.quantization.quantize_dynamic", "", DOCUMENTS),),
+        ),
+        ANY_TIE,
+        raises(FROM_FLOAT.text),
+    ),
+    Why(
+        Reason(
+            "unflatten could not outline a Sequential's children (the report's own repro), nor a "
+            "module the exported graph calls by a second path (parametrize's decoder@1)",
+            (Reference("pytorch/pytorch#130931", "closed", REPORTS, bug=True),),
+        ),
+        ANY_TIE,
+        raises(UNFLATTEN_CANNOT_OUTLINE.text),
+        Releases(until=(2, 8)),
+    ),
+    Why(FSDP2_ON_CPU, ANY_TIE, raises(FSDP_NEEDS_CUDA.text), Releases(until=(2, 6))),
+    Why(FSDP2_ON_CPU, ANY_TIE, raises(NO_RECORD_EVENT.text), Releases((2, 6), (2, 7))),
+)
+
+# --- what an operation needs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """An optional package an operation imports or torch reaches for: `module` to import, what to
+    `pip install`, why, and the releases that need it."""
+
+    module: str
+    pip: str
+    why: str
+    releases: Releases = EVERY_RELEASE
+
+
+SAFETENSORS = Requirement("safetensors", "safetensors", "the file format")
+# safetensors' torch functions convert through NumPy.
+SAFETENSORS_NUMPY = Requirement("numpy", "numpy", "safetensors.torch converts through NumPy")
+OBJECT_COLLECTIVES_NUMPY = Requirement(
+    "numpy",
+    "numpy",
+    "dcp exchanges its plans through torch.distributed's object collectives, which unpickle "
+    "through tensor.numpy() (read in the source of torch 2.5.1 to 2.15.0); torch does not install "
+    "NumPy",
+)
+
+# --- what rows read before a change -------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Earlier:
     """On releases before `until`, the operation's rows for `models` read `outcome` (and `error`)
-    instead of what the snapshots lock; `citation` says what changed at `until`.
-    """
+    instead of what the snapshots lock (their reasons are the `Why`s that match them there)."""
 
-    until: tuple[int, int]
+    until: Release
     outcome: str
-    citation: Citation
-    models: tuple[str, ...] = ALL_MODELS
+    models: tuple[str, ...]
     error: str | None = None
 
 
+ALL_MODELS = ("tied_embeddings", "tied_sequential", "tied_autoencoder", "registered_lm_head", "parametrized_autoencoder")  # fmt: skip
+TWO_HOLDER_MODELS = ("registered_lm_head", "parametrized_autoencoder")
+
 FSDP2_BEFORE_CPU_SUPPORT = (
-    Earlier((2, 6), "raises", FSDP2_ON_CPU, error="RuntimeError: FSDP requires CUDA for streams"),
-    Earlier(
-        (2, 7),
-        "raises",
-        FSDP2_ON_CPU,
-        error="AttributeError: object has no attribute 'record_event'",
-    ),
+    Earlier((2, 6), "raises", ALL_MODELS, FSDP_NEEDS_CUDA.text),
+    Earlier((2, 7), "raises", ALL_MODELS, NO_RECORD_EVENT.text),
 )
+
+# --- the operations -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -258,115 +430,236 @@ class Operation:
     run: Callable[[TiedModel], Result]
     note: str = ""
     promise: Callable[[torch.Tensor], torch.Tensor] | None = unchanged
-    citations: tuple[Citation, ...] = ()
+    whys: tuple[Why, ...] = ()
     earlier: tuple[Earlier, ...] = ()
     needs_process_group: bool = False
-    needs: tuple[str, ...] = ()  # optional packages the operation imports
+    needs: tuple[Requirement, ...] = ()  # optional packages it (or torch, for it) imports
     trains: bool = True  # it leaves a module or a listing of parameters: an optimizer step follows
     once: bool = False  # deterministic and costly: run once per model and process (`kept_outcomes`)
     # It leaves uninitialised memory (to_empty): two separate tensors' values are whatever was there.
     uninitialised: bool = False
 
-    def earlier_on(self, release: tuple[int, int], model: str) -> Earlier | None:
+    def earlier_on(self, release: Release, model: str) -> Earlier | None:
         """What the row read on `release`, where that release predates a change to it."""
         return next(
             (e for e in sorted(self.earlier, key=lambda e: e.until) if release < e.until and model in e.models),
             None,
         )  # fmt: skip
 
-    def citation_for(self, model: str) -> Citation | None:
-        """What explains this operation's row for `model`: its citation, or else, on a release
-        before a cited change, what changed (the step row after an earlier split included)."""
-        cited = next((c for c in self.citations if model in c.models), None)
-        earlier = next((e.citation for e in self.earlier if model in e.models), None)
-        return cited or earlier
+    def needed_on(self, release: Release) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.needs if r.releases.covers(release))
+
+
+def documented(page: str, says: str) -> Reason:
+    """A behaviour by design, as its documentation page says."""
+    return Reason(says, (Reference(f"docs: {page}", "", DOCUMENTS),))
 
 
 LISTING = "the tie's entries in the listing; the step is handed the listing as it is"
-
-# safetensors' torch functions convert through NumPy.
-SAFETENSORS = ("safetensors", "numpy")
-
-STATE_DICT_DETACHES = Citation(
-    "docs: torch.nn.Module.state_dict",
-    "documented; no tracker issue found",
-    "each key holds the tensor detached (a new object per name over the shared storage) unless "
-    "keep_vars=True",
-    models=REGISTERED,
-)
-
-ASSIGN_SPLITS = Citation(
-    "pytorch/pytorch#188346",
-    "closed on the tracker; its fix, pytorch/pytorch#188347, is open and the tie still splits on "
-    "2.15.0",
-    "assign=True sets each name to its own loaded object, so tied names stop aliasing and an "
-    "optimizer steps the shared storage twice",
-    models=TWO_HOLDERS,
-    bug=True,
-)
-
-TO_EMPTY_SPLITS = Citation(
-    "Modalities/modalities#357, verl-project/verl#7835",
-    "open downstream (#7835 re-ties after to_empty); no pytorch/pytorch tracker issue found",
-    "a meta tensor cannot take new storage in place, so _apply gives each name its own new "
-    "Parameter: the tie splits; re-tie after to_empty",
-    models=TWO_HOLDERS,
-    bug=True,
-)
-
-EXPORT_OF_A_TIE_IN_FORWARD = Citation(
-    "pytorch/pytorch#127357",
-    "open; reported on torch 2.3.0",
-    "export raised on this very model (a tie made in forward: F.linear(h, encoder.weight.t())); "
-    "here it exports and the tie holds",
-    models=("tied_autoencoder",),
-)
-
-OPTIMIZER_STATE_OF_A_TIE = Citation(
-    "Modalities/modalities#348; pytorch/torchtitan#594",
-    "#348 open, #594 closed; #594 traced the failure to _unflatten_optim_state_dict, which "
-    "pytorch/pytorch#148825 (closed) changed for shared parameters",
-    "both report set_optimizer_state_dict failing on a model with tied weights sharded by FSDP, "
-    "its optimizer state flattened; here, without FSDP, the one Parameter's state is restored "
-    "and both names reach it",
-)
-
 VISITS = "counts the visits that reach a module holding the tie's Parameter"
+LOADED = "into a fresh model, from a model whose every parameter is one higher"
 
-JOINT_EXPORT_BEFORE_2_8 = Citation(
-    "measured: docs/survival/2.5.1.json to 2.7.1.json",
-    "changed in 2.6 and in 2.8; no tracker issue found",
-    "the joint forward-backward traced every tie on 2.5; on 2.6 and 2.7 it failed the ties made in "
-    "forward instead of the Sequential's",
+STATE_DICT_DETACHES = Why(
+    documented(
+        "torch.nn.Module.state_dict",
+        "each key holds the tensor detached (a new object per name over the shared storage) "
+        "unless keep_vars=True",
+    ),
+    TWO_NAMES,
+    BROKE,
 )
 
-FLAT_OPTIMIZER_STATE_BEFORE_2_7 = Citation(
-    "pytorch/torchtitan#594, pytorch/pytorch#148825",
-    "closed; measured: restored from 2.7",
-    "set_state_dict with the optimizer state flattened looked up the state of the tie's second "
-    "name, which get_state_dict had not written (Modalities/modalities#348 reports the same)",
-    models=("registered_lm_head", "parametrized_autoencoder"),
-    bug=True,
+ASSIGN_SPLITS = Why(
+    Reason(
+        "assign=True sets each name to its own loaded object, so tied names stop aliasing and an "
+        "optimizer steps the shared storage twice",
+        (
+            Reference("pytorch/pytorch#188346", "closed", REPORTS, bug=True),
+            Reference("pytorch/pytorch#188347", "open", THE_FIX),
+        ),
+    ),
+    TWO_HOLDERS,
+    BROKE,
 )
 
-EXPORTED_MODULE_ONE_NAME = Citation(
-    "measured: docs/survival/2.5.1.json to 2.7.1.json",
-    "changed in 2.8; no tracker issue found",
-    "before 2.8 the exported program's module registers a Parameter shared by two names under "
-    "one of them only: reading the other raises AttributeError",
-    models=REGISTERED,
+TO_EMPTY_SPLITS = Why(
+    Reason(
+        "a meta tensor cannot take new storage in place, so to_empty gives each holder a new "
+        "Parameter of its own: the tie splits, silently; re-tie after to_empty. No pytorch/pytorch "
+        "bug report found",
+        (
+            Reference("Modalities/modalities#357", "open", REPORTS),
+            Reference("huggingface/accelerate#3154", "merged; re-ties after to_empty", CONTEXT),
+            Reference("pytorch/pytorch#143181", "closed; a comment traces a hang to it", CONTEXT),
+        ),
+    ),
+    TWO_HOLDERS,
+    BROKE,
 )
 
-TWO_HOLDERS_REACHED_TWICE = Citation(
-    "docs: torch.nn.Module.modules",
-    "documented; no tracker issue found",
-    "each module object is visited once, and two holders of one Parameter are two modules: "
-    "whatever runs per module reaches the Parameter twice",
-    models=TWO_HOLDERS,
+EXPORT_OF_A_TIE_IN_FORWARD = Why(
+    Reason(
+        "export raised on a tie made in forward (F.linear(h, encoder.weight.t()), "
+        "tied_autoencoder's own form) on torch 2.3.0; here it exports and the tie holds",
+        (Reference("pytorch/pytorch#127357", "open", CONTEXT),),
+    ),
+    IN_FORWARD,
+    ANY_OUTCOME,
+    context=True,
+)
+
+STRICT_EXPORT_KEEPS_ONE_NAME = Why(
+    Reason(
+        "strict export (the default before 2.8) keeps one name per tied Parameter, so the "
+        "exported module lacks the other (measured on 2.13 with strict=True); non-strict export, "
+        "the default from 2.8, keeps both names and the tie",
+        (
+            Reference("pytorch/pytorch#160600", "closed", REPORTS, bug=True),
+            Reference(
+                "pytorch/pytorch#148790",
+                "closed; torch 2.7.1 reads strict=True, 2.8.0 strict=False",
+                THE_CHANGE,
+            ),
+        ),
+    ),
+    TWO_NAMES,
+    raises("AttributeError: "),
+    Releases(until=(2, 8)),
+)
+
+JOINT_EXPORT_ONE_INPUT_PER_NAME = Why(
+    Reason(
+        "non-strict export (the default from 2.8) keeps one parameter input per name of a tied "
+        "Parameter and the graph reads one of them; the joint decomposition asserts on the other, "
+        "which receives no gradient (measured on 2.13: strict export keeps one name and the joint "
+        "traces)",
+        (
+            Reference("pytorch/pytorch#147380", "open", REPORTS, bug=True),
+            Reference("pytorch/pytorch#185803", "closed, not merged", THE_FIX),
+        ),
+    ),
+    TWO_NAMES,
+    raises(JOINT_EXPORT_UNUSED_ALIAS.text),
+    Releases(since=(2, 8)),
+)
+
+JOINT_EXPORT_UNDER_STRICT = Why(
+    Reason(
+        "the joint decomposition asserts on a parameter without a gradient; the report (filed "
+        "when strict export was the default) shows this failure on a tied lm_head; the mechanism "
+        "under strict export is not traced here",
+        (Reference("pytorch/pytorch#147380", "open", REPORTS, bug=True),),
+    ),
+    TWO_NAMES,
+    raises(JOINT_EXPORT_UNUSED_ALIAS.text),
+    Releases((2, 6), (2, 8)),
+)
+
+JOINT_EXPORT_OF_A_TIE_IN_FORWARD = Why(
+    Reason(
+        "the same assertion on a tie made in forward, which has one name; its cause is not traced",
+        (Reference("pytorch/pytorch#101192", "open", SAME_ERROR),),
+    ),
+    IN_FORWARD,
+    raises(JOINT_EXPORT_UNUSED_ALIAS.text),
+    Releases((2, 6), (2, 8)),
+)
+
+OPTIMIZER_STATE_OF_A_TIE = Why(
+    Reason(
+        "both report set_optimizer_state_dict failing on a model with tied weights sharded by "
+        "FSDP, its optimizer state flattened; here, without FSDP, the one Parameter's state is "
+        "restored and both names reach it",
+        (
+            Reference("Modalities/modalities#348", "open", CONTEXT),
+            Reference("pytorch/torchtitan#594", "closed", CONTEXT),
+        ),
+    ),
+    ANY_TIE,
+    Outcomes("restored", lambda row: row["outcome"] == "tied"),
+    context=True,
+)
+
+FLAT_OPTIMIZER_STATE_OF_THE_SECOND_NAME = Why(
+    Reason(
+        "set_state_dict with the optimizer state flattened looked up the state of the tie's "
+        "second name, which get_state_dict had not written",
+        (
+            Reference("pytorch/torchtitan#594", "closed", REPORTS, bug=True),
+            Reference("pytorch/pytorch#148825", "merged", THE_FIX),
+            Reference("Modalities/modalities#348", "open", REPORTS),
+            Reference("Modalities/modalities#381", "open", SAME_ERROR),
+        ),
+    ),
+    TWO_HOLDERS,
+    raises("KeyError: 'state."),
+    Releases(until=(2, 7)),
+)
+
+REACHED_PER_HOLDER = Why(
+    documented(
+        "torch.nn.Module.modules",
+        "each module object is visited once, and two holders of one Parameter are two modules: "
+        "whatever runs per module reaches the Parameter twice",
+    ),
+    TWO_HOLDERS,
+    REACHED_TWICE,
+)
+
+SHARDED_APART = Why(
+    Reason(
+        "each FSDP group shards the shared Parameter on its own: the names end as two DTensors, "
+        "updated apart",
+        (SPLIT_ACROSS_FSDP_GROUPS,),
+    ),
+    TWO_HOLDERS,
+    BROKE,
+    Releases((2, 7), (2, 12)),
+)
+
+SHARDED_APART_FROM_SCRATCH = Why(
+    Reason(
+        "built on meta with each holder in its own FSDP group, the holders get separate DTensors "
+        "that to_empty materialises apart; re-tie after initialising",
+        (
+            Reference("pytorch/torchtitan#2252", "open", REPORTS),
+            SPLIT_ACROSS_FSDP_GROUPS,
+            Reference("NVIDIA-NeMo/Automodel#2213", "open pull request; re-ties", CONTEXT),
+        ),
+    ),
+    TWO_HOLDERS,
+    BROKE,
+    Releases((2, 7), (2, 12)),
+)
+
+HELD_BY_ROOT_HAS_ONE_GROUP = Why(
+    Reason(
+        "the root holds the tie itself: there is no holder below it to shard apart, so the root's "
+        "group is the only one (a composable API applies to a module once)",
+        (Reference("torch.distributed._composable.contract", "read in the source", CONTEXT),),
+    ),
+    HELD_BY_ROOT,
+    ANY_OUTCOME,
+    context=True,
+)
+
+TO_EMPTY_AFTER_ROOT_SHARDING = Why(
+    Reason(
+        "verl#7835 reports to_empty untying lm_head under FSDP2 with the root's group, which this "
+        "row measures tied; accelerate#3668: a tie made inside init_empty_weights is lost before "
+        "to_empty is reached",
+        (
+            Reference("verl-project/verl#7835", "open pull request", CONTEXT),
+            Reference("huggingface/accelerate#3668", "open", CONTEXT),
+        ),
+    ),
+    TWO_HOLDERS,
+    Outcomes("tied", lambda row: row["outcome"] in ("tied", "once")),
+    context=True,
 )
 
 OPERATIONS = (
-    Operation("state_dict()", state_dict, trains=False, citations=(STATE_DICT_DETACHES,)),
+    Operation("state_dict()", state_dict, trains=False, whys=(STATE_DICT_DETACHES,)),
     Operation("state_dict(keep_vars=True)", state_dict_keep_vars, trains=False),
     Operation("parameters()", parameters, LISTING),
     Operation("named_parameters()", named_parameters, LISTING),
@@ -374,28 +667,25 @@ OPERATIONS = (
         "named_parameters(remove_duplicate=False)",
         named_parameters_with_duplicates,
         LISTING,
-        citations=(
-            Citation(
-                "docs: torch.nn.Module.named_parameters",
-                "documented; no tracker issue found",
-                "remove_duplicate=False lists a shared Parameter once per name, so an optimizer "
-                "handed the listing steps it once per name",
-                models=REGISTERED,
+        whys=(
+            Why(
+                documented(
+                    "torch.nn.Module.named_parameters",
+                    "remove_duplicate=False lists a shared Parameter once per name, so an "
+                    "optimizer handed the listing steps it once per name",
+                ),
+                TWO_NAMES,
+                BROKE,
             ),
         ),
     ),
-    Operation(
-        "load_state_dict(copy)",
-        load_state_dict_copy,
-        "into a fresh model, from a model whose every parameter is one higher",
-        promise=handed_in,
-    ),
+    Operation("load_state_dict(copy)", load_state_dict_copy, LOADED, promise=handed_in),
     Operation(
         "load_state_dict(assign=True)",
         load_state_dict_assign,
-        "into a fresh model, from a model whose every parameter is one higher",
+        LOADED,
         promise=handed_in,
-        citations=(ASSIGN_SPLITS,),
+        whys=(ASSIGN_SPLITS,),
     ),
     Operation(".to(torch.float64)", to_float64, promise=as_float64),
     Operation(".half()", half, promise=as_half),
@@ -404,13 +694,15 @@ OPERATIONS = (
         to_float64_overwriting,
         "torch.__future__.set_overwrite_module_params_on_conversion(True)",
         promise=as_float64,
-        citations=(
-            Citation(
-                "docs: torch.__future__.set_overwrite_module_params_on_conversion",
-                "documented; no tracker issue found",
-                "the flag assigns each name a new Parameter instead of setting .data in place, "
-                "one per name",
-                models=TWO_HOLDERS,
+        whys=(
+            Why(
+                documented(
+                    "torch.__future__.set_overwrite_module_params_on_conversion",
+                    "the flag assigns each holder a new Parameter instead of setting .data in "
+                    "place",
+                ),
+                TWO_HOLDERS,
+                BROKE,
             ),
         ),
     ),
@@ -433,43 +725,36 @@ OPERATIONS = (
         "built under torch.device('meta'), to_empty(device='cpu')",
         promise=None,
         uninitialised=True,
-        citations=(TO_EMPTY_SPLITS,),
+        whys=(TO_EMPTY_SPLITS,),
     ),
     Operation("copy.deepcopy", deepcopy),
     Operation(
         "torch.save/load state_dict",
         torch_save_state_dict,
         trains=False,
-        citations=(STATE_DICT_DETACHES,),
+        whys=(STATE_DICT_DETACHES,),
     ),
     Operation(
         "torch.save/load module",
         torch_save_module,
         "torch.load with the installed release's default weights_only",
-        earlier=(
-            Earlier(
-                (2, 6),
-                "tied",
-                WEIGHTS_ONLY_REFUSES_A_MODULE.citation,
-                # parametrized_autoencoder fails in torch.save on every release
-                models=tuple(m for m in ALL_MODELS if m != "parametrized_autoencoder"),
-            ),
-        ),
+        # parametrized_autoencoder fails in torch.save on every release
+        earlier=(Earlier((2, 6), "tied", ALL_MODELS[:4]),),
     ),
     Operation("torch.save/load module, weights_only=False", torch_save_module_unsafe),
     Operation(
         "safetensors save_file/load_file",
         safetensors_file,
         "of the state_dict",
-        needs=SAFETENSORS,
+        needs=(SAFETENSORS, SAFETENSORS_NUMPY),
         trains=False,
     ),
     Operation(
         "safetensors save_model/load_model",
         safetensors_model,
-        "load_model into a fresh model, from a model whose every parameter is one higher",
+        "load_model " + LOADED,
         promise=handed_in,
-        needs=SAFETENSORS,
+        needs=(SAFETENSORS, SAFETENSORS_NUMPY),
     ),
     Operation(
         "functional_call(tie_weights=True)",
@@ -484,13 +769,15 @@ OPERATIONS = (
         "a tensor one higher for the first name only; the names as seen during the call",
         promise=handed_in,
         trains=False,
-        citations=(
-            Citation(
-                "docs: torch.func.functional_call",
-                "documented; no tracker issue found",
-                "tie_weights=False replaces only the name it is given; the other name keeps the "
-                "module's tensor",
-                models=TWO_HOLDERS,
+        whys=(
+            Why(
+                documented(
+                    "torch.func.functional_call",
+                    "tie_weights=False replaces only the name it is given; the other holder "
+                    "keeps the module's tensor",
+                ),
+                TWO_HOLDERS,
+                BROKE,
             ),
         ),
     ),
@@ -499,14 +786,24 @@ OPERATIONS = (
         functional_call_then_module,
         "the module's own names once the call has returned",
         trains=False,
-        citations=(
-            Citation(
-                "pytorch/pytorch#164759",
-                "open; its fix, pytorch/pytorch#195593, is open",
-                "a submodule reachable by two paths is swapped twice and restored wrongly: after "
-                "the call the module holds the tensor handed in instead of its own Parameter",
-                models=("tied_sequential",),
-                bug=True,
+        whys=(
+            Why(
+                Reason(
+                    "a submodule reachable by two paths is swapped twice and restored wrongly: "
+                    "after the call the module holds the tensor handed in instead of its own "
+                    "Parameter",
+                    (
+                        Reference(
+                            "pytorch/pytorch#164759",
+                            "open; this cause traced in a comment",
+                            REPORTS,
+                            bug=True,
+                        ),
+                        Reference("pytorch/pytorch#195593", "open", THE_FIX),
+                    ),
+                ),
+                MODULE_TWICE,
+                OTHER_VALUES,
             ),
         ),
     ),
@@ -521,38 +818,36 @@ OPERATIONS = (
         apply_init,
         "normal_ on every Linear/Embedding weight; " + VISITS,
         promise=None,
-        citations=(
-            Citation(
-                "docs: torch.nn.Module.apply",
-                "documented; no tracker issue found",
-                "apply calls fn once per submodule: with two holders the shared Parameter is "
-                "initialised twice, the second draw overwriting the first",
-                models=TWO_HOLDERS,
+        whys=(
+            Why(
+                documented(
+                    "torch.nn.Module.apply",
+                    "apply calls fn once per submodule: with two holders the shared Parameter is "
+                    "initialised twice, the second draw overwriting the first",
+                ),
+                TWO_HOLDERS,
+                REACHED_TWICE,
             ),
         ),
     ),
-    Operation("modules()", modules, VISITS, trains=False, citations=(TWO_HOLDERS_REACHED_TWICE,)),
-    Operation(
-        "named_modules()",
-        named_modules,
-        VISITS,
-        trains=False,
-        citations=(TWO_HOLDERS_REACHED_TWICE,),
-    ),
+    Operation("modules()", modules, VISITS, trains=False, whys=(REACHED_PER_HOLDER,)),
+    Operation("named_modules()", named_modules, VISITS, trains=False, whys=(REACHED_PER_HOLDER,)),
     Operation(
         "named_modules(remove_duplicate=False)",
         named_modules_with_duplicates,
         VISITS,
         trains=False,
-        citations=(
-            Citation(
-                "docs: torch.nn.Module.named_modules",
-                "documented; no tracker issue found",
-                "remove_duplicate=False yields a module once per path, so a module registered "
-                "twice is visited twice",
-                models=("tied_sequential",),
+        whys=(
+            Why(
+                documented(
+                    "torch.nn.Module.named_modules",
+                    "remove_duplicate=False yields a module once per path, so a module "
+                    "registered twice is visited twice",
+                ),
+                MODULE_TWICE,
+                REACHED_TWICE,
             ),
-            TWO_HOLDERS_REACHED_TWICE,
+            REACHED_PER_HOLDER,
         ),
     ),
     Operation(
@@ -562,7 +857,27 @@ OPERATIONS = (
         trains=False,
         # parametrized_autoencoder's decoder is reached, but the Parameter is held one level down
         # (decoder.parametrizations.weight), where children() does not reach: once.
-        citations=(replace(TWO_HOLDERS_REACHED_TWICE, models=("registered_lm_head",)),),
+        whys=(
+            REACHED_PER_HOLDER,
+            Why(
+                documented(
+                    "torch.nn.Module.children",
+                    "children() yields the root's direct children, never the root itself: a "
+                    "Parameter the root holds is reached by none of them",
+                ),
+                HELD_BY_ROOT,
+                REACHED_NEVER,
+            ),
+            Why(
+                documented(
+                    "torch.nn.Module.children",
+                    "children() yields the direct children only; the modules holding the tie "
+                    "sit deeper",
+                ),
+                HELD_BELOW_ROOT,
+                REACHED_NEVER,
+            ),
+        ),
     ),
     Operation(
         "DistributedDataParallel",
@@ -580,18 +895,20 @@ OPERATIONS = (
     Operation(
         "fully_shard(each holder), then root",
         fully_shard_separately,
-        "the two holders of the tie in separate FSDP groups; a tie made in forward has one "
-        "holder, whose group reshards after its own forward",
+        "the holders of the tie below the root in separate FSDP groups; a tie made in forward has "
+        "one holder, whose group reshards after its own forward",
+        whys=(SHARDED_APART, HELD_BY_ROOT_HAS_ONE_GROUP),
         earlier=(
             *FSDP2_BEFORE_CPU_SUPPORT,
-            Earlier((2, 12), "split", SHARED_ACROSS_FSDP_GROUPS.citation, models=TWO_HOLDERS),
+            Earlier((2, 12), "split", TWO_HOLDER_MODELS),
         ),
         needs_process_group=True,
     ),
     Operation(
         "fully_shard([both holders]), then root",
         fully_shard_together,
-        "the two holders of the tie in one FSDP group: the fix the error message gives",
+        "the holders of the tie below the root in one FSDP group: the fix the error message gives",
+        whys=(HELD_BY_ROOT_HAS_ONE_GROUP,),
         earlier=FSDP2_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
     ),
@@ -601,41 +918,33 @@ OPERATIONS = (
         "built on meta, sharded, given memory by to_empty; one forward and backward",
         promise=None,
         uninitialised=True,
+        whys=(TO_EMPTY_AFTER_ROOT_SHARDING,),
         earlier=FSDP2_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
     ),
     Operation(
         "meta → fully_shard(each holder) → to_empty",
         meta_fully_shard_separately_then_to_empty,
-        "as NVIDIA-NeMo/Automodel#2213 starts from scratch: built on meta, each holder sharded, "
-        "then the root, given memory by to_empty; one forward and backward",
+        "the start from scratch: built on meta, each holder below the root sharded, then the root, "
+        "given memory by to_empty; one forward and backward",
         promise=None,
         uninitialised=True,
+        whys=(SHARDED_APART_FROM_SCRATCH, HELD_BY_ROOT_HAS_ONE_GROUP),
         earlier=(
             *FSDP2_BEFORE_CPU_SUPPORT,
-            # Measured on 2.7.1 and 2.8.0: the from-scratch start splits the tie, silently.
-            Earlier((2, 12), "split", SHARED_ACROSS_FSDP_GROUPS.citation, models=TWO_HOLDERS),
+            # Measured on 2.7.1 to 2.11.0: the from-scratch start splits the tie, silently.
+            Earlier((2, 12), "split", TWO_HOLDER_MODELS),
         ),
         needs_process_group=True,
-        citations=(
-            Citation(
-                "NVIDIA-NeMo/Automodel#2213",
-                "open pull request; it re-ties after initialising (init_weights, tie_weights)",
-                "says fully_shard() breaks the tie of a model trained from scratch by replacing "
-                "shared parameters with separate DTensors: what sharding the two holders apart did "
-                "before torch 2.12 (pytorch/pytorch#176076); from 2.12 FSDP rejects it at the "
-                "first forward (pytorch/pytorch#176225), and fully_shard(root) keeps the tie",
-                models=TWO_HOLDERS,
-            ),
-        ),
     ),
     Operation(
         "torch.export.export → .module()",
         exported,
-        "one input; the exported program's module, its parameters under their names",
-        citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
+        "one input, the installed release's default strictness; the exported program's module, "
+        "its parameters under their names",
+        whys=(EXPORT_OF_A_TIE_IN_FORWARD, STRICT_EXPORT_KEEPS_ONE_NAME),
         earlier=tuple(
-            Earlier((2, 8), "raises", EXPORTED_MODULE_ONE_NAME, models=(model,), error=error)
+            Earlier((2, 8), "raises", (model,), error)
             for model, error in (
                 ("tied_sequential", "AttributeError: 'GraphModule' object has no attribute '2'"),
                 (
@@ -654,29 +963,12 @@ OPERATIONS = (
         "torch.export.export → unflatten",
         unflattened,
         "the exported program split back into the model's module hierarchy",
-        citations=(EXPORT_OF_A_TIE_IN_FORWARD,),
+        whys=(EXPORT_OF_A_TIE_IN_FORWARD,),
         earlier=(
-            Earlier(
-                (2, 8),
-                "raises",
-                UNFLATTEN_CANNOT_OUTLINE.citation,
-                models=("tied_sequential",),
-                error=UNFLATTEN_CANNOT_OUTLINE.text,
-            ),
+            Earlier((2, 8), "raises", ("tied_sequential",), UNFLATTEN_CANNOT_OUTLINE.text),
             # 2.5 outlined parametrize's decoder; 2.6 and 2.7 did not.
-            Earlier(
-                (2, 6),
-                "tied",
-                UNFLATTEN_CANNOT_OUTLINE.citation,
-                models=("parametrized_autoencoder",),
-            ),
-            Earlier(
-                (2, 8),
-                "raises",
-                UNFLATTEN_CANNOT_OUTLINE.citation,
-                models=("parametrized_autoencoder",),
-                error=UNFLATTEN_CANNOT_OUTLINE.text,
-            ),
+            Earlier((2, 6), "tied", ("parametrized_autoencoder",)),
+            Earlier((2, 8), "raises", ("parametrized_autoencoder",), UNFLATTEN_CANNOT_OUTLINE.text),
         ),
         once=True,
     ),
@@ -686,17 +978,20 @@ OPERATIONS = (
         "experimental; the model's output summed as the loss; the joint program's state_dict "
         "entries for the two names",
         trains=False,
-        citations=(JOINT_EXPORT_UNUSED_ALIAS.citation,),
+        whys=(
+            JOINT_EXPORT_ONE_INPUT_PER_NAME,
+            JOINT_EXPORT_UNDER_STRICT,
+            JOINT_EXPORT_OF_A_TIE_IN_FORWARD,
+        ),
         earlier=(
-            Earlier((2, 6), "tied", JOINT_EXPORT_BEFORE_2_8),
+            Earlier((2, 6), "tied", ALL_MODELS),
             Earlier(
                 (2, 8),
                 "raises",
-                JOINT_EXPORT_BEFORE_2_8,
-                models=("tied_embeddings", "tied_autoencoder"),
-                error=JOINT_EXPORT_UNUSED_ALIAS.text,
+                ("tied_embeddings", "tied_autoencoder"),
+                JOINT_EXPORT_UNUSED_ALIAS.text,
             ),
-            Earlier((2, 8), "tied", JOINT_EXPORT_BEFORE_2_8, models=("tied_sequential",)),
+            Earlier((2, 8), "tied", ("tied_sequential",)),
         ),
         once=True,
     ),
@@ -706,6 +1001,7 @@ OPERATIONS = (
         "torch.distributed.checkpoint, gloo, a group of one; into a fresh model's state_dict, "
         "from a model whose every parameter is one higher",
         promise=handed_in,
+        needs=(OBJECT_COLLECTIVES_NUMPY,),
         needs_process_group=True,
         once=True,
     ),
@@ -716,8 +1012,9 @@ OPERATIONS = (
         "moment each name reaches in the restored optimizer, checked against the saved one",
         promise=None,
         trains=False,
+        needs=(OBJECT_COLLECTIVES_NUMPY,),
         needs_process_group=True,
-        citations=(OPTIMIZER_STATE_OF_A_TIE,),
+        whys=(OPTIMIZER_STATE_OF_A_TIE,),
         once=True,
     ),
     Operation(
@@ -727,11 +1024,11 @@ OPERATIONS = (
         "True), torchtitan's default",
         promise=None,
         trains=False,
+        needs=(OBJECT_COLLECTIVES_NUMPY,),
         needs_process_group=True,
-        citations=(OPTIMIZER_STATE_OF_A_TIE,),
-        # The failure Modalities/modalities#348 reports, reproduced before pytorch/pytorch#148825.
+        whys=(OPTIMIZER_STATE_OF_A_TIE, FLAT_OPTIMIZER_STATE_OF_THE_SECOND_NAME),
         earlier=tuple(
-            Earlier((2, 7), "raises", FLAT_OPTIMIZER_STATE_BEFORE_2_7, models=(model,), error=error)
+            Earlier((2, 7), "raises", (model,), error)
             for model, error in (
                 ("registered_lm_head", "KeyError: 'state.lm_head.weight.step'"),
                 (
@@ -748,14 +1045,23 @@ OPERATIONS = (
         "torch.ao.quantization; the ends are what each holder's weight unpacks, one per holder",
         promise=None,
         trains=False,
-        citations=(
-            Citation(
-                "docs: torch.ao.quantization.quantize_dynamic; huggingface/transformers#37905",
-                "documented; transformers unties on purpose to quantize the embedding alone "
-                "(merged)",
-                "quantize_dynamic replaces each Linear by a quantized copy, once per name; an "
-                "Embedding is left as it is, so a Linear holding the table gets its own weight",
-                models=("tied_sequential", "registered_lm_head"),
+        whys=(
+            Why(
+                Reason(
+                    "quantize_dynamic replaces each Linear by a quantized copy, once per path; an "
+                    "Embedding is left as it is, so a Linear holding the table gets a weight of "
+                    "its own",
+                    (
+                        Reference("docs: torch.ao.quantization.quantize_dynamic", "", DOCUMENTS),
+                        Reference(
+                            "vllm-project/llm-compressor#2835",
+                            "merged; re-ties tied embeddings quantized alike",
+                            CONTEXT,
+                        ),
+                    ),
+                ),
+                TWO_NAMES,
+                BROKE,
             ),
         ),
     ),
@@ -764,14 +1070,14 @@ OPERATIONS = (
         assign_load_then_default_load,
         "the same state_dict, from a model whose every parameter is one higher, loaded twice",
         promise=handed_in,
-        citations=(ASSIGN_SPLITS,),
+        whys=(ASSIGN_SPLITS,),
     ),
     Operation(
         "to_empty from meta → load_state_dict()",
         to_empty_then_load,
         "from a model whose every parameter is one higher: the values are right, the tie is not",
         promise=handed_in,
-        citations=(TO_EMPTY_SPLITS,),
+        whys=(TO_EMPTY_SPLITS,),
     ),
     Operation("copy.deepcopy → .to(torch.float64)", deepcopy_then_to_float64, promise=as_float64),
     Operation(
@@ -781,17 +1087,29 @@ OPERATIONS = (
         "both assign-loaded",
         promise=handed_in,
         once=True,
-        citations=(ASSIGN_SPLITS,),
+        whys=(ASSIGN_SPLITS,),
     ),
 )
-
-STEP = " + SGD step"
 
 
 def operation(name: str) -> Operation:
     return next(o for o in OPERATIONS if o.name == name)
 
 
-def reproduced_bugs() -> list[tuple[Operation, Citation]]:
+def operation_of(row: dict) -> Operation | None:
+    """The operation of a row (its step row's too); None for a row of an operation since removed."""
+    name = row["operation"].removesuffix(STEP)
+    return next((op for op in OPERATIONS if op.name == name), None)
+
+
+def whys_for(row: dict, tie: Tie, release: Release) -> list[Why]:
+    """Every reason that matches `row` of a model whose tie is `tie`, on `release`: the operation's
+    own, then those of the error it raised."""
+    op = operation_of(row)
+    candidates = (op.whys if op else ()) + ERROR_WHYS
+    return [why for why in candidates if why.matches(row, tie, release)]
+
+
+def reproduced_bugs() -> list[tuple[Operation, Why]]:
     """The PyTorch bugs the table reproduces, with the operation whose rows show them."""
-    return [(op, c) for op in OPERATIONS for c in op.citations if c.bug]
+    return [(op, why) for op in OPERATIONS for why in op.whys if why.reason.pytorch_bug]

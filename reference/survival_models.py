@@ -1,19 +1,88 @@
 """The survival table's tied models: the registry examples they are built from, the two names of
-each tie, the modules holding them, and how each is tied."""
+each tie, the modules holding them, and how each is tied; and `Tie`, the kind of a tie read from the
+model itself, which the table's reasons attach to (whatever the model is called)."""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
+from torch.nn.utils.parametrize import ParametrizationList
 
 from .registry import get
 from .seeding import seeded
 from .tying import untie_registrations
+
+# --- the kind of a tie ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tie:
+    """How a tie is made, read from the model: the table's reasons speak of kinds of tie (two names,
+    two holders, one module under two names, a read twice in forward, held by the root), so that a
+    model of the user's is explained as the built-in model of its kind is.
+
+    - `names`: how many names reach the Parameter (`named_parameters(remove_duplicate=False)`); one
+      for a tie made in forward, which reads one name twice;
+    - `holders`: how many distinct modules hold it as a Parameter of their own;
+    - `module_twice`: a module holding it is registered under two names (one module, two paths);
+    - `held_by_root`: the root module itself holds it;
+    - `parametrized`: `torch.nn.utils.parametrize` holds it (a ParametrizationList's `original`).
+    """
+
+    names: int
+    holders: int
+    module_twice: bool
+    held_by_root: bool
+    parametrized: bool
+
+    def words(self) -> str:
+        """The kind in words, as the notes print it."""
+        if self.names == 1:
+            where = "the root's own Parameter" if self.held_by_root else "one name"
+            return f"in forward: {where}, read twice"
+        found = [f"{self.names} names"]
+        found.append("one module under two names" if self.module_twice else "")
+        found.append(f"{self.holders} holding modules" if self.holders > 1 else "")
+        found.append("through parametrize" if self.parametrized else "")
+        return ", ".join(part for part in found if part)
+
+    def as_json(self) -> dict:
+        return {
+            "names": self.names,
+            "holders": self.holders,
+            "module_twice": self.module_twice,
+            "held_by_root": self.held_by_root,
+            "parametrized": self.parametrized,
+        }
+
+    @classmethod
+    def from_json(cls, facts: dict) -> Tie:
+        """The kind back from a table's `ties` entry (which also says how the tie is made)."""
+        return cls(**{f.name: facts[f.name] for f in fields(cls)})
+
+
+def tie_of(model: nn.Module, parameter: torch.Tensor) -> Tie:
+    """The kind of the tie on `parameter`, read from where `model` holds it."""
+    names = sum(p is parameter for _, p in model.named_parameters(remove_duplicate=False))
+    paths: dict[int, list[str]] = {}
+    owners: dict[int, nn.Module] = {}
+    for path, module in model.named_modules(remove_duplicate=False):
+        if any(p is parameter for p in module._parameters.values()):
+            paths.setdefault(id(module), []).append(path)
+            owners[id(module)] = module
+    return Tie(
+        names=names,
+        holders=len(owners),
+        module_twice=any(len(found) > 1 for found in paths.values()),
+        held_by_root=any(module is model for module in owners.values()),
+        parametrized=any(isinstance(m, ParametrizationList) for m in owners.values()),
+    )
+
 
 # --- the tied models ------------------------------------------------------------------------------
 
@@ -108,6 +177,10 @@ class TiedModel:
 
     def tensor(self, model: nn.Module, name: str) -> torch.Tensor:
         return operator.attrgetter(name)(model)
+
+    def tie(self) -> Tie:
+        model = self.model()
+        return tie_of(model, self.tensor(model, self.names[0]))
 
 
 MODELS = (

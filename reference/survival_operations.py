@@ -538,9 +538,24 @@ def sharded(
     return module_result(model, tied)
 
 
-def holders(tied: TiedModel, model: nn.Module) -> list[nn.Module]:
-    found = [model.get_submodule(name) for name in tied.holders]
-    return found[:1] if found[0] is found[1] else found
+def holders_below_root(tied: TiedModel, model: nn.Module) -> list[nn.Module]:
+    """The distinct modules holding the tie, the root left out: the root is sharded last in any
+    case, and a composable API applied to one module twice raises ("can only be applied to a
+    module once"). A tie the root holds itself has no holder below it."""
+    found: list[nn.Module] = []
+    for name in tied.holders:
+        module = model.get_submodule(name)
+        if module is not model and not any(module is m for m in found):
+            found.append(module)
+    return found
+
+
+def each_holder(tied: TiedModel) -> Callable[[nn.Module], list[list[nn.Module]]]:
+    return lambda model: [[m] for m in holders_below_root(tied, model)]
+
+
+def all_holders(tied: TiedModel) -> Callable[[nn.Module], list[list[nn.Module]]]:
+    return lambda model: [found] if (found := holders_below_root(tied, model)) else []
 
 
 def meta_fully_shard_root_then_to_empty(tied: TiedModel) -> Result:
@@ -548,7 +563,7 @@ def meta_fully_shard_root_then_to_empty(tied: TiedModel) -> Result:
 
 
 def meta_fully_shard_separately_then_to_empty(tied: TiedModel) -> Result:
-    return sharded(tied, lambda model: [[m] for m in holders(tied, model)], from_meta=True)
+    return sharded(tied, each_holder(tied), from_meta=True)
 
 
 def fully_shard_root(tied: TiedModel) -> Result:
@@ -556,8 +571,8 @@ def fully_shard_root(tied: TiedModel) -> Result:
 
 
 def fully_shard_separately(tied: TiedModel) -> Result:
-    return sharded(tied, lambda model: [[m] for m in holders(tied, model)])
+    return sharded(tied, each_holder(tied))
 
 
 def fully_shard_together(tied: TiedModel) -> Result:
-    return sharded(tied, lambda model: [holders(tied, model)])
+    return sharded(tied, all_holders(tied))

@@ -16,17 +16,22 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import survival, survival_operations, survival_render
+from reference import survival, survival_cases, survival_operations, survival_render
 from reference.cli import main
 from reference.layout import display_width
 from reference.registry import get
 from reference.releases import torch_release
 from reference.survival_cases import (
+    ERROR_WHYS,
     KNOWN_ERRORS,
     OPERATIONS,
+    RATINGS,
+    REPORTS,
     STEP,
     VISITS,
+    Requirement,
     reproduced_bugs,
+    whys_for,
 )
 from reference.survival_operations import module_result
 from reference.tying import alias_groups, untie_registrations
@@ -43,8 +48,8 @@ def cell_id(op, tied):
 
 
 def skip_unless_installed(op):
-    for package in op.needs:
-        pytest.importorskip(package, reason=f"{op.name} needs {package}")
+    for requirement in op.needed_on(RELEASE):
+        pytest.importorskip(requirement.module, reason=f"{op.name} needs {requirement.pip}")
 
 
 @pytest.mark.parametrize(("op", "tied"), CELLS, ids=[cell_id(*c) for c in CELLS])
@@ -70,33 +75,44 @@ def test_earlier_row(op, tied):
         pytest.skip(f"torch {RELEASE} is past every change to this row: test_row locks it")
     found, _ = survival.outcomes(op, tied)
     assert (found["outcome"], found.get("error")) == (earlier.outcome, earlier.error), (
-        f"before torch {earlier.until}: {earlier.citation.line()}"
+        f"before torch {earlier.until}, as docs/survival measured on the releases before it"
     )
 
 
-def test_every_change_and_citation_names_known_models():
+def test_every_change_names_known_models_and_every_reference_is_rated():
     models = {m.name for m in survival.MODELS}
     for op in OPERATIONS:
         for e in op.earlier:
-            assert set(e.models) <= models and e.citation.state, op.name
-        for c in op.citations:
-            assert set(c.models) <= models and c.source and c.state and c.says, op.name
+            assert set(e.models) <= models, op.name
+    for why in [w for op in OPERATIONS for w in op.whys] + list(ERROR_WHYS):
+        assert why.reason.says and why.reason.references, why
+        for reference in why.reason.references:
+            assert reference.source and reference.rating in RATINGS, reference
+            # Only a report is a bug report: a fix, a page or a context thread paints nothing red.
+            assert not reference.bug or reference.rating == REPORTS, reference
 
 
 @pytest.mark.parametrize(
-    ("op", "citation"), reproduced_bugs(), ids=[c.source for _, c in reproduced_bugs()]
+    ("op", "why"),
+    reproduced_bugs(),
+    ids=[f"{op.run.__name__}-{why.reason.references[0].source}" for op, why in reproduced_bugs()],
 )
-def test_reproduced_pytorch_bug_still_reproduces(op, citation):
-    """Each cited bug still shows on its rows; when a release fixes it, this fails and says so."""
+def test_reproduced_pytorch_bug_still_reproduces(op, why):
+    """Each cited bug still shows on the rows of its kind of tie, on the releases its reason covers;
+    when a release fixes it, this fails and says so."""
+    if not why.releases.covers(RELEASE):
+        pytest.skip(f"torch {RELEASE} is outside {why.releases.words()}")
     for tied in survival.MODELS:
         # Before a change the row reads what test_earlier_row checks: the bug may not exist yet.
-        if tied.name in citation.models and not op.earlier_on(RELEASE, tied.name):
+        if why.ties.test(tied.tie()) and not op.earlier_on(RELEASE, tied.name):
             found, _ = survival.outcomes(op, survival.tied_model(tied.name))
-            assert survival_render.surprising({"operation": op.name, **found}), (
-                f"{citation.source} no longer reproduces on torch {torch.__version__} "
-                f"({op.name}, {tied.name}: {found['outcome']}): it looks fixed. Update the "
-                f"citation's state ({citation.state!r}) in survival_cases.py, rerun "
-                "`pytest --snapshot-update` and regenerate this release's column in docs/survival/"
+            row = {"operation": op.name, "model": tied.name, **found}
+            assert why in whys_for(row, tied.tie(), RELEASE), (
+                f"{why.reason.references[0].source} no longer reproduces on torch "
+                f"{torch.__version__} ({op.name}, {tied.name}: {found['outcome']}): it looks "
+                "fixed. Update its reason in survival_cases.py (the releases it covers, the "
+                "references' states), rerun `pytest --snapshot-update` and measure this release "
+                "again (tools/survival_releases.py)"
             )
 
 
@@ -236,14 +252,57 @@ def test_step_label_names_one_or_two_updates_and_writes_out_any_other_count():
 
 
 def test_an_absent_optional_package_is_named_not_raised():
+    absent = Requirement("no_such_package_here", "no-such-package", "for the test")
     op = dataclasses.replace(
-        survival.operation("safetensors save_model/load_model"), needs=("no_such_package_here",)
+        survival.operation("safetensors save_model/load_model"), needs=(absent,)
     )
     found, stepped = survival.outcomes(op, survival.tied_model("tied_sequential"))
-    assert found == stepped == {"outcome": "not installed: pip install no_such_package_here"}
-    assert survival_render.cell(survival.row(op, False, survival.MODELS[0], found)) == (
-        "not installed"
+    assert found == stepped == {"outcome": "not installed: pip install no-such-package"}
+    row = survival.row(op, False, survival.MODELS[0], found)
+    assert survival_render.cell(row) == "not installed: pip install no-such-package"
+    assert not survival_render.surprising(row)
+    # A requirement of other releases only is not asked for on this one.
+    elsewhere = dataclasses.replace(absent, releases=survival_cases.Releases(until=(2, 5)))
+    op = dataclasses.replace(op, needs=(elsewhere,))
+    assert survival.outcomes(op, survival.tied_model("tied_sequential"))[0]["outcome"] == "tied"
+
+
+@pytest.mark.parametrize("name", [op.name for op in OPERATIONS if op.name.startswith("dcp.")])
+def test_dcp_needs_numpy_and_says_so_when_it_is_absent(name, monkeypatch):
+    """torch does not install NumPy, and dcp reaches for it (its plans go through the object
+    collectives, which unpickle through tensor.numpy()): without NumPy the row names what to
+    install instead of reading as a PyTorch surprise."""
+    import importlib.util
+
+    op = survival.operation(name)
+    assert "numpy" in [r.module for r in op.needed_on(RELEASE)]
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda module, *a: None if module == "numpy" else find_spec(module, *a),
     )
+    tied = survival.tied_model("registered_lm_head")
+    found = [f for f in survival.outcomes(op, tied) if f is not None]  # not the cached rows
+    rows = [survival.row(op, k == 1, tied, f) for k, f in enumerate(found)]
+    assert {r["outcome"] for r in rows} == {"not installed: pip install numpy"}
+    assert not any(survival_render.surprising(r) for r in rows)
+
+
+def test_dcp_really_needs_numpy_on_this_release(monkeypatch):
+    """The requirement is measured, not assumed: with tensor.numpy() failing as it fails without
+    NumPy, dcp.save raises on this release. When a release stops reaching for NumPy, this fails:
+    give OBJECT_COLLECTIVES_NUMPY the releases it covers."""
+
+    def no_numpy(self):
+        raise RuntimeError("Numpy is not available")
+
+    monkeypatch.setattr(torch.Tensor, "numpy", no_numpy)
+    op = survival.operation("dcp.save/load, model state")
+    found, _ = survival.outcomes(
+        dataclasses.replace(op, needs=()), survival.tied_model("tied_sequential")
+    )
+    assert found == {"outcome": "raises", "error": "RuntimeError: Numpy is not available"}
 
 
 def test_the_future_flags_are_restored():
@@ -347,6 +406,7 @@ def test_json_has_the_documented_shape(printed_table):
         "torch",
         "release",
         "environment",
+        "ties",
         "legend",
         "models",
         "errors",
@@ -390,17 +450,150 @@ def test_json_has_one_row_per_operation_model_and_step(printed_table):
     assert pairs == expected
 
 
-def test_every_surprising_row_is_explained(printed_table):
-    """A split, a double step, an error or wrong values: each cites why, with its state."""
+def committed_tables() -> list[dict]:
+    """Every release's saved table, oldest first."""
+    return survival_render.load_tables([COMMITTED])
+
+
+def test_every_surprising_row_of_every_release_is_explained(printed_table):
+    """A split, a double step, an error or wrong values: on every release measured (and on this
+    one), each row has a reason that covers its release and its kind of tie."""
     unexplained = [
-        (r["operation"], r["model"], r["outcome"], r["error"])
-        for r in printed_table["rows"]
-        if survival_render.surprising(r) and survival_render.explanation(r) is None
+        (survival_render.release_name(t), r["operation"], r["model"], r["outcome"], r["error"])
+        for t in [*committed_tables(), printed_table]
+        for r, whys in survival_render.row_whys(t)
+        if survival_render.surprising(r) and not survival_render.explaining(whys)
     ]
-    assert not unexplained, "cite these in survival_cases.py (an issue, a release note or docs)"
+    assert not unexplained, "give these a reason in survival_cases.py"
     # An error is known by its phrase, or, on a release before a change, named by its Earlier entry.
     known = {k.text for k in KNOWN_ERRORS} | {e.error for op in OPERATIONS for e in op.earlier}
     assert {r["error"] for r in printed_table["rows"] if r["error"]} <= known
+
+
+def test_every_committed_table_is_what_the_code_says_of_its_rows():
+    """docs/survival/X.json's legend, models, errors and notes are what this code renders from
+    X's own measurements (`tools/survival_releases.py --render` rewrites them): no drift."""
+    for path in sorted(COMMITTED.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        table = json.loads(text)
+        assert (
+            text
+            == json.dumps(survival_render.with_described(table), indent=2, ensure_ascii=False)
+            + "\n"
+        ), (
+            f"{path.relative_to(ROOT)} differs from what the code says of its rows: run "
+            "`python tools/survival_releases.py --render`"
+        )
+
+
+def windowed_whys():
+    return [w for op in OPERATIONS for w in op.whys if w.releases.since or w.releases.until] + [
+        w for w in ERROR_WHYS if w.releases.since or w.releases.until
+    ]
+
+
+def test_every_reason_limited_to_releases_covers_exactly_the_releases_it_matched():
+    """A reason that names its releases ("on torch 2.7–2.11", "from torch 2.12") matched rows on
+    every measured release it covers, and (by its test) on no other: a window one release too wide
+    or too narrow fails here, against the measurements."""
+    tables = committed_tables()
+    releases = [survival_render.release_of(t) for t in tables]
+    matched: dict[int, set] = {}
+    for table in tables:
+        for _, whys in survival_render.row_whys(table):
+            for why in whys:
+                matched.setdefault(id(why), set()).add(survival_render.release_of(table))
+    for why in windowed_whys():
+        covered = {r for r in releases if why.releases.covers(r)}
+        assert matched.get(id(why), set()) == covered, (why.releases.words(), why.reason.says)
+
+
+def test_every_earlier_entry_is_what_the_releases_before_its_change_measured():
+    """An Earlier entry's `until` is where the measurements change: its rows read its outcome on
+    every measured release it covers, and what the newest release reads from `until` on."""
+    tables = committed_tables()
+    newest = {(r["operation"], r["model"]): r for r in tables[-1]["rows"]}
+    for table in tables:
+        release = survival_render.release_of(table)
+        rows = {(r["operation"], r["model"]): r for r in table["rows"]}
+        for op in OPERATIONS:
+            for model in {m for e in op.earlier for m in e.models}:
+                row, now = rows[op.name, model], newest[op.name, model]
+                earlier = op.earlier_on(release, model)
+                expected = (earlier.outcome, earlier.error) if earlier else (now["outcome"], now["error"])  # fmt: skip
+                assert (row["outcome"], row["error"]) == expected, (release, op.name, model)
+
+
+def ranges_of(text: str, releases: list[str]) -> list[str]:
+    """'2.5.1–2.7.1, 2.9.1' back into the releases it names; a backwards range fails."""
+    found = []
+    for part in text.split(", "):
+        first, _, last = part.partition("–")
+        a, b = releases.index(first), releases.index(last or first)
+        assert a <= b, f"backwards range {part!r}"
+        found += releases[a : b + 1]
+    return found
+
+
+def test_the_matrix_names_for_each_reason_the_releases_whose_rows_it_explains():
+    """Every line of the matrix's Why, read back: the models and release ranges it names are
+    exactly those whose rows the reason matches, release by release (every row of every release
+    walked), and no range runs backwards."""
+    tables = committed_tables()
+    releases = [survival_render.release_name(t) for t in tables]
+    expected: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for table in tables:
+        ties, release = survival_render.ties_of(table), survival_render.release_of(table)
+        for row in table["rows"]:
+            for why in whys_for(row, ties[row["model"]], release):
+                said = survival_render.kind_and_releases(why) + ": " + why.reason.line()
+                key = (row["operation"].removesuffix(STEP), said)
+                on = expected.setdefault(key, {}).setdefault(row["model"], [])
+                on += [] if survival_render.release_name(table) in on else [survival_render.release_name(table)]  # fmt: skip
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for op, line in survival_render.why_lines(tables):
+        said = next((k[1] for k in expected if k[0] == op and line.endswith(k[1])), None)
+        if said is None:  # the operation's own note, or what it needs: no range to name
+            op_of = survival.operation(op)
+            assert line == op_of.note or line in [f"needs {r.pip}: {r.why}" for r in op_of.needs]
+            continue
+        where = line[: -len(said)]
+        for group in where.split("; "):
+            models, _, ranges = group.partition(" on ")
+            for model in models.split(", "):
+                found.setdefault((op, said), {})[model] = ranges_of(ranges, releases)
+    assert found == expected
+
+
+def test_a_backwards_range_is_caught():
+    releases = ["2.5.1", "2.6.0", "2.7.1"]
+    assert ranges_of("2.5.1–2.6.0, 2.7.1", releases) == releases
+    with pytest.raises(AssertionError, match="backwards"):
+        ranges_of("2.7.1–2.6.0", releases)
+
+
+def test_the_committed_matrix_is_what_the_saved_tables_render():
+    """docs/survival-matrix.md equals what `REGENERATE` writes now from docs/survival."""
+    committed = (ROOT / "docs" / "survival-matrix.md").read_text(encoding="utf-8")
+    assert committed == survival_render.render_markdown(committed_tables(), "survival-matrix.png")
+
+
+def png_description(path: Path) -> dict:
+    """The heat map's data, from the png's Description text chunk."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return json.loads(image.text["Description"])
+
+
+def test_the_committed_heat_map_draws_what_the_saved_tables_say():
+    """The png is compared by its data (the rows and classes it draws, carried in the file), so
+    another matplotlib's pixels do not matter; its classes are those of the rows' reasons."""
+    tables = committed_tables()
+    data = png_description(ROOT / "docs" / "survival-matrix.png")
+    assert data["releases"] == [survival_render.release_name(t) for t in tables]
+    assert data["rows"] == [[label, classes] for label, classes in survival_render.heat_rows(tables, False)]  # fmt: skip
+    assert data["classes"] == [name for name, _ in survival_render.HEAT_CLASSES]
 
 
 def committed_column() -> Path:
@@ -554,11 +747,16 @@ def test_the_matrix_says_where_it_wrote_and_how_to_write_it_again(capsys, tmp_pa
     assert command in document.read_text(encoding="utf-8")
 
 
-def classes_of(*outcomes, operation="state_dict()", model="tied_sequential"):
-    """One heat-map row's classes, one per release, from outcomes given as row fields."""
+def classes_of(*outcomes, operation="state_dict()", model="tied_sequential", first=5):
+    """One heat-map row's classes, one per release (2.`first`, then on), from outcomes given as
+    row fields; the model's kind of tie is the built-in model's."""
     tables = [
-        {"torch": f"2.{minor}.0", "rows": [{"operation": operation, "model": model, **fields}]}
-        for minor, fields in enumerate(outcomes, start=5)
+        {
+            "torch": f"2.{minor}.0",
+            "release": [2, minor],
+            "rows": [{"operation": operation, "model": model, **fields}],
+        }
+        for minor, fields in enumerate(outcomes, start=first)
     ]
     return survival_render.heat_rows(tables, every_row=True)[0][1]
 
@@ -578,8 +776,25 @@ def test_each_outcome_has_its_own_class_on_the_heat_map():
     unsupported = {"outcome": "raises", "error": "RuntimeError: FSDP requires CUDA for streams"}
     assert classes_of(unsupported) == [r.UNSUPPORTED]
     error = {"outcome": "raises", "error": "UnpicklingError: Weights only load failed"}
-    assert classes_of(error) == [r.ERROR]
-    assert classes_of({"outcome": "not installed: safetensors", "error": None}) == [r.ABSENT]
+    assert classes_of(error, first=6) == [r.ERROR]
+    assert classes_of({"outcome": "not installed: pip install numpy", "error": None}) == [r.ABSENT]
+    # A split no reason explains is no PyTorch bug: it says so.
+    assert classes_of({"outcome": "split", "error": None}, model="tied_embeddings") == [r.UNEXPLAINED]  # fmt: skip
+
+
+def test_a_cells_class_comes_from_its_reason_on_its_release():
+    """The colour is the reason's, release by release: sharding the two holders apart splits the
+    tie by a PyTorch bug (pytorch/pytorch#176076) on 2.7-2.11; the same split elsewhere has no
+    reason; to_empty's split cites no PyTorch bug report."""
+    r = survival_render
+    split = {"outcome": "split", "error": None}
+    holders = {"operation": "fully_shard(each holder), then root", "model": "registered_lm_head"}
+    assert classes_of(split, split, **holders, first=7) == [r.BY_BUG, r.BY_BUG]
+    assert classes_of(split, **holders, first=12) == [r.UNEXPLAINED]
+    assert classes_of(split, operation="to_empty from meta", model="registered_lm_head") == [r.BY_DESIGN]  # fmt: skip
+    # An error is unsupported only where its reason says so, on the releases it covers.
+    cuda = {"outcome": "raises", "error": "RuntimeError: FSDP requires CUDA for streams"}
+    assert classes_of(cuda, cuda, first=5) == [r.UNSUPPORTED, r.ERROR]
 
 
 def test_the_heat_map_shows_only_rows_that_change_or_surprise_unless_asked(printed_table):
@@ -605,7 +820,7 @@ def test_the_heat_map_is_written_in_the_format_its_name_gives(tmp_path):
     assert (tmp_path / "h.svg").read_bytes().startswith(b"<?xml")
 
 
-def test_earlier_outcomes_name_exact_release_ranges_that_do_not_overlap():
+def test_a_reason_names_the_releases_it_covers():
     """FSDP2 raised one error on 2.5 and another on 2.6: "before 2.6" and "before 2.7" overlapped."""
     from reference.releases import SUPPORTED_FLOOR, releases_before
 
@@ -613,11 +828,12 @@ def test_earlier_outcomes_name_exact_release_ranges_that_do_not_overlap():
     assert releases_before((2, 12), after=(2, 7)) == "torch 2.7–2.11"
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert f'"torch>={SUPPORTED_FLOOR[0]}.{SUPPORTED_FLOOR[1]}"' in pyproject
-    notes = survival_render.legend_and_notes()["notes"]["fully_shard(root)"]
-    assert [line.split(",")[0] for line in notes if line.startswith("on torch")] == [
-        "on torch 2.5",
-        "on torch 2.6",
-    ]
+    windows = [w.releases.words() for w in ERROR_WHYS if "FSDP2 needed CUDA" in w.reason.says]
+    assert windows == ["on torch 2.5", "on torch 2.6"]
+    Releases = survival_cases.Releases
+    assert Releases(since=(2, 12)).words() == "from torch 2.12"
+    assert Releases().words() == ""
+    assert [Releases((2, 7), (2, 12)).covers((2, m)) for m in (6, 7, 11, 12)] == [False, True, True, False]  # fmt: skip
 
 
 class DropoutAfter(torch.nn.Module):

@@ -1,17 +1,25 @@
-"""The survival table on every release it is kept for: one venv at a time, from PyPI.
+"""The survival table on every release it is kept for, and what is said of it.
 
+    python tools/survival_releases.py --render
     python tools/survival_releases.py [RELEASE ...] [--venv DIR] [--pytest ARGS]
 
-For each release (default: every `docs/survival/*.json` there is), it makes a fresh venv, installs
-that torch with safetensors, numpy and the test tools, writes `python -m reference survival --json`
-to `docs/survival/RELEASE.json` and, with `--pytest`, runs pytest there too (e.g. `--pytest
-"tests/test_survival.py -q -n 2"`); then it removes the venv: on Linux a PyPI torch is a CUDA build
-of several GB. Regenerate the matrix afterwards (`python -m reference survival --matrix ...`).
+`--render` installs nothing: it describes every `docs/survival/*.json` again from what it measured
+(the rows, the kinds of tie, the release: `survival_render.with_described`), so that its legend,
+models, errors and notes are what this code says of those rows, then regenerates the matrix
+(docs/survival-matrix.md and its heat map). Run it after changing a reason, a note or a citation.
+
+With releases (default: every `docs/survival/*.json` there is), it measures again: for each, a fresh
+venv with that torch (safetensors, numpy and the test tools beside it), `python -m reference
+survival --json` written to `docs/survival/RELEASE.json` and, with `--pytest`, pytest there too
+(e.g. `--pytest "tests/test_survival.py -q -n 2"`); then the venv is removed: on Linux a PyPI torch
+is a CUDA build of several GB. The matrix is regenerated at the end. Only a change to what an
+operation does, or a new operation, needs this.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -88,18 +96,57 @@ def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
     return ok
 
 
+def table_text(table: dict) -> str:
+    """A table as `survival --json` prints it."""
+    return json.dumps(table, indent=2, ensure_ascii=False) + "\n"
+
+
+def render() -> list[str]:
+    """Describe every kept table again from what it measured; the files whose text changed."""
+    from reference.survival_render import with_described
+
+    changed = []
+    for path in sorted(SURVIVAL.glob("*.json")):
+        before = path.read_text(encoding="utf-8")
+        after = table_text(with_described(json.loads(before)))
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+            changed.append(path.name)
+    return changed
+
+
+def regenerate_matrix() -> int:
+    """docs/survival-matrix.md and its heat map, from docs/survival, by the command they name."""
+    from reference.cli import main as reference_main
+    from reference.survival_render import REGENERATE
+
+    os.chdir(ROOT)  # the command names its files from the repository's root
+    return reference_main(shlex.split(REGENERATE)[3:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("releases", nargs="*", help="default: every docs/survival/*.json")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="install nothing: describe every kept table again and regenerate the matrix",
+    )
     parser.add_argument("--venv", type=Path, default=Path("/tmp/survival-release-venv"))
     parser.add_argument("--pytest", metavar="ARGS", help="also run pytest with these arguments")
     args = parser.parse_args(argv)
+    if args.render:
+        if args.releases or args.pytest:
+            parser.error("--render measures nothing: give it no release and no --pytest")
+        changed = render()
+        print(f"described again: {', '.join(changed) or 'nothing changed'}", flush=True)
+        return regenerate_matrix()
     failed = [r for r in args.releases or kept_releases() if not measure(r, args.venv, args.pytest)]
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    return regenerate_matrix() or (1 if failed else 0)
 
 
 if __name__ == "__main__":
