@@ -301,8 +301,9 @@ ERROR_WHYS = (
     ),
     Why(
         Reason(
-            "a parametrized module pickles only through its state_dict",
-            (Reference("docs: torch.nn.utils.parametrize", "", DOCUMENTS),),
+            "a parametrized module pickles only through its state_dict: the class parametrize "
+            "generates refuses __getstate__ (deepcopy is still allowed)",
+            (Reference("torch/nn/utils/parametrize.py", "read in the source", DOCUMENTS),),
         ),
         ANY_TIE,
         raises(PARAMETRIZED_PICKLE.text),
@@ -353,9 +354,16 @@ ERROR_WHYS = (
     ),
     Why(
         Reason(
-            "quantize_dynamic swaps modules whose type is exactly a listed one; parametrize makes "
-            "the decoder a generated subclass (ParametrizedLinear), which from_float refuses",
-            (Reference("docs: torch.ao.quantization.quantize_dynamic", "", DOCUMENTS),),
+            "the dynamic quantized Linear's from_float takes a module whose type is exactly a "
+            "listed one; parametrize makes the decoder a generated subclass (ParametrizedLinear), "
+            "which it refuses",
+            (
+                Reference(
+                    "torch/ao/nn/quantized/dynamic/modules/linear.py (from_float)",
+                    "read in the source",
+                    DOCUMENTS,
+                ),
+            ),
         ),
         ANY_TIE,
         raises(FROM_FLOAT.text),

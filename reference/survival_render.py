@@ -142,7 +142,9 @@ def described(measured: dict) -> dict:
     notes: dict[str, list[str]] = {}
     errors: dict[str, list[str]] = {}
     for name in dict.fromkeys(r["operation"].removesuffix(STEP) for r in measured["rows"]):
-        op = next(op for op in OPERATIONS if op.name == name)
+        op = next((op for op in OPERATIONS if op.name == name), None)
+        if op is None:  # a saved row of an operation this code no longer has: nothing to say
+            continue
         lines = [op.note] if op.note else []
         lines += [f"needs {r.pip}: {r.why}" for r in op.needed_on(release)]
         by_why: dict[Why, list[str]] = {}

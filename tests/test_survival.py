@@ -92,10 +92,19 @@ def test_every_change_names_known_models_and_every_reference_is_rated():
             assert not reference.bug or reference.rating == REPORTS, reference
 
 
+def bug_id(op, why) -> str:
+    """The operation, the first reference and the releases covered (ASCII: 'from 2.8')."""
+    since, until = why.releases.since, why.releases.until
+    covered = (f"-from-{since[0]}.{since[1]}" if since else "") + (
+        f"-before-{until[0]}.{until[1]}" if until else ""
+    )
+    return f"{op.run.__name__}-{why.reason.references[0].source}{covered}"
+
+
 @pytest.mark.parametrize(
     ("op", "why"),
     reproduced_bugs(),
-    ids=[f"{op.run.__name__}-{why.reason.references[0].source}" for op, why in reproduced_bugs()],
+    ids=[bug_id(op, why) for op, why in reproduced_bugs()],
 )
 def test_reproduced_pytorch_bug_still_reproduces(op, why):
     """Each cited bug still shows on the rows of its kind of tie, on the releases its reason covers;
