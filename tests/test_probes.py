@@ -24,7 +24,6 @@ from reference.probes import (
     tensor_stats,
     ties_in_forward,
     values,
-    where_proven,
 )
 from reference.seeding import (
     SEED,
@@ -90,12 +89,6 @@ def test_inputs_of_keeps_the_tensors_of_a_tuple():
     assert inputs_of(a) == [a]
     found = inputs_of((a, 3, b))
     assert len(found) == 2 and found[0] is a and found[1] is b
-
-
-def test_only_a_check_run_on_cuda_is_proven_there():
-    assert where_proven("cuda", True) == "proven on cuda"
-    assert where_proven("cuda", False) == "NOT PROVEN on cuda"
-    assert where_proven("cpu", True) == "proven on cpu; cuda not checked here"
 
 
 # --- tensor statistics: in float64, and an empty tensor has no scale --------------------------------
