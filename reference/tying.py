@@ -21,6 +21,15 @@ def alias_groups(model: nn.Module) -> list[list[str]]:
     return [names for names in groups.values() if len(names) > 1]
 
 
+def identical_tensors(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """The same data: equal values and the same dtype, shape and device. What a proof that a tensor
+    survived (a round trip, a copy, a load) means. `torch.equal` alone ignores the dtype
+    (`torch.equal(torch.arange(4), torch.arange(4).half())` is True) and raises across devices; it
+    is False for two shapes. Not identity (`a is b`: one object), nor the memory layout (strides).
+    """
+    return a.device == b.device and a.dtype == b.dtype and torch.equal(a, b)
+
+
 def parameter_count(model: nn.Module) -> dict[str, int]:
     """Elements counted once per Parameter object (`unique`) and once per name (`total`)."""
     unique = sum(p.numel() for p in model.parameters())
@@ -76,8 +85,12 @@ def shared_gradients(
     forward: Callable[[nn.Module, Any], torch.Tensor],
     untie: Untie | None = None,
 ) -> list[dict[str, Any]]:
-    """For every shared parameter: do all its names see one `.grad` object, and is that gradient the
-    sum of the gradients its uses get in an untied copy (each use its own clone, same values)?
+    """For every shared parameter: is its gradient the sum of the gradients its uses get in an
+    untied copy (each use its own clone, same values)?
+
+    (Whether all its names see one `.grad` object is not asked: the names are found as names of
+    one Parameter (`_names_of`, by `is`), and `.grad` is an attribute of that one object, so no
+    model can make them differ; a fact that cannot be False proves nothing.)
     """
     untied, clones_of = (untie or untie_registrations)(model)
     backward_of(model, x, forward)
@@ -86,7 +99,6 @@ def shared_gradients(
     for name, clone_names in clones_of.items():
         tied = model.get_parameter(name)
         names = _names_of(model, tied)
-        grads = [model.get_parameter(n).grad for n in names]
         clone_grads = [untied.get_parameter(n).grad for n in clone_names]
         summed = sum(
             (g if g is not None else torch.zeros_like(tied) for g in clone_grads),
@@ -97,7 +109,6 @@ def shared_gradients(
             {
                 "names": names,
                 "uses": len([g for g in clone_grads if g is not None]),
-                "one_grad_object": one_grad_object(grads),
                 # A sum over dead uses (0 = 0 + 0) proves nothing. (A use can add zero by design:
                 # an RNN's weight_hh at the first step multiplies the zero initial state.)
                 "contributing_uses": len([g for g in clone_grads if g is not None and g.any()]),
@@ -112,11 +123,6 @@ def shared_gradients(
     return facts
 
 
-def one_grad_object(grads: list[torch.Tensor | None]) -> bool:
-    """Every name of a tied parameter sees the very same `.grad` tensor (`is`, not equal values)."""
-    return grads[0] is not None and all(g is grads[0] for g in grads)
-
-
 # The tied gradient accumulates its uses in another order than the untied sum: they differ by
 # rounding only, a few float32 ulps of the gradient's scale. Losing a use moves it by the size of
 # that use's gradient, orders of magnitude more (tests/test_checking_code.py measures both sides).
@@ -126,7 +132,14 @@ SUM_RTOL = 1e-5
 def deviation_from_sum(gradient: torch.Tensor, summed: torch.Tensor) -> dict[str, float]:
     """The largest difference between the tied gradient and the per-use sum, alone and relative to
     the scale of the two (`max_abs`: the snapshots judge the other numbers against it), and the
-    tolerance the proof allows, in units of that scale."""
+    tolerance the proof allows, in units of that scale. The two must be alike (shape, dtype,
+    device): a twin whose sum broadcasts, or is promoted, against the gradient mirrors another model.
+    """
+    if like(gradient) != like(summed):
+        raise ValueError(
+            f"the tied gradient {like(gradient)} and the sum of its uses {like(summed)} differ: "
+            "the untied twin does not mirror the model"
+        )
     scale = max(gradient.abs().max().item(), summed.abs().max().item())
     largest = (gradient - summed).abs().max().item()
     return {
@@ -135,6 +148,11 @@ def deviation_from_sum(gradient: torch.Tensor, summed: torch.Tensor) -> dict[str
         "relative": largest / scale if scale else 0.0,
         "tolerance": SUM_RTOL,
     }
+
+
+def like(tensor: torch.Tensor) -> tuple[tuple[int, ...], torch.dtype, torch.device]:
+    """What two tensors compared value by value must share: shape, dtype and device."""
+    return tuple(tensor.shape), tensor.dtype, tensor.device
 
 
 def within_sum_tolerance(deviation: dict[str, float]) -> bool:
