@@ -46,6 +46,10 @@ def any_negative(xs):
     return any([x < 0 for x in xs])
 
 
+def all_three_positive(a, b, c):
+    return all([a > 0, b > 0, c > 0])
+
+
 def between(low, x, high):
     return low < x < high
 
@@ -137,25 +141,51 @@ def test_and_or_each_operand_decides_where_it_alone_turns_the_outcome(synthetic)
                     {"TT": True, "TF": False, "FF": False, "or FF": False, "or FT": True}.items()}  # fmt: skip
 
 
-def test_all_over_a_generator_has_one_operand_per_position(synthetic):
+def test_all_over_a_comprehension_has_one_operand_the_predicate(synthetic):
+    # The items are data: the predicate decides where one item alone turns the result, at
+    # whichever position, and is recorded once per evaluation.
     found, said = measured(
         synthetic,
         [
             ("all true", synthetic.every_positive, ([1, 2, 3],)),  # none alone
-            ("second false", synthetic.every_positive, ([1, -2, 3],)),  # element 1 alone
+            ("second false", synthetic.every_positive, ([1, -2, 3],)),  # one item alone
             ("two false", synthetic.every_positive, ([-1, -2, 3],)),  # none alone
             # One element, True: its neutral value (`all([])` is True too), so it decides nothing.
             ("one true", synthetic.every_positive, ([5],)),
-            ("any: one true", synthetic.any_negative, ([1, -1],)),  # a list, not a generator
+            ("any: none true", synthetic.any_negative, ([1, 2],)),  # a list comprehension
         ],
     )
-    element = "x > 0 [element {}]"
-    assert found["every_positive", element.format(0)][1] == []
-    assert found["every_positive", element.format(1)][1] == ["second false"]
-    assert found["every_positive", element.format(2)][1] == []
+    assert set(found) == {
+        ("every_positive", "x > 0 [at one item]"),
+        ("any_negative", "x < 0 [at one item]"),
+    }
+    truths, decided = found["every_positive", "x > 0 [at one item]"]
+    assert decided == ["second false"]
+    # Recorded once per evaluation, as the all() reads it: True only where every item held.
+    assert [t[:2] for t in truths] == [(1, 0), (0, 1), (0, 1), (1, 0)]
+    assert found["any_negative", "x < 0 [at one item]"] == ([(0, 1, 0, 0)], [])
+    assert said["synthetic", "second false"] is False and said["synthetic", "all true"] is True
+
+    # One item alone True turns an any(): it decides there.
+    found, _ = measured(synthetic, [("any: one true", synthetic.any_negative, ([1, -1],))])
+    assert found["any_negative", "x < 0 [at one item]"][1] == ["any: one true"]
+
+
+def test_all_over_a_literal_list_has_one_operand_per_element(synthetic):
+    found, said = measured(
+        synthetic,
+        [
+            ("all true", synthetic.all_three_positive, (1, 2, 3)),  # none alone
+            ("second false", synthetic.all_three_positive, (1, -2, 3)),  # element 1 alone
+            ("two false", synthetic.all_three_positive, (-1, -2, 3)),  # none alone
+        ],
+    )
+    element = "[a > 0, b > 0, c > 0] [element {}]"
+    assert found["all_three_positive", element.format(0)][1] == []
+    assert found["all_three_positive", element.format(1)][1] == ["second false"]
+    assert found["all_three_positive", element.format(2)][1] == []
     # Every element evaluated, past the first False (no short-circuit): 3 in "two false".
-    assert found["every_positive", element.format(2)][0][2][:2] == (1, 0)
-    assert found["any_negative", "[x < 0 for x in xs] [element 1]"][1] == ["any: one true"]
+    assert found["all_three_positive", element.format(2)][0][2][:2] == (1, 0)
     assert said["synthetic", "second false"] is False and said["synthetic", "all true"] is True
 
 

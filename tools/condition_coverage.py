@@ -10,7 +10,10 @@ short-circuit, and still returns exactly what the original returns:
 
 - `a and b`, `a or b`: the operands are the leaves of the whole boolean expression (through nested
   `and`/`or` and `not`);
-- `all(...)`, `any(...)`: the elements of the iterable, by position;
+- `all(...)`, `any(...)` over a literal list or tuple (`all([a, b, c])`): its elements, by
+  position; over a comprehension or generator (`all(p.dtype == t for p in ps)`), one operand, the
+  predicate: the items are data, not conditions (as a loop's condition is one condition in MC/DC),
+  so it decides when one item alone turns the result, at whichever position;
 - a chained comparison `a < b < c`: one operand per link (`a < b`, `b < c`).
 
 An operand that raises when evaluated out of short-circuit order is "not evaluable" in that
@@ -88,6 +91,7 @@ class Decision:
     kind: str  # "and/or", "all", "any", "chain"
     source: str
     operands: list[str]  # for all/any: the element expression (operands are its positions)
+    over_items: bool = False  # all/any over a comprehension: one operand, the predicate
     tree: Tree | None = None  # for and/or
     operators: tuple[Callable[[Any, Any], Any], ...] = ()  # for a chain
 
@@ -155,6 +159,16 @@ def deciding_alone_flat(conjunction: bool, truths: list[bool | None]) -> set[int
     deciding_side = not conjunction
     on_side = [i for i, t in enumerate(truths) if t is deciding_side]
     return set(on_side) if len(on_side) == 1 else set()
+
+
+def predicate_truth(truths: list[bool | None], conjunction: bool) -> bool | None:
+    """The one truth value recorded for a predicate over items, as the all() (`conjunction`) or
+    any() reads it: all() True where every evaluable item held, any() True where one did (None
+    where no item was evaluable, or there was none)."""
+    known = [t for t in truths if t is not None]
+    if not known:
+        return None
+    return all(known) if conjunction else any(known)
 
 
 @dataclasses.dataclass
@@ -266,7 +280,13 @@ class Recorder:
             values.append(item)
         truths = [truth_of(v) for v in values]
         conjunction = callee is builtins.all
-        self._record(decision, truths, deciding_alone_flat(conjunction, truths))
+        deciding = deciding_alone_flat(conjunction, truths)
+        if self.decisions[decision].over_items:  # one predicate: recorded once per evaluation
+            self._record(
+                decision, [predicate_truth(truths, conjunction)], {0} if deciding else set()
+            )
+        else:
+            self._record(decision, truths, deciding)
         for i, value in enumerate(values):
             if i in errors:
                 raise errors[i]
@@ -488,8 +508,9 @@ class Rewriter(ast.NodeTransformer):
             return self.generic_visit(node)
         (argument,) = node.args
         generator = isinstance(argument, ast.GeneratorExp)
-        element = argument.elt if generator else argument
-        decision = self.decision(node, node.func.id, [self.text(element)])
+        over_items = isinstance(argument, ast.GeneratorExp | ast.ListComp | ast.SetComp)
+        element = argument.elt if over_items else argument
+        decision = self.decision(node, node.func.id, [self.text(element)], over_items=over_items)
         reason = unsafe_in_a_thunk(element) if generator else ""
         if reason:
             self.skipped.append((decision, reason))
@@ -1025,6 +1046,8 @@ class Operand:
 
 def operand_text(decision: Decision, index: int) -> str:
     if decision.kind in ("all", "any"):
+        if decision.over_items:
+            return f"{decision.operands[0]} [at one item]"
         return f"{decision.operands[0]} [element {index}]"
     return decision.operands[index]
 
