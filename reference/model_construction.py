@@ -29,27 +29,20 @@ from torch.nn import functional as F
 from .chapter_models import NestMLP
 from .documents import BOOK
 from .example import HOLDS, Claim, Counter, Example, counter
-from .seeding import seeded
-from .tying import Untie, counting_one_use, shared_gradients
+from .seeding import SEED, generator, seeded
+from .tying import Untie, counting_one_use, identical_tensors, shared_gradients
 
 
 def twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.rand(2, 20, generator=g)
 
 
-def identical(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Same dtype, same device, same shape and values. `torch.equal` alone compares shape and values
-    only: `torch.equal(torch.arange(4), torch.arange(4).half())` is True."""
-    return a.dtype == b.dtype and a.device == b.device and torch.equal(a, b)
-
-
 def gradient_is_sum_of_two_uses(example: Example, device: torch.device, untie=None) -> bool:
     """`untie`: another untied twin than the example's (a counter-case gives a wrong one)."""
     model, x = example.model(device), example.input(device)
     facts = shared_gradients(model, x, example.forward, untie or example.untie)
-    return len(facts) == 2 and all(
-        f["one_grad_object"] and f["uses"] == 2 and f["equals_sum_of_uses"] for f in facts
-    )
+    # (Each fact's `one_grad_object` is True by construction: its names are of one Parameter.)
+    return len(facts) == 2 and all(f["uses"] == 2 and f["equals_sum_of_uses"] for f in facts)
 
 
 # --- wrong untied twins: the gradient-sum proof must fail on each (the claims' counter-cases) -----
@@ -77,18 +70,31 @@ def not_untying_the_chimera(model: nn.Module):
 
 
 def with_clones_off_by_a_hundredth(untie: Untie) -> Untie:
-    """A twin whose clones hold other values than the tied parameter (0.01 added), as a twin built
+    """A twin whose clones hold other values than the tied parameters (0.01 added), as a twin built
     from fresh layers instead of copies would."""
 
     def untie_off(model: nn.Module):
         twin, clones = untie(model)
         with torch.no_grad():
             for names in clones.values():
-                for name in names:
-                    twin.get_parameter(name).add_(0.01)
+                for clone in names:
+                    twin.get_parameter(clone).add_(0.01)
         return twin, clones
 
     return untie_off
+
+
+def counting_one_use_of(untie: Untie, which: str) -> Untie:
+    """A twin whose sum for `which` ("weight" or "bias") counts its first use only; the other
+    parameter's sum is right."""
+
+    def untie_wrongly(model: nn.Module):
+        twin, clones = untie(model)
+        return twin, {
+            name: names[:1] if name.endswith(which) else names for name, names in clones.items()
+        }
+
+    return untie_wrongly
 
 
 def wrong_twins(untie: Untie, itself: Untie = not_untying) -> tuple[Counter, ...]:
@@ -101,6 +107,14 @@ def wrong_twins(untie: Untie, itself: Untie = not_untying) -> tuple[Counter, ...
         counter(
             "an untied twin whose clones are off by 0.01",
             untie=with_clones_off_by_a_hundredth(untie),
+        ),
+        counter(
+            "an untied twin that counts one use of the weight only",
+            untie=counting_one_use_of(untie, "weight"),
+        ),
+        counter(
+            "an untied twin that counts one use of the bias only",
+            untie=counting_one_use_of(untie, "bias"),
         ),
     )
 
@@ -152,7 +166,7 @@ def calling_the_module_runs_forward(device: torch.device, build=None) -> bool:
     net.register_forward_hook(lambda module, inputs, output: hook_calls.append(module))
     called = net(x)
     forward_only = net.forward(x)
-    return identical(called, forward_only) and hook_calls == [net]
+    return identical_tensors(called, forward_only) and hook_calls == [net]
 
 
 class MLPWithATypo(MLP):
@@ -185,8 +199,9 @@ class FixedHiddenMLP(nn.Module):
 
     def forward(self, X):
         X = self.linear(X)
-        # The book writes `X @ self.rand_weight`. A plain tensor attribute is not moved by `.to()`,
-        # so it is brought to the input's device and dtype here.
+        # The book writes `torch.mm(X, self.rand_weight)` (the English edition `X @ ...`). A plain
+        # tensor attribute is not moved by `.to()`, so it is brought to the input's device and
+        # dtype here.
         X = F.relu(X @ self.rand_weight.to(X) + 1)
         # Reuse the fully connected layer. This is equivalent to sharing
         # parameters with two fully connected layers
@@ -280,8 +295,13 @@ class FixedHiddenMLPRedrawingItsWeight(FixedHiddenMLP):
     """rand_weight redrawn in place at every forward (a counter-case): random, no gradient, and not
     constant."""
 
+    def __init__(self):
+        super().__init__()
+        # A stream of its own (the caller's RNG is left alone), not the one rand_weight came from.
+        self.draws = generator(SEED + 1)
+
     def forward(self, X):
-        self.rand_weight.uniform_()
+        self.rand_weight.uniform_(generator=self.draws)
         return super().forward(X)
 
 
@@ -481,7 +501,7 @@ def parameters_layer_by_layer(device: torch.device, build=None) -> bool:
     return (
         by_layer == list(everything)
         and [name for name, _ in net.named_children()] == ["linear"]
-        and all(p is not net.rand_weight for p in everything.values())
+        and id(net.rand_weight) not in {id(p) for p in everything.values()}
     )
 
 
@@ -513,9 +533,23 @@ def untie_chimera(model: nn.Sequential):
 def blocks_compose(device: torch.device, build=None) -> bool:
     net, x = CHIMERA.model(device, build=build), CHIMERA.input(device)
     nest, linear, fixed = net
-    return [type(block) for block in net] == [NestMLP, nn.Linear, FixedHiddenMLP] and torch.equal(
-        net(x), fixed(linear(nest(x)))
-    )
+    return [type(block) for block in net] == [
+        NestMLP,
+        nn.Linear,
+        FixedHiddenMLP,
+    ] and identical_tensors(net(x), fixed(linear(nest(x))))
+
+
+class ChimeraStoppingEarly(nn.Sequential):
+    """A container whose forward stops after its second block (a counter-case): FixedHiddenMLP
+    never runs."""
+
+    def forward(self, X):
+        return self[1](self[0](X))
+
+
+def chimera_stopping_early() -> nn.Sequential:
+    return ChimeraStoppingEarly(NestMLP(), nn.Linear(16, 20), FixedHiddenMLP())
 
 
 def nested_rand_weight_is_not_state(device: torch.device, build=None) -> bool:
@@ -836,6 +870,9 @@ CHIMERA = Example(
             blocks_compose,
             counters=(
                 counter("FancyMLP in place of FixedHiddenMLP", build=chimera_ending_in_fancy_mlp),
+                counter(
+                    "a container whose forward stops after the Linear", build=chimera_stopping_early
+                ),
             ),
             quote="混合搭配各种组合块的方法",
             place="5.1 层和块, 5.1.3 在前向传播函数中执行代码 (chimera)",

@@ -26,6 +26,7 @@ from .memory import saved_to_memory
 from .model_construction import MLP, MLP_EXAMPLE
 from .releases import torch_release
 from .seeding import SEED, seeded
+from .tying import identical_tensors
 
 
 def mlp_clone_from(params: io.BytesIO) -> MLP:
@@ -43,12 +44,6 @@ def mlp_clone() -> MLP:
 
 def randn_twenty_features(g: torch.Generator) -> torch.Tensor:
     return torch.randn(size=(2, 20), generator=g)
-
-
-def identical(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Same dtype, same device, same shape and values. `torch.equal` alone compares shape and values
-    only: `torch.equal(torch.arange(4), torch.arange(4).half())` is True."""
-    return a.dtype == b.dtype and a.device == b.device and torch.equal(a, b)
 
 
 # The nets whose parameters the clone check saves: the example's, and one drawn at another seed. A
@@ -69,7 +64,7 @@ def clone_gives_identical_outputs(device: torch.device, clone_from=mlp_clone_fro
         params = saved_to_memory(net.state_dict())
         with seeded(CLONE_SEED):
             clone = clone_from(params).to(device)
-        return identical(clone(x), net(x))
+        return identical_tensors(clone(x), net(x))
 
     first, other = SAVED_NET_SEEDS
     return clone_computes_the_saved_nets_output(first) and clone_computes_the_saved_nets_output(
@@ -160,12 +155,12 @@ def tensors_lists_and_dicts_round_trip(
     x2, y2 = load(save([x, y]))
     mydict2 = load(save({"x": x, "y": y}))
     return (
-        identical(same, x)
-        and identical(x2, x)
-        and identical(y2, y)
+        identical_tensors(same, x)
+        and identical_tensors(x2, x)
+        and identical_tensors(y2, y)
         and list(mydict2) == ["x", "y"]
-        and identical(mydict2["x"], x)
-        and identical(mydict2["y"], y)
+        and identical_tensors(mydict2["x"], x)
+        and identical_tensors(mydict2["y"], y)
     )
 
 
@@ -193,6 +188,53 @@ class MLPWithNewHeadAndBiasFreeHidden(MLPWithNewHead):
     def __init__(self):
         super().__init__()
         self.hidden = nn.Linear(20, 256, bias=False)
+
+
+class HiddenWithAGain(nn.Linear):
+    """A hidden layer with a learned per-unit gain (ones to start with), a parameter the saved
+    network does not have."""
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features)
+        self.gain = nn.Parameter(torch.ones(out_features))
+
+    def forward(self, X):
+        return self.gain * super().forward(X)
+
+
+class MLPWithNewHeadAndAGainedHidden(MLPWithNewHead):
+    """Another design whose hidden layer has a gain of its own (a counter-case): the file holds no
+    value for it, so the layer is not the saved one, though it starts out computing the same."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = HiddenWithAGain(20, 256)
+
+
+class MLPWithNewHeadInFloat64(MLPWithNewHead):
+    """The new design built in float64 (a counter-case): the loaded values are cast, and its
+    hidden layer no longer computes what the saved one did."""
+
+    def __init__(self):
+        super().__init__()
+        self.double()
+
+    def forward(self, X):
+        return super().forward(X.double())
+
+
+class MLPWithNewHeadZeroedOnLoad(MLPWithNewHead):
+    """A design whose load hook zeroes its head (a counter-case), as a fine-tuning script that
+    resets the head whenever weights are loaded might: the head does not keep its own values."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_load_state_dict_post_hook(zero_the_head)
+
+
+def zero_the_head(module: nn.Module, incompatible_keys) -> None:
+    with torch.no_grad():
+        module.out.weight.zero_()
 
 
 def its_state_dict(net: nn.Module) -> dict:
@@ -224,11 +266,12 @@ def reuse_first_two_layers(
         new = design().to(device)
     head_before = new.out.weight.detach().clone()
     result = load_first_layers(new, state)
+    hidden_x = x.to(new.hidden.weight.dtype)  # the input as the new design takes it
     return (
         result.unexpected_keys == []
         and result.missing_keys == [k for k in new.state_dict() if not k.startswith("hidden.")]
-        and torch.equal(F.relu(new.hidden(x)), F.relu(original.hidden(x)))
-        and torch.equal(new.out.weight.detach(), head_before)
+        and identical_tensors(F.relu(new.hidden(hidden_x)), F.relu(original.hidden(x)))
+        and identical_tensors(new.out.weight.detach(), head_before)
     )
 
 
@@ -317,6 +360,16 @@ def loads_back_with_mlp_alone_declared_safe(load: Load, refuses_by_default: bool
     ) and load.finds == "the class"
 
 
+def loads_back_by_default_until_a_class_is_declared(load: Load, refuses_by_default: bool) -> bool:
+    """Wrong: the default load unpickles anything until classes are declared safe, and then only
+    those (as if declaring one switched the safe loader on)."""
+    return (
+        load.how == "weights_only=False"
+        or not load.allowed
+        or set(load.allowed) >= {"MLP", "Linear"}
+    ) and load.finds == "the class"
+
+
 def loads_back_without_its_module(load: Load, refuses_by_default: bool) -> bool:
     """Wrong: the class need not be there at load time (as if the file held its code)."""
     return loads_back_when(load, refuses_by_default) or (
@@ -396,7 +449,7 @@ def gives_the_network_back(device: torch.device, load: Load) -> bool:
             return False
     saved_as = (type(net).__module__, type(net).__qualname__)
     same_class = (type(loaded).__module__, type(loaded).__qualname__) == saved_as
-    return same_class and identical(loaded(x), net(x))
+    return same_class and identical_tensors(loaded(x), net(x))
 
 
 def whole_model_round_trip(
@@ -532,6 +585,12 @@ MLP_CLONE = Example(
                     "the checkpoint keeps the training arguments: the safe load refuses it",
                     checkpoint=state_dict_with_training_arguments,
                 ),
+                counter(
+                    "a design whose hidden layer has a gain of its own, not in the file",
+                    design=MLPWithNewHeadAndAGainedHidden,
+                ),
+                counter("a design built in float64", design=MLPWithNewHeadInFloat64),
+                counter("a design that zeroes its head on load", design=MLPWithNewHeadZeroedOnLoad),
             ),
             quote="比如想在一个新的网络中使用之前网络的前两层，该怎么做？",
             place="5.5 读写文件, 5.5.4 练习, 第 2 题",
@@ -558,6 +617,11 @@ MLP_CLONE = Example(
                     "the condition stated the other way: the module's classes must be declared "
                     "safe, whatever weights_only says",
                     condition=loads_back_only_with_classes_declared_safe,
+                ),
+                counter(
+                    "the condition as if declaring a class switched the safe loader on: the "
+                    "default load reading anything until then",
+                    condition=loads_back_by_default_until_a_class_is_declared,
                 ),
                 counter(
                     "the condition without the module: the class need not be there at load time",
