@@ -176,8 +176,8 @@ LAZY_MLP = Example(
         ),
         Claim(
             "first_size_only",
-            "exercise: giving the input size to the first layer only initialises it at once; the "
-            "later lazy layer waits for the first forward",
+            "exercise, answered: giving the input size to the first layer only initialises it at "
+            "once; the later lazy layer waits for the first forward",
             HOLDS,
             first_size_given_initialises_at_once,
             counters=(
@@ -199,7 +199,8 @@ LAZY_MLP = Example(
         ),
         Claim(
             "mismatched_sizes",
-            "exercise: mismatched sizes are not caught when the net is built, only when data flows: "
+            "exercise, answered: mismatched sizes are not caught when the net is built, only when "
+            "data flows: "
             "a lazy layer initialised for 20 features, or Linear(20,256) followed by "
             "Linear(128,10), raises RuntimeError in forward",
             HOLDS,
