@@ -41,7 +41,6 @@ def gradient_is_sum_of_two_uses(example: Example, device: torch.device, untie=No
     """`untie`: another untied twin than the example's (a counter-case gives a wrong one)."""
     model, x = example.model(device), example.input(device)
     facts = shared_gradients(model, x, example.forward, untie or example.untie)
-    # (Each fact's `one_grad_object` is True by construction: its names are of one Parameter.)
     return len(facts) == 2 and all(f["uses"] == 2 and f["equals_sum_of_uses"] for f in facts)
 
 
