@@ -400,6 +400,7 @@ def direct_setting_edits_in_place(device: torch.device, edit=the_books_direct_se
     edit(net)
     expected = before + 1
     expected[0, 0] = 42
+    # Values: `expected` is built from the weight's own clone (same dtype, shape and device).
     return net[0].weight is weight and torch.equal(weight.detach(), expected)
 
 
