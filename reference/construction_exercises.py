@@ -195,6 +195,13 @@ def module_sequential_with_a_dead_hidden_layer() -> MySequential:
     return model
 
 
+def module_sequential_with_a_frozen_bias() -> MySequential:
+    """The registered MySequential with its last bias frozen: every other parameter moves."""
+    model = module_sequential()
+    model._modules["2"].bias.requires_grad_(False)
+    return model
+
+
 def one_sgd_step_lowers_the_loss(device: torch.device, lr: float = 0.1, build=None) -> bool:
     """On a fixed batch, regressing the output towards zero: the weights move and the loss drops."""
     model, x = MODULE_SEQUENTIAL.model(device, build=build), MODULE_SEQUENTIAL.input(device)
@@ -292,10 +299,10 @@ def parallel_concat_frozen_after_a_backward() -> combine_net:
 
 
 def parallel_concat_with_an_unused_net() -> combine_net:
-    """combine_net with a third network registered but never called: its parameters get no
-    gradient at all (None)."""
+    """combine_net with a third network, a bias-free Linear, registered but never called: its one
+    weight gets no gradient at all (None)."""
     model = parallel_concat()
-    model.net3 = nn.Linear(20, 16)
+    model.net3 = nn.Linear(20, 16, bias=False)
     return model
 
 
@@ -710,6 +717,11 @@ def printout_reproducible_only_when_seeded(device: torch.device, train=one_epoch
     return reproducible_only_when_seeded(train, device)
 
 
+def epoch_ignoring_its_seed(device: torch.device, seed: int = SEED) -> dict:
+    """One epoch that drops the seed it is given: every run the same, whatever is asked."""
+    return one_epoch(device)
+
+
 # --- "#网络的权重一定要初始化": the weights must be initialised ------------------------------------
 
 
@@ -725,6 +737,13 @@ def zero_initialised_regression_net() -> nn.Sequential:
     """The document's net built from ZeroInitLinear layers: weights that start at zero."""
     net1 = ZeroInitLinear(2, 1)
     return nn.Sequential(net1, ZeroInitLinear(1, 2), net1)
+
+
+def regression_net_with_a_bias_set_by_hand() -> nn.Sequential:
+    """The document's net, then one call of one's own: the middle layer's bias set to zero."""
+    net = shared_regression_net()
+    nn.init.zeros_(net[1].bias)
+    return net
 
 
 def normal_initialised_regression_net() -> nn.Sequential:
@@ -944,6 +963,10 @@ MODULE_SEQUENTIAL = Example(
                 counter(
                     "the hidden ReLU dead: only the last bias moves",
                     build=module_sequential_with_a_dead_hidden_layer,
+                ),
+                counter(
+                    "the last bias frozen: it alone stays put",
+                    build=module_sequential_with_a_frozen_bias,
                 ),
             ),
             quote=LIST_QUESTION,
@@ -1245,7 +1268,10 @@ TRAIN_SHARED_REGRESSION = Example(
             "the printed loss and w_hat, b_hat",
             HOLDS_ONLY_WHEN,
             printout_reproducible_only_when_seeded,
-            counters=(counter("unseeded runs, as in the document", train=unseeded_epoch),),
+            counters=(
+                counter("unseeded runs, as in the document", train=unseeded_epoch),
+                counter("a run that drops the seed it is given", train=epoch_ignoring_its_seed),
+            ),
             condition="the data, initialisation and shuffle are seeded",
             quote="w_hat: tensor([[-1.0646,  1.8100]]) b_hat tensor([-1.0874])",
             place=f"{SHARED_LAYER_QUESTION}: the last lines of its output",
@@ -1262,6 +1288,10 @@ TRAIN_SHARED_REGRESSION = Example(
                 counter(
                     "the net initialised by a call of one's own, N(0, 1)",
                     build=normal_initialised_regression_net,
+                ),
+                counter(
+                    "one bias set to zero by hand after the build",
+                    build=regression_net_with_a_bias_set_by_hand,
                 ),
                 counter(
                     "layers whose own initialisation is zeros",
