@@ -1308,8 +1308,6 @@ TRAIN_SHARED_REGRESSION = Example(
             "output bias learns: second-epoch loss 2.8 against 0.019); in PyTorch each layer "
             "draws them when it is built, so no call of one's own is needed (the commented-out "
             "line would do nothing)",
-            literal="read as 'an initialisation must be called before training' it is false: the "
-            "net trains as built",
             reviewed=REVIEWED,
         ),
     ),

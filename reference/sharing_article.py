@@ -744,10 +744,9 @@ PARAMETER_LIST_CHAIN = Example(
             "这可以减少模型中需要训练的参数数量",
             place=OPENING,
             reading="of sharing as the article defines it: the article's chain with its five "
-            "uses sharing one 10×10 weight trains 100 numbers, with five weights 500",
-            literal="read of the article's four examples, which it presents as sharing, it is "
-            "false: none shares a weight (implements_sharing), so none trains fewer numbers, and "
-            "weight norm trains more (weight_norm.fewer_parameters)",
+            "uses sharing one 10×10 weight trains 100 numbers, with five weights 500. The "
+            "article's own four examples share nothing (implements_sharing), so none of them "
+            "trains fewer, and weight norm trains more (weight_norm.fewer_parameters)",
             reviewed=REVIEWED,
         ),
         Claim(
