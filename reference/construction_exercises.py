@@ -104,16 +104,27 @@ def two_samples_twenty_features(g: torch.Generator) -> torch.Tensor:
 def same_output_as_registered_blocks(device: torch.device, list_seed: int | None = None) -> bool:
     as_list = LIST_SEQUENTIAL.model(device, seed=list_seed)
     registered = MODULE_SEQUENTIAL.model(device)
-    # `.to(device)` does not move a list's blocks (see `to_dtype`): each is moved by hand.
+    # `.to(device)` does not move a list's blocks (see `to_device`): each is moved by hand.
     for block in as_list._module:
         block.to(device)
     x = LIST_SEQUENTIAL.input(device)
+    # Values and shape: both outputs are float32 on `device`, from the same weights in the same order.
     return torch.equal(as_list(x), registered(x))
 
 
 def repr_shows_only_the_name(device: torch.device, build=None) -> bool:
+    """The bare printout, though the list holds the three blocks (an empty one prints bare too)."""
     model = LIST_SEQUENTIAL.model(device, build=build)
     return repr(model) == f"{type(model).__name__}()" and len(model._module) == 3
+
+
+def empty_list_sequential() -> ListSequential:
+    return ListSequential()
+
+
+def list_sequential_of_a_relu() -> ListSequential:
+    """The list version holding one ReLU: its blocks have no parameters to lose."""
+    return ListSequential(nn.ReLU())
 
 
 def no_registered_parameters(device: torch.device, build=None) -> bool:
@@ -130,12 +141,34 @@ def empty_state_dict(device: torch.device, build=None, registered_build=None) ->
     return len(as_list.state_dict()) == 0 and len(registered.state_dict()) > 0
 
 
-def dtype_conversion_skips_the_blocks(device: torch.device, build=None) -> bool:
+def dtype_conversion_skips_the_blocks(
+    device: torch.device, build=None, registered_build=None
+) -> bool:
+    """The dtypes of the list's blocks' parameters, and of the registered version's, after
+    `.to(torch.float64)`: as sets, so that a side without parameters cannot pass by having none."""
     as_list = LIST_SEQUENTIAL.model(device, build=build).to(torch.float64)
-    registered = MODULE_SEQUENTIAL.model(device).to(torch.float64)
-    return all(
-        p.dtype == torch.float32 for block in as_list._module for p in block.parameters()
-    ) and all(p.dtype == torch.float64 for p in registered.parameters())
+    registered = MODULE_SEQUENTIAL.model(device, build=registered_build).to(torch.float64)
+    in_blocks = {p.dtype for block in as_list._module for p in block.parameters()}
+    return in_blocks == {torch.float32} and {p.dtype for p in registered.parameters()} == {
+        torch.float64
+    }
+
+
+# Where the run has no GPU, `.to()` is asked for the meta device: it moves registered parameters there
+# as it would to CUDA, which decides the mechanism, not CUDA itself.
+STAND_IN_DEVICE = torch.device("meta")
+
+
+def device_move_skips_the_blocks(device: torch.device, build=None, registered_build=None) -> bool:
+    """`.to(target)` (the claim's device, or the meta device when that is the CPU): the list's
+    blocks stay on the CPU they were built on, the registered version's parameters move."""
+    target = device if device.type != "cpu" else STAND_IN_DEVICE
+    as_list = LIST_SEQUENTIAL.model(device, build=build).to(target)
+    registered = MODULE_SEQUENTIAL.model(device, build=registered_build).to(target)
+    in_blocks = {p.device.type for block in as_list._module for p in block.parameters()}
+    return in_blocks == {"cpu"} and {p.device.type for p in registered.parameters()} == {
+        target.type
+    }
 
 
 def optimizer_refuses_it(device: torch.device, build=None) -> bool:
@@ -154,15 +187,31 @@ def repr_lists_the_blocks(device: torch.device, build=None) -> bool:
     return repr(model) == f"{type(model).__name__}(\n{listed})"
 
 
-def one_sgd_step_lowers_the_loss(device: torch.device, lr: float = 0.1) -> bool:
+def module_sequential_with_a_dead_hidden_layer() -> MySequential:
+    """The registered MySequential whose hidden ReLU is dead (first bias -100): only the last bias
+    gets a gradient."""
+    model = module_sequential()
+    model._modules["0"].bias.data.fill_(-100)
+    return model
+
+
+def module_sequential_with_a_frozen_bias() -> MySequential:
+    """The registered MySequential with its last bias frozen: every other parameter moves."""
+    model = module_sequential()
+    model._modules["2"].bias.requires_grad_(False)
+    return model
+
+
+def one_sgd_step_lowers_the_loss(device: torch.device, lr: float = 0.1, build=None) -> bool:
     """On a fixed batch, regressing the output towards zero: the weights move and the loss drops."""
-    model, x = MODULE_SEQUENTIAL.model(device), MODULE_SEQUENTIAL.input(device)
+    model, x = MODULE_SEQUENTIAL.model(device, build=build), MODULE_SEQUENTIAL.input(device)
     before = [p.detach().clone() for p in model.parameters()]
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss = model(x).pow(2).mean()
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
+    # Values: a weight that moved by any amount is no longer equal to its copy.
     moved = all(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
     return moved and model(x).pow(2).mean().item() < loss.item()
 
@@ -240,6 +289,23 @@ def parallel_concat_with_dead_net1() -> combine_net:
     return model
 
 
+def parallel_concat_frozen_after_a_backward() -> combine_net:
+    """combine_net whose net1 took one backward pass, then was frozen: a gradient left over from
+    before, and no training since."""
+    model = parallel_concat()
+    model(torch.ones(1, 20)).sum().backward()
+    model.net1.requires_grad_(False)
+    return model
+
+
+def parallel_concat_with_an_unused_net() -> combine_net:
+    """combine_net with a third network, a bias-free Linear, registered but never called: its one
+    weight gets no gradient at all (None)."""
+    model = parallel_concat()
+    model.net3 = nn.Linear(20, 16, bias=False)
+    return model
+
+
 def parallel_concat_of_plain_lists() -> combine_net:
     """combine_net with net1 and net2 each kept in a plain list: no parameter is registered."""
     net1, net2 = NestMLP(), nn.Sequential(nn.Linear(20, 16))
@@ -272,22 +338,20 @@ def combine_net_repr_as_documented(device: torch.device, build=None) -> bool:
     return repr(PARALLEL_CONCAT.model(device, build=build)) == DOCUMENTED_COMBINE_NET_REPR
 
 
-def batch_concatenation_mixes_samples(device: torch.device, build=None) -> bool:
-    """With two samples, cat along dim 0 gives four rows: net1 on both samples, then net2 on both.
-    Row i is no longer sample i. Cat along dim 1 gives one row per sample holding both outputs.
+def batch_concatenation_mixes_samples(
+    device: torch.device, build=None, per_sample_build=parallel_concat_features
+) -> bool:
+    """With two samples, the document's block (`build`) returns four rows: net1 on both samples,
+    then net2 on both, so row i is no longer sample i. The features variant (`per_sample_build`)
+    returns one row per sample holding both networks' outputs (the correction).
     """
     along_batch = PARALLEL_CONCAT.model(device, build=build)
-    along_features = PARALLEL_CONCAT.model(device, "features")
+    along_features = PARALLEL_CONCAT.model(device, build=per_sample_build)
     x = PARALLEL_CONCAT.input(device, make_input=two_samples_twenty_features)  # two, to mix
     out1, out2 = along_batch.net1(x), along_batch.net2(x)
-    rows = along_batch(x)
-    per_sample = along_features(x)
-    return (
-        rows.shape[0] == 2 * x.shape[0]
-        and torch.equal(rows[1], out1[1])
-        and torch.equal(rows[2], out2[0])
-        and per_sample.shape[0] == x.shape[0]
-        and torch.equal(per_sample, torch.cat((out1, out2), 1))
+    # Values and shape (torch.equal is False for other shapes); all float32 on `device`.
+    return torch.equal(along_batch(x), torch.cat((out1, out2), 0)) and torch.equal(
+        along_features(x), torch.cat((out1, out2), 1)
     )
 
 
@@ -385,6 +449,25 @@ def muti_module_with_a_copied_block() -> muti_module:
     return model
 
 
+def muti_module_add_module_with_inplace_relus() -> muti_module_add_module:
+    """add_module's registration, the blocks' ReLUs in place: printed differently, same keys and
+    output."""
+    model = muti_module_add_module()
+    for block in model.children():
+        block.net[1], block.net[3] = nn.ReLU(inplace=True), nn.ReLU(inplace=True)
+    return model
+
+
+def muti_module_add_module_reversed() -> muti_module_add_module:
+    """add_module's registration with the blocks given in reverse order: same printout and keys, but
+    the input meets the blocks in another order."""
+    model = muti_module_add_module()
+    blocks = list(model.children())
+    for i, block in enumerate(reversed(blocks)):
+        model.add_module(str(i), block)
+    return model
+
+
 def muti_module_of_one_instance() -> muti_module:
     """muti_module given one NestMLP20 three times, as `[NestMLP20()] * 3` would: one block."""
     block = NestMLP20()
@@ -428,29 +511,32 @@ def muti_module_repr_as_documented(device: torch.device, build=None) -> bool:
     return repr(REPEAT_BLOCKS.model(device, build=build)) == DOCUMENTED_MUTI_MODULE_REPR
 
 
-def add_module_registers_the_same(device: torch.device, build=None) -> bool:
-    """Same children, same keys, same output; the printout differs only in the class name.
-    (`build`: another registration to compare with in place of add_module's.)"""
+def add_module_registers_the_same(device: torch.device, variants=None) -> bool:
+    """The example's build (`_modules[str(i)]`) and its add_module variant: same children, same keys,
+    same output; the printout differs only in the class name. The variant is looked up by its label
+    in the example's variants, or in `variants` (a counter-case's: another build under that label),
+    so that a check comparing the build with itself is seen to fail.
+    """
+    by_add_module = dict(REPEAT_BLOCKS.variants if variants is None else variants)["add_module"]
     direct = REPEAT_BLOCKS.model(device)
-    public = REPEAT_BLOCKS.model(device, "add_module", build=build)
+    public = REPEAT_BLOCKS.model(device, build=by_add_module)
     x = REPEAT_BLOCKS.input(device)
     return (
         repr(public).removeprefix(type(public).__name__)
         == repr(direct).removeprefix(type(direct).__name__)
         and list(public.state_dict()) == list(direct.state_dict())
+        # Values and shape: both float32, from the same weights (the same draws in the same order).
         and torch.equal(public(x), direct(x))
     )
 
 
 def blocks_are_separate_instances(device: torch.device, build=None) -> bool:
+    """Nothing registered twice (one block object under two indices shares all its parameters, so
+    alias groups see it too), and the blocks' weights differ in value (not copies of one)."""
     model = REPEAT_BLOCKS.model(device, build=build)
-    blocks = list(model.children())
-    first_weights = [block.net[0].weight for block in blocks]
-    return (
-        len({id(block) for block in blocks}) == model.repeat_times
-        and alias_groups(model) == []
-        and not torch.equal(first_weights[0], first_weights[1])
-    )
+    # Every registration, repeats included (`children()` yields a module registered twice once).
+    first_weights = [block.net[0].weight for block in model._modules.values()]
+    return alias_groups(model) == [] and not torch.equal(first_weights[0], first_weights[1])
 
 
 # --- NestMLP's parameters, sub-block by sub-block -------------------------------------------------
@@ -631,7 +717,100 @@ def printout_reproducible_only_when_seeded(device: torch.device, train=one_epoch
     return reproducible_only_when_seeded(train, device)
 
 
+def epoch_ignoring_its_seed(device: torch.device, seed: int = SEED) -> dict:
+    """One epoch that drops the seed it is given: every run the same, whatever is asked."""
+    return one_epoch(device)
+
+
+# --- "#网络的权重一定要初始化": the weights must be initialised ------------------------------------
+
+
+class ZeroInitLinear(nn.Linear):
+    """A Linear whose own initialisation (what its constructor runs) sets everything to zero."""
+
+    def reset_parameters(self) -> None:
+        nn.init.zeros_(self.weight)
+        nn.init.zeros_(self.bias)
+
+
+def zero_initialised_regression_net() -> nn.Sequential:
+    """The document's net built from ZeroInitLinear layers: weights that start at zero."""
+    net1 = ZeroInitLinear(2, 1)
+    return nn.Sequential(net1, ZeroInitLinear(1, 2), net1)
+
+
+def regression_net_with_a_bias_set_by_hand() -> nn.Sequential:
+    """The document's net, then one call of one's own: the middle layer's bias set to zero."""
+    net = shared_regression_net()
+    nn.init.zeros_(net[1].bias)
+    return net
+
+
+def normal_initialised_regression_net() -> nn.Sequential:
+    """The document's net, then initialised by a call of one's own: every parameter from N(0, 1)."""
+    net = shared_regression_net()
+    for parameter in net.parameters():
+        nn.init.normal_(parameter)
+    return net
+
+
+@functools.cache
+def two_epochs(device: torch.device, build=None) -> dict:
+    return train_shared_regression(device, epochs=2, build=build)
+
+
+# The second epoch's mean loss against the first step's: 0.0036 for the document's net (0.019 after
+# 5.3), 0.57 for weights that start at zero, where only the output bias can learn (2.8 after 4.9; it
+# stays at 2.76 through ten epochs). A tenth sits between them with a margin of 5 or more each side.
+TRAINED = 0.1
+
+
+def trains(device: torch.device, build=None) -> bool:
+    trace = two_epochs(device, build)
+    return trace["epoch_loss"][-1] < TRAINED * trace["step_loss"][0]
+
+
+def drawn_by_its_layers_when_built(device: torch.device, build=None) -> bool:
+    """The net as built, no init call made: its values are what its layers' own initialisation
+    (`reset_parameters`) draws at the same seed, layer by layer in the order they were built."""
+    built = TRAIN_SHARED_REGRESSION.model(device, build=build)
+    with seeded(TRAIN_SHARED_REGRESSION.seed):
+        redrawn = copy.deepcopy(built).cpu()  # the draws are made on the CPU, as a build's are
+        for module in redrawn.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+    # Values (both float32): the same numbers, to the bit.
+    return all(
+        torch.equal(p, q.to(device))
+        for p, q in zip(built.parameters(), redrawn.parameters(), strict=True)
+    )
+
+
+def initialised_when_built(
+    device: torch.device, build=None, uninitialised=zero_initialised_regression_net
+) -> bool:
+    """The document's net (`build`) has its weights drawn when it is built and trains without an
+    init call; the same net with weights that start at zero (`uninitialised`) does not train."""
+    return (
+        drawn_by_its_layers_when_built(device, build)
+        and trains(device, build)
+        and not trains(device, uninitialised)
+    )
+
+
 # --- the registry entries -------------------------------------------------------------------------
+
+# Where the document says it: its two headings follow the book's sections, each answering their
+# exercises in order.
+MODEL_CONSTRUCTION = "model-construction (the book's 5.1 层和块)"
+PARAMETERS = "parameters (the book's 5.2 参数管理)"
+LIST_QUESTION = "如果将MySequential中存储块的方式更改为Python列表,会出现什么样的问题?"
+LIST_ANSWER = f"{MODEL_CONSTRUCTION}, exercise 1 (MySequential over a Python list)"
+THE_REFERENCE_ANSWERS = (
+    "the reference's own answer to the exercise's question (the document names only the output "
+    "and the printout): "
+)
+REVIEWED = "2026-12-07"
 
 LIST_SEQUENTIAL = Example(
     name="list_sequential",
@@ -646,6 +825,11 @@ LIST_SEQUENTIAL = Example(
             HOLDS,
             same_output_as_registered_blocks,
             counters=(counter("the list version built at seed 1: other weights", list_seed=1),),
+            quote="对于网络的计算输出而言,没有任何区别。",
+            place=f"{LIST_ANSWER}: the answer's first sentence",
+            reading="given the same blocks, the list version computes the same output as the "
+            "MySequential that registers them",
+            reviewed=REVIEWED,
         ),
         Claim(
             "bare_repr",
@@ -654,7 +838,13 @@ LIST_SEQUENTIAL = Example(
             repr_shows_only_the_name,
             counters=(
                 counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+                counter("an empty list: nothing to print", build=empty_list_sequential),
             ),
+            quote="改为list之后无法输出网络结构,只能输出MySequential()",
+            place=f"{LIST_ANSWER}: the answer's second sentence",
+            reading="printing the list version shows its class name alone, none of the blocks it "
+            "holds",
+            reviewed=REVIEWED,
         ),
         Claim(
             "no_parameters",
@@ -663,7 +853,15 @@ LIST_SEQUENTIAL = Example(
             no_registered_parameters,
             counters=(
                 counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+                counter(
+                    "the list holding a ReLU alone: no parameters to lose",
+                    build=list_sequential_of_a_relu,
+                ),
             ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "the module registers none of its blocks' parameters",
+            reviewed=REVIEWED,
         ),
         Claim(
             "empty_state_dict",
@@ -677,17 +875,47 @@ LIST_SEQUENTIAL = Example(
                     registered_build=list_sequential,
                 ),
             ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "saving the module saves none of its weights",
+            reviewed=REVIEWED,
         ),
         Claim(
             "to_dtype",
-            ".to(torch.float64) leaves the blocks' weights float32 (and .to(device) leaves them "
-            "where they are)",
+            ".to(torch.float64) leaves the blocks' weights float32",
             HOLDS,
             dtype_conversion_skips_the_blocks,
+            counters=(
+                counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+                counter(
+                    "the side compared with kept in a plain list too",
+                    registered_build=list_sequential,
+                ),
+            ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "converting the module converts none of its blocks",
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "to_device",
+            ".to('cuda') leaves the blocks' weights on the CPU",
+            HOLDS,
+            device_move_skips_the_blocks,
             about_cuda=True,
             counters=(
                 counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
+                counter(
+                    "the side compared with kept in a plain list too",
+                    registered_build=list_sequential,
+                ),
             ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "moving the module to the GPU moves none of its "
+            "blocks (where no GPU is present the check moves it to the meta device, which decides "
+            "how .to() treats the list, not CUDA)",
+            reviewed=REVIEWED,
         ),
         Claim(
             "cannot_be_trained",
@@ -698,6 +926,10 @@ LIST_SEQUENTIAL = Example(
             counters=(
                 counter("the blocks kept in an nn.ModuleList", build=module_list_sequential),
             ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "the module cannot be trained as it is",
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -715,16 +947,38 @@ MODULE_SEQUENTIAL = Example(
             HOLDS,
             repr_lists_the_blocks,
             counters=(counter("the blocks kept in a plain list", build=list_sequential),),
+            quote="改为list之后无法输出网络结构",
+            place=f"{LIST_ANSWER}: the answer's second sentence",
+            reading="by contrast with the list version, the MySequential that registers its "
+            "blocks prints its structure",
+            reviewed=REVIEWED,
         ),
         Claim(
             "trains",
             "one SGD step on a fixed batch changes every weight and lowers the loss",
             HOLDS,
             one_sgd_step_lowers_the_loss,
-            counters=(counter("learning rate 1: the step overshoots", lr=1.0),),
+            counters=(
+                counter("learning rate 1: the step overshoots", lr=1.0),
+                counter(
+                    "the hidden ReLU dead: only the last bias moves",
+                    build=module_sequential_with_a_dead_hidden_layer,
+                ),
+                counter(
+                    "the last bias frozen: it alone stays put",
+                    build=module_sequential_with_a_frozen_bias,
+                ),
+            ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "the MySequential that registers its blocks trains, "
+            "where the list version cannot",
+            reviewed=REVIEWED,
         ),
     ),
 )
+
+PARALLEL_QUESTION = f"{MODEL_CONSTRUCTION}, exercise 2 (a block of two blocks, net1 and net2)"
 
 PARALLEL_CONCAT = Example(
     name="parallel_concat",
@@ -745,11 +999,15 @@ PARALLEL_CONCAT = Example(
                     build=parallel_concat_of_nest_mlp20,
                 ),
             ),
+            quote="print(comb_net)",
+            place=f"{PARALLEL_QUESTION}: the code and the printout under 测试结果",
+            reading="the printout shown is what print(comb_net) prints",
+            reviewed=REVIEWED,
         ),
         Claim(
             "parallel_block",
             "combine_net returns the two networks' outputs concatenated: 这也被称为平行块 "
-            "(a parallel block), each sample's output holding both",
+            "(this is also called a parallel block)",
             FALSE,
             batch_concatenation_mixes_samples,
             counters=(
@@ -758,18 +1016,34 @@ PARALLEL_CONCAT = Example(
                     "a third network concatenated too: six rows",
                     build=parallel_concat_with_a_third_net,
                 ),
+                counter(
+                    "the variant compared with concatenating along dim 0 too",
+                    per_sample_build=parallel_concat,
+                ),
             ),
+            quote="返回前向传播中两个网络的串联输出。这也被称为平行块。",
+            place=f"{PARALLEL_QUESTION}: the question, which the answer's combine_net takes up",
+            reading="combine_net is a parallel block as the book builds one (GoogLeNet's Inception "
+            "block, 7.4 含并行连结的网络, concatenates its branches along the channel dimension): "
+            "each sample's output holds both networks' outputs",
+            literal="'the two networks' outputs concatenated' holds as written: torch.cat((X1, X2)) "
+            "returns both, stacked as rows (2n rows for n samples, two for the document's one)",
+            reviewed=REVIEWED,
         ),
         Claim(
             "same_width",
             "输出的维度一定要相同 不然不能cat (the two outputs must have the same width, or cat fails)",
-            HOLDS_ONLY_WHEN,
+            HOLDS,
             widths_must_match_only_along_the_batch,
             counters=(counter("outputs of equal width, 16 and 16", second_width=16),),
-            condition=(
-                "concatenating along dim 0, as the document does: along the features (dim 1) "
-                "the widths may differ and only the batch sizes must match"
-            ),
+            quote="#输出的维度一定要相同 不然不能cat",
+            place=f"{PARALLEL_QUESTION}: the comment on net1, net2 = NestMLP(), ...",
+            reading="of this combine_net, which concatenates along dim 0: net2 must be as wide as "
+            "net1 (16), or torch.cat raises",
+            literal="as a rule of torch.cat it holds only along dim 0: along the features (dim 1, "
+            "a parallel block's axis) the widths may differ (16 and 8 give 24 features) and only "
+            "the batch sizes must match",
+            reviewed=REVIEWED,
         ),
         Claim(
             "frozen_weights",
@@ -786,7 +1060,19 @@ PARALLEL_CONCAT = Example(
                     "net1 and net2 kept in plain lists: no parameters",
                     build=parallel_concat_of_plain_lists,
                 ),
+                counter(
+                    "net1 frozen after one backward pass: an old gradient, no training since",
+                    build=parallel_concat_frozen_after_a_backward,
+                ),
+                counter(
+                    "a third network registered but never called: no gradient at all",
+                    build=parallel_concat_with_an_unused_net,
+                ),
             ),
+            quote="# 不计算梯度的随机权重参数。因此其在训练期间保持不变",
+            place=f"{PARALLEL_QUESTION}: the comment in combine_net's __init__",
+            reading="net1 and net2 hold weights that get no gradient and stay constant in training",
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(
@@ -797,6 +1083,8 @@ PARALLEL_CONCAT = Example(
         "FixedHiddenMLP: net1 and net2 are registered submodules and are trained",
     ),
 )
+
+INSTANCES_QUESTION = f"{MODEL_CONSTRUCTION}, exercise 3 (several instances of one block)"
 
 REPEAT_BLOCKS = Example(
     name="repeat_blocks",
@@ -817,6 +1105,10 @@ REPEAT_BLOCKS = Example(
                     build=muti_module_of_chapter_nest_mlp,
                 ),
             ),
+            quote="muti_net = muti_module()",
+            place=f"{INSTANCES_QUESTION}: the code and the printout under 输出",
+            reading="the printout shown is what muti_net prints",
+            reviewed=REVIEWED,
         ),
         Claim(
             "add_module",
@@ -826,10 +1118,28 @@ REPEAT_BLOCKS = Example(
             add_module_registers_the_same,
             counters=(
                 counter(
-                    "the blocks registered as attributes block0..2", build=muti_module_by_attribute
+                    "the blocks registered as attributes block0..2",
+                    variants=(("add_module", muti_module_by_attribute),),
                 ),
-                counter("a buffer registered too: one key more", build=muti_module_with_a_buffer),
+                counter(
+                    "a buffer registered too: one key more",
+                    variants=(("add_module", muti_module_with_a_buffer),),
+                ),
+                counter(
+                    "the blocks' ReLUs in place: printed differently",
+                    variants=(("add_module", muti_module_add_module_with_inplace_relus),),
+                ),
+                counter(
+                    "the blocks registered in reverse order: another output",
+                    variants=(("add_module", muti_module_add_module_reversed),),
+                ),
             ),
+            quote="第三题改进一下,在下一节中有更好的方式",
+            place=f"{INSTANCES_QUESTION}: the improvement after the answer, and its comment "
+            "#add_module可以给层指定名称",
+            reading="add_module, the better way the document points to, registers the blocks as "
+            "writing into self._modules does, through the public API",
+            reviewed=REVIEWED,
         ),
         Claim(
             "instances",
@@ -849,6 +1159,11 @@ REPEAT_BLOCKS = Example(
                     build=muti_module_with_a_copied_block,
                 ),
             ),
+            quote="生成同一个块的多个实例",
+            place=f"{INSTANCES_QUESTION}: the question, which muti_module answers",
+            reading="muti_module makes separate instances of one block: modules of their own, "
+            "with weights of their own",
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(
@@ -856,6 +1171,8 @@ REPEAT_BLOCKS = Example(
         "has one NestMLP class with the width as an argument and names the 20-wide one NestMLP20",
     ),
 )
+
+FANCY_MLP_QUESTION = f"{PARAMETERS}, exercise 1 (FancyMLP: 实在是没找到Fancy MLP, so NestMLP)"
 
 NEST_MLP = Example(
     name="nest_mlp",
@@ -875,20 +1192,27 @@ NEST_MLP = Example(
                 counter("net without its ReLUs: Linears at 0 and 1", build=nest_mlp_without_relus),
                 counter("layers one unit wide", build=nest_mlp_with_one_unit_layers),
             ),
+            quote="for idx, param in nest.net.named_parameters():",
+            place=f"{FANCY_MLP_QUESTION}: the two loops and their printout",
+            reading="the names printed, and the lengths of the first rows, are what the loops "
+            "print (the values are unseeded)",
+            reviewed=REVIEWED,
         ),
         Claim(
             "printed_repr",
-            "print(nest) prints the block shown in the document",
-            HOLDS_ONLY_WHEN,
+            "print(nest) prints the block shown in the document: its second NestMLP, ending in "
+            "Linear(32, 20)",
+            HOLDS,
             nest_mlp_repr_is_the_second_definition,
             counters=(
                 counter("the chapter's NestMLP printed, ending in Linear(32, 16)", build=NestMLP),
                 counter("the second definition taken for the chapter's", chapter_build=NestMLP20),
             ),
-            condition=(
-                "NestMLP is the document's second definition, ending in Linear(32, 20); the "
-                "chapter's NestMLP, this example's build, ends in Linear(32, 16)"
-            ),
+            quote="print(nest)",
+            place=f"{FANCY_MLP_QUESTION}: the code and the printout after output:",
+            reading="the printout shown is what print(nest) prints, nest being the NestMLP "
+            "defined just above it (the document's second, ending in Linear(32, 20))",
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(
@@ -898,6 +1222,8 @@ NEST_MLP = Example(
         "reference builds the chapter's (Linear(32, 16)) and keeps the second as a variant",
     ),
 )
+
+SHARED_LAYER_QUESTION = f"{PARAMETERS}, exercise 3 (an MLP with a shared layer, trained)"
 
 TRAIN_SHARED_REGRESSION = Example(
     name="train_shared_regression",
@@ -916,6 +1242,11 @@ TRAIN_SHARED_REGRESSION = Example(
             counters=(
                 counter("net[2] a copy of net[0], not the same layer", build=untied_regression_net),
             ),
+            quote="print(net[0].weight.grad == net[2].weight.grad)",
+            place=f"{SHARED_LAYER_QUESTION}: the training loop, and tensor([[True, True]]) in "
+            "its output",
+            reading="the line prints True for both entries at every step",
+            reviewed=REVIEWED,
         ),
         Claim(
             "one_grad_object",
@@ -926,14 +1257,58 @@ TRAIN_SHARED_REGRESSION = Example(
             counters=(
                 counter("net[2] a copy of net[0], not the same layer", build=untied_regression_net),
             ),
+            quote="print(net[0].weight.grad == net[2].weight.grad)",
+            place=f"{SHARED_LAYER_QUESTION}: the training loop",
+            reading="the reference's finding beside the document's `==` (equal values): the two "
+            "names hold one gradient tensor, since net[0] and net[2] are one layer",
+            reviewed=REVIEWED,
         ),
         Claim(
             "printed_values",
             "the printed loss and w_hat, b_hat",
             HOLDS_ONLY_WHEN,
             printout_reproducible_only_when_seeded,
-            counters=(counter("unseeded runs, as in the document", train=unseeded_epoch),),
+            counters=(
+                counter("unseeded runs, as in the document", train=unseeded_epoch),
+                counter("a run that drops the seed it is given", train=epoch_ignoring_its_seed),
+            ),
             condition="the data, initialisation and shuffle are seeded",
+            quote="w_hat: tensor([[-1.0646,  1.8100]]) b_hat tensor([-1.0874])",
+            place=f"{SHARED_LAYER_QUESTION}: the last lines of its output",
+            reading="a reader who runs the code again gets the numbers printed",
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "weights_initialised",
+            "网络的权重一定要初始化 (the network's weights must be initialised): they must start "
+            "from values that let the net learn, and nn.Linear draws them when it is built",
+            HOLDS,
+            initialised_when_built,
+            counters=(
+                counter(
+                    "the net initialised by a call of one's own, N(0, 1)",
+                    build=normal_initialised_regression_net,
+                ),
+                counter(
+                    "one bias set to zero by hand after the build",
+                    build=regression_net_with_a_bias_set_by_hand,
+                ),
+                counter(
+                    "layers whose own initialisation is zeros",
+                    build=zero_initialised_regression_net,
+                ),
+                counter(
+                    "the net compared with initialised too", uninitialised=shared_regression_net
+                ),
+            ),
+            quote="#网络的权重一定要初始化",
+            place=f"{SHARED_LAYER_QUESTION}: the comment on net = nn.Sequential(net1, "
+            "nn.Linear(1,2), net1), above the commented-out # net[0].parameters().__init__()",
+            reading="the weights need initial values that let the net train (all zero, only the "
+            "output bias learns: second-epoch loss 2.8 against 0.019); in PyTorch each layer "
+            "draws them when it is built, so no call of one's own is needed (the commented-out "
+            "line would do nothing)",
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(

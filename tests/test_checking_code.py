@@ -6,10 +6,9 @@ import functools
 import pytest
 import torch
 from torch import nn
-from torch.nn.utils import parametrizations
 
 import reference
-from reference import sharing_article, why_share
+from reference import why_share
 from reference.example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example
 from reference.probes import NOT_DECIDED, claim_results
 from reference.seeding import SEED, generator
@@ -353,28 +352,6 @@ def test_the_cnn_check_sees_a_control_that_misses_the_shift_by_a_few_hundredths(
     assert why_share.shared_kernel_finds_features_anywhere(
         "cpu", unshared=locally_connected_kernels_apart(1e-2)
     )
-
-
-class TwoOutputsWeightNormModel(sharing_article.WeightNormModel):
-    def __init__(self):
-        nn.Module.__init__(self)
-        self.linear = parametrizations.weight_norm(nn.Linear(10, 2, bias=False))
-
-
-class TwoDistinctNormsWeightNormModel(sharing_article.WeightNormModel):
-    """Rows of norm 1 and 2, alternating: exactly two distinct magnitudes."""
-
-    def __init__(self):
-        nn.Module.__init__(self)
-        linear = nn.Linear(10, 10, bias=False)
-        with torch.no_grad():
-            linear.weight.copy_(torch.eye(10) * torch.tensor([1.0, 2.0] * 5)[:, None])
-        self.linear = parametrizations.weight_norm(linear)
-
-
-@pytest.mark.parametrize("build", [TwoOutputsWeightNormModel, TwoDistinctNormsWeightNormModel])
-def test_two_rows_or_two_magnitudes_are_already_per_row(build):
-    assert sharing_article.magnitude_is_per_row_not_one_scalar("cpu", build=build)
 
 
 def test_configure_determinism_sets_every_setting_it_names():
