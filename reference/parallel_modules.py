@@ -2,6 +2,7 @@
 
 The models are written as the document writes them. Corrections, with the document's words:
 - "在 forward 中拼接" (concatenated in forward): the forward *averages* the two branches.
+- "`net2`:`(input[5,3],output[3,2])`": net2 is Linear(5, 16) then Linear(16, 2).
 - The demo cell after `SharedWeightNet` builds `ParallelModule` again; the reference builds
   `SharedWeightNet`.
 - The training printout is unseeded; the reference seeds it, so its values are reproducible.
@@ -25,6 +26,7 @@ from .training import reproducible_only_when_seeded, rows
 from .tying import alias_groups, shared_gradients
 
 DOCUMENT = "000_a6308e5ad6e05d30.txt"
+REVIEWED = "2026-12-07"  # the day the claims below were last read against the document
 
 # The first seeds at which every branch is alive (outputs not all zero, samples told apart, the shared
 # layer's gradient non-zero through both uses); see the claims `alive_at_seed`.
@@ -152,11 +154,45 @@ def one_layer_in_both_branches(device: torch.device, build=None) -> bool:
 
 def demo_cell_shows_no_sharing(device: torch.device, demo_build=None) -> bool:
     """The document's cell runs ParallelModule (or `demo_build`), which shares nothing: it cannot
-    demonstrate sharing."""
-    return (
-        alias_groups(PARALLEL_MODULE.model(device, build=demo_build)) == []
-        and alias_groups(SHARED_WEIGHT_NET.model(device)) != []
-    )
+    demonstrate SharedWeightNet's shared layer."""
+    return alias_groups(PARALLEL_MODULE.model(device, build=demo_build)) == []
+
+
+def linear_shapes(branch: nn.Sequential) -> list[tuple[int, int]]:
+    """(in_features, out_features) of each Linear of a branch, in order."""
+    return [(m.in_features, m.out_features) for m in branch if isinstance(m, nn.Linear)]
+
+
+# The text's description of the branches, as [in, out] of each layer: "`net1`: `(input[5,3],
+# hidden[3,3],output[3,2])`，`net2`:`(input[5,3],output[3,2])`".
+DESCRIBED_NET1, DESCRIBED_NET2 = [(5, 3), (3, 3), (3, 2)], [(5, 3), (3, 2)]
+
+
+def net1_as_described(device: torch.device, build=None) -> bool:
+    return linear_shapes(PARALLEL_MODULE.model(device, build=build).net1) == DESCRIBED_NET1
+
+
+def net2_not_as_described(device: torch.device, build=None) -> bool:
+    """net2's layers are Linear(5, 16) and Linear(16, 2): not the [5,3], [3,2] the text gives."""
+    return linear_shapes(PARALLEL_MODULE.model(device, build=build).net2) != DESCRIBED_NET2
+
+
+class ParallelModuleAsDescribed(ParallelModule):
+    """A counter-case: net2 built as the text describes it, Linear(5, 3) then Linear(3, 2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.net2 = nn.Sequential(nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 2), nn.ReLU())
+
+
+class ParallelModuleWithAWideNet1(ParallelModule):
+    """A counter-case: net1's hidden layer 4 wide, not 3."""
+
+    def __init__(self):
+        super().__init__()
+        self.net1 = nn.Sequential(nn.Linear(5, 4), nn.ReLU(),
+                                  nn.Linear(4, 3), nn.ReLU(),
+                                  nn.Linear(3, 2), nn.ReLU())  # fmt: skip
 
 
 def dead_at_seed_0_alive_at(example: Example, dead: str):
@@ -294,6 +330,9 @@ def printout_reproducible_only_when_seeded(
     return reproducible_only_when_seeded(train, device)
 
 
+# Where the sentence that describes the module stands.
+AFTER_CELL_2 = "1. 实现并行模块, the sentence after cell [2]'s output (可见，…)"
+
 PARALLEL_MODULE = Example(
     name="parallel_module",
     document=DOCUMENT,
@@ -317,6 +356,13 @@ PARALLEL_MODULE = Example(
                     build=EmptyBranchesParallelModule,
                 ),
             ),
+            quote="在`forward` 中拼接",
+            place=AFTER_CELL_2,
+            reading=(
+                "forward combines the two branches' outputs by concatenating them (拼接: joining "
+                "them side by side)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "output_shape",
@@ -333,10 +379,40 @@ PARALLEL_MODULE = Example(
                     build=SqueezingParallelModule,
                 ),
             ),
+            quote="输出为`[x,2]`",
+            place=AFTER_CELL_2,
+            reading="for x samples (of 5 features) the output has shape [x, 2]",
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "net1_layers",
+            "net1 is (input[5,3], hidden[3,3], output[3,2]): Linear(5, 3), Linear(3, 3), "
+            "Linear(3, 2)",
+            HOLDS,
+            net1_as_described,
+            counters=(counter("net1's hidden layer 4 wide", build=ParallelModuleWithAWideNet1),),
+            quote="`net1`: `(input[5,3], hidden[3,3],output[3,2])`",
+            place=AFTER_CELL_2,
+            reading="[in, out] of net1's three Linear layers, in order",
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "net2_layers",
+            "net2 is (input[5,3], output[3,2]): Linear(5, 3), Linear(3, 2)",
+            FALSE,
+            net2_not_as_described,
+            counters=(
+                counter("net2 built as the text describes it", build=ParallelModuleAsDescribed),
+            ),
+            quote="`net2`:`(input[5,3],output[3,2])`",
+            place=AFTER_CELL_2,
+            reading="[in, out] of net2's two Linear layers, in order",
+            reviewed=REVIEWED,
         ),
         Claim(
             "alive_at_seed",
-            "the cell's output for two samples shows what the two branches compute",
+            "at the reference's seed the cell's output shows both branches at work: each outputs "
+            "something, and the two samples get different outputs",
             HOLDS_ONLY_WHEN,
             parallel_alive_at_seed,
             counters=(
@@ -349,9 +425,21 @@ PARALLEL_MODULE = Example(
                 "the seed leaves both branches alive: at seed 0 net2 outputs zeros, net1 one value "
                 f"for both samples, so the two samples get the same output; the reference uses seed {PARALLEL_SEED}"
             ),
+            quote="tensor([[0.0000, 0.0290],\n        [0.0000, 0.0000]], grad_fn=<DivBackward0>)",
+            place="1. 实现并行模块, cell [2]'s printed output",
+            reading=(
+                "the project's finding, not a statement of the document: branches that end in a "
+                "ReLU can output nothing, as the zeros of the document's own printout show; "
+                "whether the cell's output shows both branches at work depends on the seed"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
-    corrections=("the text calls the combination a concatenation; forward averages the branches",),
+    corrections=(
+        "the text calls the combination a concatenation; forward averages the branches",
+        "the text describes net2 as (input[5,3], output[3,2]): it is Linear(5, 16) then "
+        "Linear(16, 2)",
+    ),
 )
 
 SHARED_WEIGHT_NET = Example(
@@ -375,6 +463,13 @@ SHARED_WEIGHT_NET = Example(
                     build=net2_with_a_copy_holding_the_shared_parameters,
                 ),
             ),
+            quote="构建包含共享参数层的多层感知机",
+            place="2. 构建包含共享参数层的多层感知机, the heading and cell [3]",
+            reading=(
+                "the MLP contains one layer with shared parameters: shared_linear, the first layer "
+                "of both branches, one module under three names"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "demo_cell",
@@ -384,10 +479,18 @@ SHARED_WEIGHT_NET = Example(
             counters=(
                 counter("a demo cell that builds SharedWeightNet", demo_build=SharedWeightNet),
             ),
+            quote="ParallelModule_re = ParallelModule()",
+            place="2. 构建包含共享参数层的多层感知机, cell [3], the lines after the class",
+            reading=(
+                "the lines after the class are there to demonstrate it (their place says so, "
+                "though no sentence does); they build ParallelModule again, which shares nothing"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "alive_at_seed",
-            "the shared layer learns through both branches: its gradient sums net1's and net2's",
+            "at the reference's seed the shared layer learns through both branches: its gradient "
+            "sums net1's and net2's",
             HOLDS_ONLY_WHEN,
             net_alive_at_seed,
             counters=(
@@ -401,6 +504,14 @@ SHARED_WEIGHT_NET = Example(
                 "the seed leaves the ReLUs alive: at seed 0 net2 outputs zeros and the shared layer "
                 f"gets no gradient through either use (0 = 0 + 0); the reference uses seed {SHARED_SEED}"
             ),
+            quote="Shared Layer Grad",
+            place="2. 构建包含共享参数层的多层感知机, cell [4]'s printout",
+            reading=(
+                "the project's finding, not a statement of the document: the document prints the "
+                "shared layer's gradient in training; whether both branches add to it depends on "
+                "the seed, as ReLU-ended branches can output nothing"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
@@ -428,6 +539,13 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 "the RNG is seeded: the document's run is not, so only the structure "
                 "of its printout can be reproduced"
             ),
+            quote="Shared Layer Weight: tensor([[ 0.1729,  0.3095, -0.2705,  0.3356, -0.1239],",
+            place="2. 构建包含共享参数层的多层感知机, cell [4]'s printout (Epoch 1 to 3)",
+            reading=(
+                "the values the cell prints are what its run gives, so a rerun prints them again: "
+                "only when the run is seeded"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "one_update_per_step",
@@ -441,6 +559,14 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                     make_optimizer=sgd_one_percent_faster,
                 ),
             ),
+            quote="optimizer = torch.optim.SGD(model.parameters(), lr=0.01)",
+            place="2. 构建包含共享参数层的多层感知机, cell [4]",
+            reading=(
+                "the project's finding, not a statement of the document: model.parameters() lists "
+                "the shared layer once though three names reach it, so each step moves it once, "
+                "by lr·grad, as the printed weights (moving 1e-4 a step) show"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),

@@ -20,6 +20,7 @@ from .tying import Untie, counting_one_use, shared_gradients, untie_registration
 from .why_share import why_share_claims
 
 DOCUMENT = "001_67e6fd569dcb38d2.txt"
+REVIEWED = "2026-12-07"  # the day the claims below were last read against the document
 
 
 # --- parameter access -----------------------------------------------------------------------------
@@ -270,6 +271,13 @@ PARAM_ACCESS_MLP = Example(
             counters=(
                 counter("the MLP without its ReLU: the second Linear is 1", build=mlp_without_relu),
             ),
+            quote="OrderedDict([('0.weight',",
+            place="cells [15] and [5], the printed state_dicts",
+            reading=(
+                "the printed state_dicts show these keys, in this order (their values are the "
+                "document's unseeded draw)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "bias_type",
@@ -279,6 +287,10 @@ PARAM_ACCESS_MLP = Example(
             counters=(
                 counter("net[2].bias registered as a buffer", build=mlp_with_bias_as_buffer),
             ),
+            quote="torch.nn.parameter.Parameter",
+            place="cell [8], type(net[2].bias)",
+            reading="the bias of the output layer is a Parameter, not a plain tensor",
+            reviewed=REVIEWED,
         ),
         Claim(
             "grad_none",
@@ -292,6 +304,10 @@ PARAM_ACCESS_MLP = Example(
                 ),
                 counter("a backward run at build time", build=mlp_with_a_gradient_from_build),
             ),
+            quote="NoneType",
+            place="cell [11], type(net[2].weight.grad)",
+            reading=("before any backward the weight's gradient is None, and a backward fills it"),
+            reviewed=REVIEWED,
         ),
         Claim(
             "named_parameters",
@@ -299,6 +315,13 @@ PARAM_ACCESS_MLP = Example(
             HOLDS,
             named_shapes_as_documented,
             counters=(counter("an output layer of two units", build=mlp_with_two_outputs),),
+            quote=(
+                "('0.weight', torch.Size([8, 4])) ('0.bias', torch.Size([8])) "
+                "('2.weight', torch.Size([1, 8])) ('2.bias', torch.Size([1]))"
+            ),
+            place="cell [13], print(*[(name, param.shape) for name, param in net.named_parameters()])",
+            reading="named_parameters() gives these names and shapes, in this order",
+            reviewed=REVIEWED,
         ),
         Claim(
             "state_dict_data",
@@ -306,6 +329,13 @@ PARAM_ACCESS_MLP = Example(
             HOLDS,
             state_dict_values_share_storage,
             counters=(counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),),
+            quote="net.state_dict()['2.bias'].data",
+            place="cell [14], printing tensor([0.0393]), the bias's value of cell [9]",
+            reading=(
+                "the state_dict's entry is the bias's data itself (a detached tensor on its "
+                "storage: a write to it writes the model), so it shows the bias's value"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -326,6 +356,10 @@ NESTED_BLOCKS = Example(
             counters=(
                 counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
             ),
+            quote="print(rgnet)",
+            place="cell [17] and its printout",
+            reading="print(rgnet) prints, character for character, the nested structure cell [17] shows",
+            reviewed=REVIEWED,
         ),
         Claim(
             "nested_indexing",
@@ -333,6 +367,13 @@ NESTED_BLOCKS = Example(
             HOLDS,
             nested_indexing_reaches_inner_layers,
             counters=(counter("blocks 16 wide", build=rgnet_of_wide_blocks),),
+            quote="可以像访问数组一样访问嵌套的网络模块",
+            place="the sentence before cell [21], rgnet[0][1][0].bias.data",
+            reading=(
+                "nested blocks are reached by indexing like nested arrays: rgnet[0][1][0] is the "
+                "first layer of the second block, and its bias has 8 values"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "block_keys",
@@ -346,10 +387,15 @@ NESTED_BLOCKS = Example(
                     build=rgnet_of_blocks_without_their_first_relu,
                 ),
             ),
+            quote="('0.block 0.0.weight',",
+            place="cell [20], rgnet.state_dict()",
+            reading="the state_dict's keys name each block by the name add_module gave it",
+            reviewed=REVIEWED,
         ),
         Claim(
             "alive_at_seed",
-            "rgnet(X) computes an output for each sample of X",
+            "rgnet(X) gives the two samples of X different outputs: at the reference's seed it "
+            "does, at seed 0 both samples get one output, as in the document's printout",
             HOLDS_ONLY_WHEN,
             samples_told_apart_only_at_a_live_seed,
             counters=(
@@ -360,6 +406,15 @@ NESTED_BLOCKS = Example(
                 "the seed leaves a path through the four blocks' ReLUs: at seed 0 both samples "
                 f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
+            quote="tensor([[0.4933],\n        [0.4933]], grad_fn=<AddmmBackward0>)",
+            place="cell [16], rgnet(X)'s printed output",
+            reading=(
+                "the project's finding, not a statement of the document: the document's rgnet "
+                "gives both samples the same output, 0.4933, so its output does not depend on its "
+                "input; four blocks of 4-wide ReLU layers often die so, and whether they do "
+                "depends on the seed"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -378,6 +433,10 @@ TIED_SEQUENTIAL = Example(
             HOLDS,
             values_compare_equal,
             counters=(counter("two separate Linear(8,8)", build=untied_sequential),),
+            quote="print(net[2].weight.data[0] == net[4].weight.data[0])",
+            place="cell [23], under the comment # 检查参数是否相同",
+            reading="the first rows of the two layers' weights compare equal, element by element",
+            reviewed=REVIEWED,
         ),
         Claim(
             "identity_check",
@@ -390,6 +449,14 @@ TIED_SEQUENTIAL = Example(
                 counter("two Parameter objects over one storage", build=sequential_tied_by_storage),
                 counter("a deep copy taken for the untied twin", untie=deep_copy_keeping_the_tie),
             ),
+            quote="# 确保它们实际上是同一个对象，而不只是有相同的值",
+            place="cell [28], its comment and the comparison under it",
+            reading=(
+                "cell [28] claims to make sure the two layers are one object, not merely equal in "
+                "value, yet repeats cell [23]'s value comparison, which two separate layers with "
+                "equal values pass too"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "gradients_add",
@@ -397,6 +464,13 @@ TIED_SEQUENTIAL = Example(
             HOLDS,
             gradients_of_both_uses_add_up,
             counters=(counter("an untied twin that counts one use", untie=counting_one_use()),),
+            quote="这两层的梯度会相加在一起",
+            place="the sentence after cell [28]",
+            reading=(
+                "the shared layer's gradient is the sum of the gradients its two uses (net[2] and "
+                "net[4]) would get as separate layers"
+            ),
+            reviewed=REVIEWED,
         ),
         # The closing text's benefits of sharing, each shown by running code in why_share.py; the
         # memory claim is measured on this example (the lambda reads TIED_SEQUENTIAL when it runs).
