@@ -21,6 +21,15 @@ def alias_groups(model: nn.Module) -> list[list[str]]:
     return [names for names in groups.values() if len(names) > 1]
 
 
+def identical_tensors(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """The same data: equal values and the same dtype, shape and device. What a proof that a tensor
+    survived (a round trip, a copy, a load) means. `torch.equal` alone ignores the dtype
+    (`torch.equal(torch.arange(4), torch.arange(4).half())` is True) and raises across devices; it
+    is False for two shapes. Not identity (`a is b`: one object), nor the memory layout (strides).
+    """
+    return a.device == b.device and a.dtype == b.dtype and torch.equal(a, b)
+
+
 def parameter_count(model: nn.Module) -> dict[str, int]:
     """Elements counted once per Parameter object (`unique`) and once per name (`total`)."""
     unique = sum(p.numel() for p in model.parameters())

@@ -16,6 +16,7 @@ from reference.tying import (
     backward_of,
     deviation_from_sum,
     equals_sum,
+    identical_tensors,
     shared_gradients,
     untie_registrations,
     within_sum_tolerance,
@@ -148,3 +149,14 @@ def test_a_frozen_parameter_shared_by_two_modules_stays_frozen_in_its_clone():
     untied, _ = untie_registrations(nn.Sequential(first, second))
     assert untied[0].weight is not untied[1].weight
     assert [untied[i].weight.requires_grad for i in (0, 1)] == [False, False]
+
+
+def test_identical_tensors_tells_each_property_apart_alone():
+    """Each of values, dtype, shape and device differing alone makes two tensors not identical
+    (`torch.equal` alone misses the dtype, and raises across devices)."""
+    a = torch.arange(4.0)
+    assert identical_tensors(a, a.clone())
+    assert torch.equal(a, a.half()) and not identical_tensors(a, a.half())  # dtype alone
+    assert not identical_tensors(a, a.view(1, 4))  # shape alone
+    assert not identical_tensors(a, torch.empty(4, device="meta"))  # device alone, no raise
+    assert not identical_tensors(a, a + torch.tensor([0.0, 0.0, 0.0, 1.0]))  # values alone
