@@ -15,6 +15,7 @@ examples use seeds where the lesson is alive; a claim of each records the findin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import torch
@@ -141,15 +142,20 @@ def net2_with_a_copy_holding_the_shared_parameters() -> SharedWeightNet:
     return net
 
 
+def net1_with_a_copy_holding_the_shared_parameters() -> SharedWeightNet:
+    """A counter-case: net1's first layer another Linear(5, 3), given shared_linear's weight and
+    bias: the parameters are shared, the layer is not."""
+    net = SharedWeightNet()
+    other = nn.Linear(5, 3)
+    other.weight, other.bias = net.shared_linear.weight, net.shared_linear.bias
+    net.net1[0] = other
+    return net
+
+
 def one_layer_in_both_branches(device: torch.device, build=None) -> bool:
+    """The module itself (`is`), not merely its parameters, is the first layer of each branch."""
     model = SHARED_WEIGHT_NET.model(device, build=build)
-    return (
-        model.net1[0] is model.shared_linear
-        and model.net2[0] is model.shared_linear
-        and alias_groups(model)
-        == [["shared_linear.weight", "net1.0.weight", "net2.0.weight"],
-            ["shared_linear.bias", "net1.0.bias", "net2.0.bias"]]
-    )  # fmt: skip
+    return model.net1[0] is model.shared_linear and model.net2[0] is model.shared_linear
 
 
 def demo_cell_shows_no_sharing(device: torch.device, demo_build=None) -> bool:
@@ -196,15 +202,17 @@ class ParallelModuleWithAWideNet1(ParallelModule):
 
 
 def dead_at_seed_0_alive_at(example: Example, dead: str):
-    """A claim check: at seed 0 (or `dead_seed`) branch `dead` outputs zeros and the samples get one
-    output; at the example's seed (or `live_seed`) every branch outputs something and the samples
-    differ (`make_input`: another input, e.g. two equal samples, where they cannot)."""
+    """A claim check: at seed 0 (or `dead_seed`) branch `dead` (or `dead_branch`) outputs zeros and
+    the samples get one output; at the example's seed (or `live_seed`) every branch outputs
+    something and the samples differ (`make_input`: another input, e.g. two equal samples, where
+    they cannot)."""
 
     def check(
         device: torch.device,
         dead_seed: int = SEED,
         live_seed: int | None = None,
         make_input: Callable[[torch.Generator], torch.Tensor] | None = None,
+        dead_branch: str = dead,
     ) -> bool:
         def outputs(seed):
             model = example.model(device, seed=seed)
@@ -212,7 +220,7 @@ def dead_at_seed_0_alive_at(example: Example, dead: str):
             return model, x, model(x)
 
         model, x, output = outputs(dead_seed)
-        dead_at_0 = not getattr(model, dead)(x).any() and torch.equal(output[0], output[1])
+        dead_at_0 = not getattr(model, dead_branch)(x).any() and torch.equal(output[0], output[1])
         model, x, output = outputs(example.seed if live_seed is None else live_seed)
         alive = all(branch(x).any() for branch in (model.net1, model.net2))
         return dead_at_0 and alive and not torch.equal(output[0], output[1])
@@ -220,37 +228,59 @@ def dead_at_seed_0_alive_at(example: Example, dead: str):
     return check
 
 
-def shared_layer_learns_only_at_a_live_seed(
+def shared_layer_learns_through_both_uses(
     device: torch.device, live_seed: int | None = None
 ) -> bool:
-    """At seed 0 the shared layer gets no gradient (0 = 0 + 0); at the example's seed (or
-    `live_seed`) both uses add to it."""
-
-    def shared_layer_facts(seed):
-        model = SHARED_WEIGHT_NET.model(device, seed=seed)
-        x = SHARED_WEIGHT_NET.input(device, seed=seed)
-        return shared_gradients(model, x, call_model), model
-
-    facts, model = shared_layer_facts(SEED)
-    dead_at_0 = not model.shared_linear.weight.grad.any()
-    facts, model = shared_layer_facts(SHARED_WEIGHT_NET.seed if live_seed is None else live_seed)
-    return dead_at_0 and all(f["contributing_uses"] == f["uses"] == 2 for f in facts)
+    """At the example's seed (or `live_seed`) both uses add to the shared layer's weight gradient
+    (its two uses, net1's and net2's, each contribute)."""
+    seed = SHARED_WEIGHT_NET.seed if live_seed is None else live_seed
+    model = SHARED_WEIGHT_NET.model(device, seed=seed)
+    x = SHARED_WEIGHT_NET.input(device, seed=seed)
+    weight = next(
+        f for f in shared_gradients(model, x, call_model) if "shared_linear.weight" in f["names"]
+    )
+    return weight["contributing_uses"] == 2
 
 
-def net_alive_at_seed(device: torch.device, live_seed: int | None = None) -> bool:
-    return dead_at_seed_0_alive_at(SHARED_WEIGHT_NET, "net2")(
-        device, live_seed=live_seed
-    ) and shared_layer_learns_only_at_a_live_seed(device, live_seed)
+def net_alive_at_seed(
+    device: torch.device,
+    live_seed: int | None = None,
+    make_input: Callable[[torch.Generator], torch.Tensor] | None = None,
+) -> bool:
+    """Dead at seed 0 and alive at the example's seed (or `live_seed`; `make_input`: another input
+    for that), and the shared layer learning through both uses there."""
+    alive = dead_at_seed_0_alive_at(SHARED_WEIGHT_NET, "net2")(
+        device, live_seed=live_seed, make_input=make_input
+    )
+    return alive and shared_layer_learns_through_both_uses(device, live_seed)
 
 
-def parallel_alive_at_seed(device: torch.device, dead_seed: int = SEED, make_input=None) -> bool:
+def parallel_alive_at_seed(
+    device: torch.device,
+    dead_seed: int = SEED,
+    live_seed: int | None = None,
+    make_input=None,
+    dead_branch: str = "net2",
+) -> bool:
     check = dead_at_seed_0_alive_at(PARALLEL_MODULE, "net2")
-    return check(device, dead_seed=dead_seed, make_input=make_input)
+    return check(
+        device,
+        dead_seed=dead_seed,
+        live_seed=live_seed,
+        make_input=make_input,
+        dead_branch=dead_branch,
+    )
+
+
+def two_equal_samples(g: torch.Generator) -> torch.Tensor:
+    """A counter-case's input: one sample drawn twice, which no model can tell apart."""
+    return torch.rand(1, 5, generator=g).repeat(2, 1)
 
 
 # Counter-cases found by running the models (`ParallelModule` at seed 8: net2 outputs zeros, net1
 # tells the two samples apart; `SharedWeightNet` at seed 2: net1 outputs one value for both samples,
-# so the shared layer learns through net2 alone, while both branches output something).
+# so the shared layer learns through net2 alone, while both branches output something). At seed 0
+# ParallelModule's net1 outputs one value for both samples, not zeros: [0, 0.4963] twice.
 NET2_DEAD_SAMPLES_APART_SEED, NET1_CONSTANT_SEED = 8, 2
 
 
@@ -271,13 +301,17 @@ def sgd_one_percent_faster(parameters) -> torch.optim.Optimizer:
 
 
 def train_shared_weight_net(
-    device: torch.device | str = "cpu", seed: int = SHARED_SEED, make_optimizer=document_sgd
+    device: torch.device | str = "cpu",
+    seed: int = SHARED_SEED,
+    make_optimizer=document_sgd,
+    build=None,
 ) -> dict:
     """The document's loop: 3 epochs of SGD (lr 0.01) on MSE, recording the shared layer's first two
     weight rows and gradient rows after `backward` and before `step`. `make_optimizer` builds the
     optimizer from `model.parameters()`; the check of each step expects the document's SGD.
+    `build`: another model (a counter-case's).
     """
-    model = TRAIN_SHARED_WEIGHT_NET.model(device, seed=seed)
+    model = TRAIN_SHARED_WEIGHT_NET.model(device, seed=seed, build=build)
     # Not `input()`: the targets are drawn after the input, from the same generator.
     g = generator(seed)
     x = TRAIN_SHARED_WEIGHT_NET.make_input(g).to(device)
@@ -314,14 +348,37 @@ def train_shared_weight_net(
     }  # fmt: skip
 
 
-def shared_layer_stepped_once(device: torch.device, make_optimizer=document_sgd) -> bool:
-    trace = train_shared_weight_net(device, make_optimizer=make_optimizer)
-    return trace["shared_layer_updated_once_every_step"]
+def shared_layer_stepped_once(
+    device: torch.device, make_optimizer=document_sgd, build=None
+) -> bool:
+    """Every step, the three names of the shared layer (shared_linear, net1.0, net2.0) hold one
+    gradient, and the layer moves once by lr·grad."""
+    trace = train_shared_weight_net(device, make_optimizer=make_optimizer, build=build)
+    return (
+        trace["shared_grad_identical_every_step"] and trace["shared_layer_updated_once_every_step"]
+    )
+
+
+def net1_with_its_own_first_layer() -> SharedWeightNet:
+    """A counter-case: SharedWeightNet with net1's first layer a Linear(5, 3) of its own."""
+    net = SharedWeightNet()
+    net.net1[0] = nn.Linear(5, 3)
+    return net
 
 
 def train_ignoring_its_seed(device: torch.device | str = "cpu", seed: int = SHARED_SEED) -> dict:
     """A counter-case: the training run at the reference's seed, whatever seed it is given."""
     return train_shared_weight_net(device)
+
+
+# The seeds the unseeded runs take: a new one each run, the same sequence in every process.
+_NEXT_UNSEEDED_SEED = itertools.count(SHARED_SEED + 1)
+
+
+def train_unseeded(device: torch.device | str = "cpu", seed: int = SHARED_SEED) -> dict:
+    """A counter-case: the run as the document makes it, unseeded: each run gets a seed of its own
+    (`seed` is not used), so the printed values change from run to run."""
+    return train_shared_weight_net(device, seed=next(_NEXT_UNSEEDED_SEED))
 
 
 def printout_reproducible_only_when_seeded(
@@ -420,6 +477,17 @@ PARALLEL_MODULE = Example(
                     "seed 8 taken for the dead seed: net2 outputs zeros, net1 tells the samples apart",
                     dead_seed=NET2_DEAD_SAMPLES_APART_SEED,
                 ),
+                counter(
+                    "net1 taken for the dead branch: at seed 0 it outputs one value, not zeros",
+                    dead_branch="net1",
+                ),
+                counter(
+                    "seed 8 taken for the live seed: net2 outputs zeros there",
+                    live_seed=NET2_DEAD_SAMPLES_APART_SEED,
+                ),
+                counter(
+                    "two equal samples: no seed tells them apart", make_input=two_equal_samples
+                ),
             ),
             condition=(
                 "the seed leaves both branches alive: at seed 0 net2 outputs zeros, net1 one value "
@@ -462,6 +530,10 @@ SHARED_WEIGHT_NET = Example(
                     "net2 with another Linear(5, 3) holding the shared weight and bias",
                     build=net2_with_a_copy_holding_the_shared_parameters,
                 ),
+                counter(
+                    "net1 with another Linear(5, 3) holding the shared weight and bias",
+                    build=net1_with_a_copy_holding_the_shared_parameters,
+                ),
             ),
             quote="构建包含共享参数层的多层感知机",
             place="2. 构建包含共享参数层的多层感知机, the heading and cell [3]",
@@ -499,6 +571,9 @@ SHARED_WEIGHT_NET = Example(
                     "learns through net2 only",
                     live_seed=NET1_CONSTANT_SEED,
                 ),
+                counter(
+                    "two equal samples: no seed tells them apart", make_input=two_equal_samples
+                ),
             ),
             condition=(
                 "the seed leaves the ReLUs alive: at seed 0 net2 outputs zeros and the shared layer "
@@ -534,6 +609,7 @@ TRAIN_SHARED_WEIGHT_NET = Example(
             printout_reproducible_only_when_seeded,
             counters=(
                 counter("a train function that ignores its seed", train=train_ignoring_its_seed),
+                counter("the run unseeded, as the document's", train=train_unseeded),
             ),
             condition=(
                 "the RNG is seeded: the document's run is not, so only the structure "
@@ -558,6 +634,8 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                     "SGD at lr 0.0101, 1% above the document's",
                     make_optimizer=sgd_one_percent_faster,
                 ),
+                counter("net1 with a Linear(5, 3) of its own", build=net1_with_its_own_first_layer),
+                counter("net2 with a Linear(5, 3) of its own", build=net2_with_its_own_first_layer),
             ),
             quote="optimizer = torch.optim.SGD(model.parameters(), lr=0.01)",
             place="2. 构建包含共享参数层的多层感知机, cell [4]",

@@ -117,6 +117,14 @@ def test_the_large_draw_tells_fan_in_from_fan_out_and_the_posts_kernel_cannot():
     assert (fan_in, fan_out) == (1600, 800)
 
 
+def test_an_sgd_step_leaves_the_padding_row_at_zero():
+    embedding = sharing_blog.EMBEDDING_PADDING.model(CPU)
+    tokens = sharing_blog.EMBEDDING_PADDING.input(CPU)
+    embedding(tokens).pow(2).sum().backward()
+    torch.optim.SGD(embedding.parameters(), lr=0.1).step()
+    assert not embedding.weight[sharing_blog.PADDING_IDX].any()
+
+
 # --- 000: the text's description of the branches --------------------------------------------------
 
 
@@ -126,6 +134,41 @@ def test_net2_is_what_the_correction_says():
     assert "Linear(5, 16) then Linear(16, 2)" in " ".join(
         parallel_modules.PARALLEL_MODULE.corrections
     )
+
+
+# --- 001: what the checks leave to a test -------------------------------------------------------------
+
+
+def test_a_submodules_state_dict_is_its_part_of_its_parents():
+    net = reference.get("param_access_mlp").model(CPU)
+    assert list(net[0].state_dict()) == ["weight", "bias"]
+    assert list(net[2].state_dict()) == ["weight", "bias"]
+
+
+def test_a_write_through_one_name_of_the_tied_layer_shows_under_the_other():
+    net = reference.get("tied_sequential").model(CPU)
+    net[2].weight.data[0, 0] = 100
+    assert net[4].weight.data[0, 0].item() == 100
+
+
+def test_counted_once_per_name_tied_and_untied_hold_the_same_bytes():
+    from reference.memory import memory_footprint
+
+    tied = reference.get("tied_sequential").model(CPU)
+    untied = why_share.untied_copy(tied)
+    assert (
+        memory_footprint(tied)["parameter_bytes_total"]
+        == (memory_footprint(untied)["parameter_bytes_total"])
+    )
+
+
+def test_at_seed_0_the_shared_layer_learns_nothing():
+    """The condition's words: at seed 0 the shared layer gets no gradient through either use."""
+    example = parallel_modules.SHARED_WEIGHT_NET
+    model, x = example.model(CPU, seed=0), example.input(CPU, seed=0)
+    model(x).sum().backward()
+    assert not model.shared_linear.weight.grad.any()
+    assert parallel_modules.shared_layer_learns_through_both_uses(CPU) is True
 
 
 # --- 001's closing text: orthogonality ----------------------------------------------------------------
