@@ -109,6 +109,7 @@ def output_is_average_not_concatenation(device: torch.device, build=None) -> boo
     a, b = model.net1(x), model.net2(x)
     output = model(x)
     concatenated = torch.cat((a, b), dim=-1)
+    # Values (one model, one dtype): what forward computes from the branches.
     return torch.equal(output, (a + b) / 2) and output.shape != concatenated.shape
 
 
