@@ -85,8 +85,12 @@ def shared_gradients(
     forward: Callable[[nn.Module, Any], torch.Tensor],
     untie: Untie | None = None,
 ) -> list[dict[str, Any]]:
-    """For every shared parameter: do all its names see one `.grad` object, and is that gradient the
-    sum of the gradients its uses get in an untied copy (each use its own clone, same values)?
+    """For every shared parameter: is its gradient the sum of the gradients its uses get in an
+    untied copy (each use its own clone, same values)?
+
+    (Whether all its names see one `.grad` object is not asked: the names are found as names of
+    one Parameter (`_names_of`, by `is`), and `.grad` is an attribute of that one object, so no
+    model can make them differ; a fact that cannot be False proves nothing.)
     """
     untied, clones_of = (untie or untie_registrations)(model)
     backward_of(model, x, forward)
@@ -95,7 +99,6 @@ def shared_gradients(
     for name, clone_names in clones_of.items():
         tied = model.get_parameter(name)
         names = _names_of(model, tied)
-        grads = [model.get_parameter(n).grad for n in names]
         clone_grads = [untied.get_parameter(n).grad for n in clone_names]
         summed = sum(
             (g if g is not None else torch.zeros_like(tied) for g in clone_grads),
@@ -106,7 +109,6 @@ def shared_gradients(
             {
                 "names": names,
                 "uses": len([g for g in clone_grads if g is not None]),
-                "one_grad_object": one_grad_object(grads),
                 # A sum over dead uses (0 = 0 + 0) proves nothing. (A use can add zero by design:
                 # an RNN's weight_hh at the first step multiplies the zero initial state.)
                 "contributing_uses": len([g for g in clone_grads if g is not None and g.any()]),
@@ -119,11 +121,6 @@ def shared_gradients(
             }
         )
     return facts
-
-
-def one_grad_object(grads: list[torch.Tensor | None]) -> bool:
-    """Every name of a tied parameter sees the very same `.grad` tensor (`is`, not equal values)."""
-    return grads[0] is not None and all(g is grads[0] for g in grads)
 
 
 # The tied gradient accumulates its uses in another order than the untied sum: they differ by

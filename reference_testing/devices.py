@@ -7,7 +7,14 @@ A CUDA case carries the `cuda` marker (`pytest -m cuda` selects them all); it is
 import pytest
 import torch
 
-CUDA_PRESENT = torch.cuda.is_available()
+
+def cuda_present() -> bool:
+    """Asked when the cases are collected, not when this module is imported: the rule follows the
+    machine it runs on (and a test can show it a machine with CUDA)."""
+    return torch.cuda.is_available()
+
+
+CUDA_PRESENT = cuda_present()
 
 # The one marker of a case that needs CUDA: a decorator, or a param's `marks`.
 NEEDS_CUDA = pytest.mark.cuda
@@ -37,8 +44,9 @@ def example_device_cases(names):
 
 def skip_cuda_cases_without_cuda(items) -> None:
     """Where CUDA is absent, every item marked `cuda` is skipped (a mark, so that the report names
-    the test, not this line)."""
-    if CUDA_PRESENT:
+    the test, not this line); where it is present, none is. tests/test_devices.py shows the rule
+    both machines."""
+    if cuda_present():
         return
     skip = pytest.mark.skipif(True, reason="CUDA is not available")
     for item in items:

@@ -40,11 +40,29 @@ def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[st
 MOVED_THE_GLOBAL_RNG: dict[tuple[str, str], bool] = {}
 
 
+class DrewFromTheGlobalRNG(AssertionError):
+    """Raised where the summary is made, not left to a test to assert: a test that forgets to look
+    cannot let a draw through."""
+
+
+def drawing_from_the_global_rng(make: Callable[[], Any]) -> tuple[Any, bool]:
+    """What `make()` returns, and whether it drew from the global (CPU) RNG: its state moved.
+    (Both states are the generator's bytes, one dtype and shape: `torch.equal` compares them whole.)
+    tests/test_examples.py gives it a claim that draws, and one that does not."""
+    before = torch.random.get_rng_state()
+    made = make()
+    return made, not torch.equal(before, torch.random.get_rng_state())
+
+
 @functools.cache
 def computed_structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
-    before = torch.random.get_rng_state()
-    data = summary(reference.get(name), device)
-    MOVED_THE_GLOBAL_RNG[name, device] = not torch.equal(before, torch.random.get_rng_state())
+    data, drew = drawing_from_the_global_rng(lambda: summary(reference.get(name), device))
+    MOVED_THE_GLOBAL_RNG[name, device] = drew
+    if drew:
+        raise DrewFromTheGlobalRNG(
+            f"{name} on {device}: building, running or checking it drew from the global RNG "
+            "(every draw belongs inside seeded() or to a generator())"
+        )
     where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
     return data, where
 

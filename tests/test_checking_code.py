@@ -1,5 +1,5 @@
 """The code that decides verdicts, each of its conditions seen to decide: the gradient-sum proof, the
-one-`.grad`-object test, the reproducibility check, and where a GPU claim says it was proven."""
+reproducibility check, and where a GPU claim says it was proven."""
 
 import functools
 
@@ -18,7 +18,6 @@ from reference.tying import (
     SUM_RTOL,
     counting_one_use,
     equals_sum,
-    one_grad_object,
     shared_gradients,
 )
 
@@ -32,13 +31,6 @@ def proofs(name, untie_wrongly=False):
     example = reference.get(name)
     untie = counting_one_use(example.untie) if untie_wrongly else example.untie
     return shared_gradients(example.model(), example.input(), example.forward, untie)
-
-
-def test_one_grad_object_is_identity_not_equal_values():
-    grad = torch.ones(3)
-    assert one_grad_object([grad, grad]) is True
-    assert one_grad_object([grad, grad.clone()]) is False  # equal values, two objects
-    assert one_grad_object([None, None]) is False
 
 
 @pytest.mark.parametrize("name", SHARED)

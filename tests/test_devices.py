@@ -9,7 +9,9 @@ from torch import nn
 from reference.seeding import generator, seeded
 from reference.tying import alias_groups
 from reference.use_gpu import cpu, try_all_gpus, try_gpu
-from reference_testing.devices import NEEDS_CUDA
+from reference_testing.devices import NEEDS_CUDA, skip_cuda_cases_without_cuda
+
+from machinery.nested_pytest import write_project
 
 CPU, CUDA0, CUDA1, CUDA2 = (torch.device(d) for d in ("cpu", "cuda:0", "cuda:1", "cuda:2"))
 
@@ -57,6 +59,77 @@ def test_defaults_follow_the_hardware():
     count = torch.cuda.device_count()
     assert try_gpu() == (CUDA0 if count >= 1 else CPU)
     assert try_all_gpus() == ([torch.device(f"cuda:{i}") for i in range(count)] or [CPU])
+
+
+# --- the skip rule of CUDA cases, on a machine with CUDA and on one without ----------------------
+
+CASES = """
+import pytest
+
+
+@pytest.mark.cuda
+def test_needs_cuda():
+    pass
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def test_on_each_device(device):
+    pass
+"""
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["cuda_present", "cuda_absent"])
+def test_the_skip_rule_skips_the_cuda_cases_only_where_cuda_is_absent(
+    pytester, monkeypatch, present
+):
+    """torch.cuda.is_available patched: on a machine with CUDA no case is skipped (a rule that
+    skipped them all would pass every CPU run), without it every `cuda` case is and no other."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    pytester.makepyfile(test_cases=CASES)
+    items, _ = pytester.inline_genitems("-p", "no:syrupy", "-p", "no:cacheprovider")
+    skip_cuda_cases_without_cuda(items)
+    skipped = [item.name for item in items if item.get_closest_marker("skipif")]
+    assert skipped == ([] if present else ["test_needs_cuda", "test_on_each_device[cuda]"])
+
+
+PROJECT = {
+    "pytest.ini": """
+        [pytest]
+        testpaths = tests
+        addopts = -p no:cacheprovider -ra --strict-markers
+        json_snapshots = snapshots
+        markers =
+            cuda: needs a CUDA device
+        """,
+    "tests/test_cases.py": CASES,
+}
+
+
+@pytest.mark.parametrize(
+    ("present", "outcome"),
+    [(True, "3 passed"), (False, "1 passed, 2 skipped")],
+    ids=["cuda_present", "cuda_absent"],
+)
+def test_the_plugin_applies_the_rule_to_a_run(tmp_path, run_pytest, monkeypatch, present, outcome):
+    """The same, through the installed plugin in a whole (nested) run."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    run = run_pytest(write_project(tmp_path, PROJECT), "-n", "0")
+    assert run.returncode == 0, run
+    assert outcome in run.stdout, run
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["cuda_present", "cuda_absent"])
+def test_a_run_that_requires_cuda_stops_where_it_is_absent(monkeypatch, present):
+    """REFERENCE_REQUIRE_CUDA=1 (a `cuda` tox env): conftest's check passes a machine with CUDA and
+    stops a run without it, rather than letting every CUDA case be skipped."""
+    from conftest import require_cuda
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    if present:
+        require_cuda()
+    else:
+        with pytest.raises(pytest.UsageError, match="REFERENCE_REQUIRE_CUDA=1"):
+            require_cuda()
 
 
 # --- on real hardware -----------------------------------------------------------------------------

@@ -2,12 +2,17 @@
 its model does (each claim's verdict is proven in test_snapshots.py, beside the summary it is read
 from)."""
 
+import functools
+
 import pytest
 import torch
+from torch import nn
 
 import reference
 from reference import registry
+from reference.example import HOLDS, Claim, Example
 from reference.tying import shared_parameter_names
+from reference_testing import locked
 
 NAMES = reference.names()
 
@@ -60,3 +65,41 @@ def test_building_or_running_an_example_leaves_the_callers_rng_alone():
     for name in NAMES:
         reference.get(name).run("cpu")
     assert torch.equal(torch.get_rng_state(), before)
+
+
+def an_example_whose_claim(check) -> Example:
+    return Example(
+        name="rng_guard_probe",
+        document="d2l-ch6",
+        shows="a probe of the global-RNG guard",
+        build=lambda: nn.Linear(2, 1),
+        make_input=lambda g: torch.randn(1, 2, generator=g),
+        claims=(Claim("probe", "a probe", HOLDS, check, no_counter="a probe of the guard"),),
+    )
+
+
+def draws_from_the_global_rng(device) -> bool:
+    return torch.rand(1).item() >= 0  # the global RNG, outside seeded(): what the guard must see
+
+
+def draws_from_its_own_generator(device) -> bool:
+    return torch.rand(1, generator=torch.Generator().manual_seed(0)).item() >= 0
+
+
+@pytest.mark.parametrize(
+    ("check", "drew"), [(draws_from_the_global_rng, True), (draws_from_its_own_generator, False)]
+)
+def test_the_global_rng_guard_sees_a_claim_check_that_draws(monkeypatch, check, drew):
+    """The guard of test_structure, made to act: a claim check that draws from the global RNG on
+    its default path stops the summary, one that draws from its own generator does not. A guard
+    that never fires (or always does) fails here."""
+    monkeypatch.setitem(registry.EXAMPLES, "rng_guard_probe", an_example_whose_claim(check))
+    monkeypatch.setattr(locked, "MOVED_THE_GLOBAL_RNG", {})
+    make = functools.partial(locked.computed_structure_and_where.__wrapped__, "rng_guard_probe")
+    if drew:
+        with pytest.raises(locked.DrewFromTheGlobalRNG, match="rng_guard_probe on cpu"):
+            make("cpu")
+    else:
+        data, _ = make("cpu")
+        assert [c["proven"] for c in data["claims"]] == [True]  # the check ran
+    assert {("rng_guard_probe", "cpu"): drew} == locked.MOVED_THE_GLOBAL_RNG

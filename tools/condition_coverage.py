@@ -43,7 +43,6 @@ import argparse
 import ast
 import builtins
 import contextlib
-import copy
 import dataclasses
 import functools
 import itertools
@@ -434,7 +433,7 @@ class Rewriter(ast.NodeTransformer):
             self.scopes.pop()
 
     def text(self, node: ast.AST) -> str:
-        return " ".join((ast.get_source_segment(self.source, node) or ast.unparse(node)).split())
+        return " ".join((source_segment(self.source, node) or ast.unparse(node)).split())
 
     def decision(self, node: ast.expr, kind: str, operands: list[str], **more: Any) -> Decision:
         return Decision(
@@ -546,11 +545,28 @@ class Unit:
 
 
 @functools.cache
+def source_lines(source: str) -> list[str]:
+    return source.splitlines(keepends=True)
+
+
+def source_segment(source: str, node: ast.AST) -> str:
+    """`ast.get_source_segment`, without splitting the whole file again for every node."""
+    lines = source_lines(source)
+    first, last = node.lineno - 1, node.end_lineno - 1
+    start = len(lines[first].encode()[: node.col_offset].decode())
+    end = len(lines[last].encode()[: node.end_col_offset].decode())
+    if first == last:
+        return lines[first][start:end]
+    return lines[first][start:] + "".join(lines[first + 1 : last]) + lines[last][:end]
+
+
+@functools.cache
 def parsed(path: str) -> tuple[str, ast.Module]:
     source = Path(path).read_text(encoding="utf-8")
     return source, ast.parse(source, filename=path)
 
 
+@functools.cache
 def units_of(path: str, module: str) -> list[Unit]:
     """Every outermost function of `path` (methods too: classes are looked through)."""
     _, tree = parsed(path)
@@ -620,7 +636,7 @@ def compile_rewritten(unit: Unit, recorder: Recorder, namespace: dict[str, Any])
 ]:  # fmt: skip
     """The unit's code with its decisions rewritten (and the decisions that could not be)."""
     source, _ = parsed(unit.path)
-    node = copy.deepcopy(unit.node)  # locations kept; the parsed tree stays as it is
+    node = unit.node  # rewritten in place: `instrumented` parses the files afresh each time
     rewriter = Rewriter(recorder, unit.module, unit.qualname, source)
     if isinstance(node, ast.Lambda):
         body: list[ast.stmt] = []
@@ -761,6 +777,8 @@ def instrumented(
 ) -> Iterator[tuple[list[str], list[str], list[tuple[Decision, str]]]]:
     """The functions holding `codes` recompiled with their decisions rewritten, swapped in for the
     duration; the originals are put back afterwards, whatever happens."""
+    parsed.cache_clear()  # the rewrite changes the parsed trees: each measurement parses afresh
+    units_of.cache_clear()
     objects = list(function_objects(roots, package))
     by_code: dict[types.CodeType, list[types.FunctionType]] = defaultdict(list)
     for function in objects:
@@ -815,6 +833,8 @@ def instrumented(
             names.append(f"{unit.module}.{unit.qualname}")
         yield names, errors, skipped
     finally:
+        parsed.cache_clear()
+        units_of.cache_clear()
         for function, code in reversed(swapped):
             function.__code__ = code
         for namespace in globals_used:
