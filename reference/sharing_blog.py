@@ -812,10 +812,12 @@ CONV_SHARED_TRANSPOSE = Example(
                 ),
             ),
             condition=(
-                "the PyTorch predates 2018 (cited, not run here): its cuDNN binding raised 'cuDNN "
-                "requires contiguous weight tensor' (pytorch/pytorch#548, January 2017; met on 0.3 "
-                "in #5044) until #4543 (January 2018) and #13556 (November 2018) made conv2d copy "
-                "the weight itself; on the releases run here the check decides it on CUDA only"
+                "the PyTorch predates 2018 (cited, not run here): its cuDNN binding refused a "
+                "non-contiguous weight, 'cuDNN requires contiguous weight tensor' (the check of "
+                "pytorch/pytorch#548, January 2017; still met on 0.3 in #5044, February 2018); "
+                "#4543 (merged January 2018) makes conv2d copy the weight to contiguous itself, "
+                "#13556 (November 2018) likewise on the GPU's path without cuDNN. On the releases "
+                "run here the check decides it on CUDA only"
             ),
             quote="注意在gpu上运行时，transpose()后边必须加上.contiguous()，可使被用于转置操作的内存块连续化，否则会报错。",
             place="例子1, the bold note at the end of the paragraph after the ConvNet code",
@@ -831,9 +833,10 @@ CONV_SHARED_TRANSPOSE = Example(
         "the text labels the weight's dims [BS, C, H, W]: a conv weight's are [out, in, kh, kw]; "
         "transpose(2, 3) swaps the kernel's height and width, which does what transposing the "
         "image's [H, W], convolving and transposing back does",
-        "the text says conv2d errors on the GPU without .contiguous() after transpose(): so did "
-        "PyTorch's cuDNN binding until 2018 (pytorch/pytorch#5044, fixed by #4543); the releases "
-        "run here accept the non-contiguous weight on the CPU (checked) and on CUDA where present",
+        "the text says conv2d errors on the GPU without .contiguous() after transpose(): PyTorch "
+        "0.3 and earlier did (pytorch/pytorch#5044); since pytorch/pytorch#4543 conv2d makes the "
+        "weight contiguous itself, and the releases run here accept it on the CPU (checked) and on "
+        "CUDA where present",
     ),
 )
 
