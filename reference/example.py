@@ -49,8 +49,13 @@ class Claim:
     """A statement a document makes, the verdict the reference gives it, and the check that proves it.
 
     `check(device)` runs code and returns True when what it observes agrees with `verdict`
-    (for a `false` verdict: True when the code shows the statement to be false). `about_cuda`: the
-    statement is about the GPU, so a check run elsewhere proves it only for that device.
+    (for a `false` verdict: True when the code shows the statement to be false).
+
+    `about_cuda`: the statement is about the GPU, and only about it (a statement with a CPU half
+    and a GPU half is two claims), so only a run on a CUDA device decides it (`decided_on`).
+    Elsewhere its verdict is "not decided here": it counts as neither proven nor disproven, and
+    says what would decide it; its check still runs there, on the device given (its CPU analogue:
+    the same code on the CPU), with its counters, so the suite keeps testing it.
 
     `counters`: where the statement comes out the other way, each one making a condition of the
     check decide: the same check run there must return False (`proven_at`). A claim without any
@@ -91,6 +96,10 @@ class Claim:
         if self.verdict is HOLDS_ONLY_WHEN:
             return f"{self.verdict.value} {self.condition}"
         return self.verdict.value
+
+    def decided_on(self, device: torch.device | str) -> bool:
+        """Whether a run on `device` decides the verdict: a claim about the GPU only on CUDA."""
+        return not self.about_cuda or torch.device(device).type == "cuda"
 
     def proven(self, device: torch.device | str = "cpu") -> bool:
         return bool(self.check(torch.device(device)))

@@ -46,16 +46,30 @@ def named_shapes(model: nn.Module) -> list[list[Any]]:
     return [[name, shape(p)] for name, p in model.named_parameters()]
 
 
+# What a claim about the GPU says where no CUDA device runs it.
+NOT_DECIDED = "not decided here"
+# The keys of a claim's result that depend on the device it ran on (a claim about the GPU only):
+# the structure snapshot, which every device shares, keeps them apart (reference_testing.locked).
+DEVICE_DEPENDENT = ("verdict", "proven", "decided_by", "check_on_this_device")
+
+
 def claim_results(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
-    """Each claim's verdict and whether its check proves it; a claim about the GPU also says where
-    it was proven ("proven on cpu; cuda not checked here" when run elsewhere)."""
+    """Each claim's verdict and whether its check proves it (`proven`).
+
+    A claim about the GPU (`about_cuda`) also carries its verdict on CUDA (`verdict_on_cuda`); run
+    elsewhere, it is not decided: `verdict` says so, `proven` is None (neither proven nor
+    disproven), `decided_by` says what would decide it, and `check_on_this_device` what its check
+    said on this device (it runs all the same)."""
+    device = torch.device(device)
     results = []
     for c in example.claims:
+        said = c.proven(device)
+        decided = c.decided_on(device)
         result = {
             "claim": c.name,
             "text": c.text,
-            "verdict": c.verdict_text,
-            "proven": c.proven(device),
+            "verdict": c.verdict_text if decided else NOT_DECIDED,
+            "proven": said if decided else None,
         }
         # The document's own words and the reading judged, where the claim records them.
         result |= {
@@ -64,14 +78,16 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
             if getattr(c, field)
         }
         if c.about_cuda:
-            result["where"] = where_proven(torch.device(device).type, result["proven"])
+            result |= {"about": "cuda", "verdict_on_cuda": c.verdict_text}
+            if not decided:
+                result["decided_by"] = decided_by(example.name)
+                result["check_on_this_device"] = said
         results.append(result)
     return results
 
 
-def where_proven(device_type: str, proven: bool) -> str:
-    done = f"{'proven' if proven else 'NOT PROVEN'} on {device_type}"
-    return done if device_type == "cuda" else f"{done}; cuda not checked here"
+def decided_by(name: str) -> str:
+    return f"a CUDA device: python -m reference run {name} --device cuda"
 
 
 def summary(
@@ -209,7 +225,9 @@ class _CallsReceiving(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        self.count += any(a is self.tensor for a in (*args, *kwargs.values()))
+        # One question, whether the tensor itself is among this call's arguments (by identity:
+        # `in` on the tensors would compare their values), not one condition per argument slot.
+        self.count += id(self.tensor) in {id(a) for a in (*args, *kwargs.values())}
         return func(*args, **kwargs)
 
 

@@ -45,10 +45,14 @@ def claims_cell(
 ) -> str:
     """'2 holds; false; holds only when [3]': a claim's condition goes to footnote 3, up to its
     first colon or semicolon (where what was found starts); a verdict whose check disagrees (in
-    `results`, the summary's) says NOT PROVEN."""
+    `results`, the summary's) says NOT PROVEN; a claim about the GPU run elsewhere, 'not decided
+    here (cuda)'."""
     proven = {result["claim"]: result["proven"] for result in results}
     counts: dict[str, int] = {}
     for claim in example.claims:
+        if proven[claim.name] is None:
+            counts[UNDECIDED_CELL] = counts.get(UNDECIDED_CELL, 0) + 1
+            continue
         verdict = claim.verdict.value
         if claim.condition:  # the verdict "holds only when", and when
             when = re.split(r"[:;] ", claim.condition, maxsplit=1)[0]
@@ -58,6 +62,9 @@ def claims_cell(
             verdict += " (NOT PROVEN)"
         counts[verdict] = counts.get(verdict, 0) + 1
     return "; ".join(f"{n} {v}" if n > 1 else v for v, n in counts.items()) or "-"
+
+
+UNDECIDED_CELL = "not decided here (cuda)"
 
 
 def ties_cell(alias_groups: list[list[str]], in_forward: dict[str, int]) -> str:
@@ -195,15 +202,27 @@ def render_summary(
         CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING,
     ]
     for claim in data["claims"]:
-        proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"
         lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
-        lines.append(
-            wrap_text(f"-> {claim['verdict']} ({claim.get('where') or proven})", indent="     ")
-        )
+        lines.append(wrap_text(f"-> {verdict_line(claim)}", indent="     "))
     if not data["claims"]:
         lines.append("  none")
     lines += [wrap_text(f"correction: {c}") for c in data["corrections"]]
     return "\n".join(lines)
+
+
+def verdict_line(claim: dict[str, Any]) -> str:
+    """What follows a claim's arrow: its verdict and whether its check proves it; for a claim about
+    the GPU run elsewhere, that it is not decided here, what would decide it, and what its check
+    said here (it runs all the same)."""
+    if claim["proven"] is None:
+        agrees = "agrees" if claim["check_on_this_device"] else "DISAGREES"
+        return (
+            f"{claim['verdict']} (a statement about CUDA, decided by {claim['decided_by']}; "
+            f"its check ran on this device too and {agrees})"
+        )
+    proven = "proven by its check" if claim["proven"] else "NOT PROVEN: its check disagrees"
+    where = " on cuda" if claim.get("about") == "cuda" else ""
+    return f"{claim['verdict']} ({proven}{where})"
 
 
 def listed(label: str, items: list[str], empty: str, separator: str = ", ") -> str:

@@ -132,7 +132,14 @@ SUM_RTOL = 1e-5
 def deviation_from_sum(gradient: torch.Tensor, summed: torch.Tensor) -> dict[str, float]:
     """The largest difference between the tied gradient and the per-use sum, alone and relative to
     the scale of the two (`max_abs`: the snapshots judge the other numbers against it), and the
-    tolerance the proof allows, in units of that scale."""
+    tolerance the proof allows, in units of that scale. The two must be alike (shape, dtype,
+    device): a twin whose sum broadcasts, or is promoted, against the gradient mirrors another model.
+    """
+    if like(gradient) != like(summed):
+        raise ValueError(
+            f"the tied gradient {like(gradient)} and the sum of its uses {like(summed)} differ: "
+            "the untied twin does not mirror the model"
+        )
     scale = max(gradient.abs().max().item(), summed.abs().max().item())
     largest = (gradient - summed).abs().max().item()
     return {
@@ -141,6 +148,11 @@ def deviation_from_sum(gradient: torch.Tensor, summed: torch.Tensor) -> dict[str
         "relative": largest / scale if scale else 0.0,
         "tolerance": SUM_RTOL,
     }
+
+
+def like(tensor: torch.Tensor) -> tuple[tuple[int, ...], torch.dtype, torch.device]:
+    """What two tensors compared value by value must share: shape, dtype and device."""
+    return tuple(tensor.shape), tensor.dtype, tensor.device
 
 
 def within_sum_tolerance(deviation: dict[str, float]) -> bool:

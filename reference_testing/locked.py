@@ -16,7 +16,13 @@ from typing import Any
 import torch
 
 import reference
-from reference.probes import gradient_facts, initial_parameters, summary, tensor_stats
+from reference.probes import (
+    DEVICE_DEPENDENT,
+    gradient_facts,
+    initial_parameters,
+    summary,
+    tensor_stats,
+)
 
 from .kinds import stem
 
@@ -28,9 +34,10 @@ TRAINED = [name for name in NAMES if reference.get(name).train is not None]
 SHARED = [name for name in NAMES if reference.get(name).shares]
 
 
-def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """The summary, and apart from it where each GPU claim was proven: that depends on the device,
-    and the snapshot is every device's. A copy of the one computed in this process: its claims are
+def structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The summary, and apart from it what each claim about the GPU says on this device (decided on
+    CUDA, "not decided here" elsewhere: `probes.DEVICE_DEPENDENT`), by claim: the snapshot is
+    every device's. A copy of the one computed in this process: its claims are
     the costliest part, and test_claim_verdict_is_proven reads the same verdicts."""
     return copy.deepcopy(computed_structure_and_where(name, device))
 
@@ -55,7 +62,9 @@ def drawing_from_the_global_rng(make: Callable[[], Any]) -> tuple[Any, bool]:
 
 
 @functools.cache
-def computed_structure_and_where(name: str, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+def computed_structure_and_where(
+    name: str, device: str
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     data, drew = drawing_from_the_global_rng(lambda: summary(reference.get(name), device))
     MOVED_THE_GLOBAL_RNG[name, device] = drew
     if drew:
@@ -63,7 +72,11 @@ def computed_structure_and_where(name: str, device: str) -> tuple[dict[str, Any]
             f"{name} on {device}: building, running or checking it drew from the global RNG "
             "(every draw belongs inside seeded() or to a generator())"
         )
-    where = {c["claim"]: c.pop("where") for c in data["claims"] if "where" in c}
+    where = {
+        c["claim"]: {key: c.pop(key) for key in DEVICE_DEPENDENT if key in c}
+        for c in data["claims"]
+        if c.get("about") == "cuda"
+    }
     return data, where
 
 

@@ -11,8 +11,9 @@ from torch.nn.utils import parametrizations
 import reference
 from reference import sharing_article, why_share
 from reference.example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example
-from reference.probes import claim_results
+from reference.probes import NOT_DECIDED, claim_results
 from reference.seeding import SEED, generator
+from reference.summary_text import claims_cell, verdict_line
 from reference.training import reproducible_only_when_seeded
 from reference.tying import (
     SUM_RTOL,
@@ -80,16 +81,69 @@ def example_with(check, about_cuda=True):
     return Example("e", "doc", "it", torch.nn.Identity, lambda g: torch.zeros(1), claims=(claim,))
 
 
-@pytest.mark.parametrize(
-    ("check", "where"),
-    [
-        (lambda device: True, "proven on cpu; cuda not checked here"),
-        (lambda device: False, "NOT PROVEN on cpu; cuda not checked here"),
-    ],
-)
-def test_a_gpu_claim_says_whether_and_where_it_was_proven(check, where):
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_gpu_claim_is_not_decided_on_the_cpu_though_its_check_runs(agrees):
+    """Neither proven nor disproven (`proven` None), whatever its check says here; the verdict
+    says so, the way to decide it is named, and what the check said here is kept."""
+    ran = []
+
+    def check(device):
+        ran.append(device)
+        return agrees
+
     (result,) = claim_results(example_with(check), "cpu")
-    assert (result["proven"], result["where"]) == (check(None), where)
+    assert ran == [torch.device("cpu")]
+    assert result == {
+        "claim": "c",
+        "text": "text",
+        "verdict": NOT_DECIDED,
+        "proven": None,
+        "about": "cuda",
+        "verdict_on_cuda": "holds",
+        "decided_by": "a CUDA device: python -m reference run e --device cuda",
+        "check_on_this_device": agrees,
+    }
+
+
+@pytest.mark.parametrize(("about_cuda", "device"), [(True, "cuda"), (False, "cpu")])
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_claim_is_decided_where_its_statement_runs(about_cuda, device, agrees):
+    """A GPU claim on a CUDA device (the check here ignores the device: no GPU is needed), any
+    other claim anywhere: its verdict, proven or not by its check."""
+    (result,) = claim_results(example_with(lambda _: agrees, about_cuda), device)
+    assert (result["verdict"], result["proven"]) == ("holds", agrees)
+    assert "decided_by" not in result and "check_on_this_device" not in result
+
+
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_gpu_claim_not_decided_counts_neither_way_in_the_exit_status(monkeypatch, capsys, agrees):
+    """`run NAME` on the CPU: a GPU claim whose check fails here still exits 0 and prints no
+    verdict; the same claim not about the GPU exits 1 where its check fails."""
+    from reference import cli, registry
+
+    for about_cuda in (True, False):
+        example = example_with(lambda _: agrees, about_cuda)
+        monkeypatch.setitem(registry.EXAMPLES, "e", example)
+        status = cli.main(["run", "e"])
+        out = capsys.readouterr().out
+        assert status == (0 if about_cuda or agrees else 1), out
+        undecided = "-> not decided here (a statement about CUDA" in out
+        assert undecided == about_cuda and ("-> holds" in out) != about_cuda, out
+
+
+def test_the_text_of_a_claim_not_decided_says_so_and_how_to_decide_it():
+    (agreeing,) = claim_results(example_with(lambda _: True), "cpu")
+    (disagreeing,) = claim_results(example_with(lambda _: False), "cpu")
+    assert verdict_line(agreeing) == (
+        "not decided here (a statement about CUDA, decided by a CUDA device: python -m reference "
+        "run e --device cuda; its check ran on this device too and agrees)"
+    )
+    assert verdict_line(disagreeing).endswith("and DISAGREES)")
+    (decided,) = claim_results(example_with(lambda _: True), "cuda")
+    assert verdict_line(decided) == "holds (proven by its check on cuda)"
+    example = example_with(lambda _: True)
+    assert claims_cell(example, [agreeing], []) == "not decided here (cuda)"
+    assert claims_cell(example, [decided], []) == "holds"
 
 
 def test_a_claim_is_proven_only_by_running_its_check():

@@ -11,11 +11,13 @@ import os
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 import reference
 from reference import probes
 from reference.example import Example, to_device
 from reference.probes import (
+    calls_receiving,
     claim_results,
     gradient_facts,
     inputs_of,
@@ -24,7 +26,6 @@ from reference.probes import (
     tensor_stats,
     ties_in_forward,
     values,
-    where_proven,
 )
 from reference.seeding import (
     SEED,
@@ -90,12 +91,6 @@ def test_inputs_of_keeps_the_tensors_of_a_tuple():
     assert inputs_of(a) == [a]
     found = inputs_of((a, 3, b))
     assert len(found) == 2 and found[0] is a and found[1] is b
-
-
-def test_only_a_check_run_on_cuda_is_proven_there():
-    assert where_proven("cuda", True) == "proven on cuda"
-    assert where_proven("cuda", False) == "NOT PROVEN on cuda"
-    assert where_proven("cpu", True) == "proven on cpu; cuda not checked here"
 
 
 # --- tensor statistics: in float64, and an empty tensor has no scale --------------------------------
@@ -228,3 +223,27 @@ def test_configure_determinism_sets_the_cublas_workspace_unless_set(monkeypatch)
     monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
     configure_determinism()
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
+
+
+class TwoUsesAmongOtherCalls(nn.Module):
+    """Reads `weight` in two torch calls (once by keyword), and a copy of equal values in a third."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(3, 3))
+        self.copy = self.weight.detach().clone()
+
+    def forward(self, x):
+        h = torch.relu(F.linear(x, self.weight))
+        h = torch.matmul(h, self.copy)  # equal values, another tensor: not a use
+        return F.linear(input=h, weight=self.weight).sum()
+
+
+def test_calls_receiving_counts_the_calls_that_take_the_tensor_itself():
+    """By identity, positional or keyword; other calls (relu, matmul of an equal copy, sum) are not
+    counted, nor the uses of another tensor."""
+    model = TwoUsesAmongOtherCalls()
+    x = torch.ones(2, 3)
+    assert calls_receiving(model.weight, model, x) == 2
+    assert calls_receiving(model.copy, model, x) == 1
+    assert calls_receiving(torch.ones(3, 3), model, x) == 0

@@ -7,6 +7,7 @@ The proof's tolerance measured against every shared example, and the one-use twi
 are in test_checking_code.py.
 """
 
+import pytest
 import torch
 from torch import nn
 
@@ -160,3 +161,15 @@ def test_identical_tensors_tells_each_property_apart_alone():
     assert not identical_tensors(a, a.view(1, 4))  # shape alone
     assert not identical_tensors(a, torch.empty(4, device="meta"))  # device alone, no raise
     assert not identical_tensors(a, a + torch.tensor([0.0, 0.0, 0.0, 1.0]))  # values alone
+
+
+@pytest.mark.parametrize(
+    "summed",
+    [torch.ones(1, 3), torch.ones(3, dtype=torch.float64), torch.ones(3, device="meta")],
+    ids=["shape", "dtype", "device"],
+)
+def test_a_sum_of_uses_unlike_the_gradient_is_refused(summed):
+    """A per-use sum that broadcasts against the gradient (shape), or was promoted (dtype), or
+    lives elsewhere, is not compared value by value: the twin mirrors another model."""
+    with pytest.raises(ValueError, match="the untied twin does not mirror the model"):
+        deviation_from_sum(torch.ones(3), summed)

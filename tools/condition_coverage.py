@@ -48,6 +48,7 @@ import functools
 import itertools
 import json
 import operator
+import os
 import sys
 import tomllib
 import types
@@ -1316,7 +1317,11 @@ def main(argv: list[str] | None = None) -> int:
         verdict.stale = [s for s in verdict.stale if "matches no operand" not in s]
     if arguments.markdown:
         arguments.markdown.write_text(as_markdown(verdict), encoding="utf-8")
-    print(json.dumps(as_json(verdict), indent=1) if arguments.json else as_text(verdict))
+    try:
+        print(json.dumps(as_json(verdict), indent=1) if arguments.json else as_text(verdict))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter's last flush goes here
     return 1 if verdict.failed else 0
 
 
