@@ -123,7 +123,8 @@ class SqueezingParallelModule(ParallelModule):
 def output_has_two_columns_for_any_batch(device: torch.device, build=None) -> bool:
     model = PARALLEL_MODULE.model(device, build=build)
     g = generator()
-    return all(model(torch.rand(n, 5, generator=g).to(device)).shape == (n, 2) for n in (1, 2, 7))
+    shapes = [tuple(model(torch.rand(n, 5, generator=g).to(device)).shape) for n in (1, 2, 7)]
+    return shapes == [(1, 2), (2, 2), (7, 2)]
 
 
 def net2_with_its_own_first_layer() -> SharedWeightNet:
@@ -223,7 +224,7 @@ def dead_at_seed_0_alive_at(example: Example, dead: str):
         model, x, output = outputs(dead_seed)
         dead_at_0 = not getattr(model, dead_branch)(x).any() and torch.equal(output[0], output[1])
         model, x, output = outputs(example.seed if live_seed is None else live_seed)
-        alive = all(branch(x).any() for branch in (model.net1, model.net2))
+        alive = bool(model.net1(x).any()) and bool(model.net2(x).any())
         return dead_at_0 and alive and not torch.equal(output[0], output[1])
 
     return check
@@ -283,6 +284,8 @@ def two_equal_samples(g: torch.Generator) -> torch.Tensor:
 # so the shared layer learns through net2 alone, while both branches output something). At seed 0
 # ParallelModule's net1 outputs one value for both samples, not zeros: [0, 0.4963] twice.
 NET2_DEAD_SAMPLES_APART_SEED, NET1_CONSTANT_SEED = 8, 2
+# ParallelModule at seed 3: net1 outputs zeros, net2 tells the two samples apart.
+NET1_DEAD_SAMPLES_APART_SEED = 3
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -485,6 +488,10 @@ PARALLEL_MODULE = Example(
                 counter(
                     "seed 8 taken for the live seed: net2 outputs zeros there",
                     live_seed=NET2_DEAD_SAMPLES_APART_SEED,
+                ),
+                counter(
+                    "seed 3 taken for the live seed: net1 outputs zeros there",
+                    live_seed=NET1_DEAD_SAMPLES_APART_SEED,
                 ),
                 counter(
                     "two equal samples: no seed tells them apart", make_input=two_equal_samples
