@@ -5,7 +5,6 @@ machine, every quote is found in its document character for character."""
 
 import datetime
 import importlib.util
-import subprocess
 import sys
 from pathlib import Path
 
@@ -84,11 +83,7 @@ def test_the_check_command_says_whether_the_file_is_current(tmp_path, monkeypatc
     assert claims_review.main(["--check"]) == 1
 
 
-def test_a_missing_folder_is_a_clear_error(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(TOOL), "--quotes", str(tmp_path / "nowhere")],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-    )
-    assert result.returncode == 2 and "no such folder" in result.stderr
+def test_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        claims_review.main(["--quotes", str(tmp_path / "nowhere")])
+    assert exit_.value.code == 2 and "no such folder" in capsys.readouterr().err
