@@ -36,11 +36,6 @@ def test_the_record_lists_every_claim_once_and_no_other():
     assert sorted(listed) == sorted(IDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="claims-b and claims-c fill the fields of documents 003, 004 and the book on their "
-    "branches; remove this marker once all three are merged",
-)
 def test_every_claim_carries_its_quote_place_reading_and_review_date():
     missing = {
         claims_review.claim_id(e, c): claims_review.missing_fields(c)
