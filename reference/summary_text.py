@@ -203,11 +203,26 @@ def render_summary(
     ]
     for claim in data["claims"]:
         lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
+        lines += document_words(claim)
         lines.append(wrap_text(f"-> {verdict_line(claim)}", indent="     "))
     if not data["claims"]:
         lines.append("  none")
     lines += [wrap_text(f"correction: {c}") for c in data["corrections"]]
     return "\n".join(lines)
+
+
+def document_words(claim: dict[str, Any]) -> list[str]:
+    """The document's own words and where they stand, the reading the verdict judges, and the
+    literal reading where it differs: each a line under the claim, where the claim records it."""
+    lines = []
+    if claim.get("quote"):
+        place = f" ({claim['place']})" if claim.get("place") else ""
+        lines.append(f"the document: \u300c{claim['quote']}\u300d{place}")
+    if claim.get("reading"):
+        lines.append(f"read as: {claim['reading']}")
+    if claim.get("literal"):
+        lines.append(f"read literally: {claim['literal']}")
+    return [wrap_text(line, indent="     ", hanging="       ") for line in lines]
 
 
 def verdict_line(claim: dict[str, Any]) -> str:

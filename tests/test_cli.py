@@ -126,6 +126,19 @@ def test_run_json_carries_what_the_text_shows(capsys):
     assert untied["claims_are_about"] == "the document's build"
 
 
+@pytest.mark.parametrize("name", ["weight_norm", "conv_shared_transpose"])
+def test_run_shows_each_claims_words_place_and_reading(capsys, name):
+    """Each claim's quote, its place, the reading judged and the literal one, where recorded, as
+    `--json` carries them (compared without the wrapping's spaces and breaks)."""
+    _, out, _ = run(capsys, "run", name)
+    unwrapped = "".join(out.split())
+    claims = registry.get(name).claims
+    assert any(c.literal for c in claims)  # the literal reading is printed too
+    for claim in claims:
+        for words in (claim.quote, claim.place, claim.reading, claim.literal):
+            assert "".join(words.split()) in unwrapped, (claim.name, words)
+
+
 def test_run_says_when_nothing_is_registered(capsys):
     _, out, _ = run(capsys, "run", "list_sequential")
     assert "state_dict keys: none: nothing is registered\n" in out
