@@ -3,7 +3,8 @@
 Corrections:
 - Cell 28 says it makes sure the two layers are *the same object*, but repeats cell 23's value
   comparison (which an untied copy with equal values passes too) and never performs the write it
-  describes. The reference checks identity (`is`) and writes `net[2].weight.data[0, 0] = 100`.
+  describes. The reference checks identity (`is`); written through one name,
+  `net[2].weight.data[0, 0] = 100` shows under the other (tests/test_claims_a.py).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from torch import nn
 
 from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .inputs import four_features
-from .seeding import SEED
+from .seeding import SEED, seeded
 from .tying import Untie, counting_one_use, shared_gradients, untie_registrations
 from .why_share import why_share_claims
 
 DOCUMENT = "001_67e6fd569dcb38d2.txt"
+REVIEWED = "2026-12-07"  # the day the claims below were last read against the document
 
 
 # --- parameter access -----------------------------------------------------------------------------
@@ -40,11 +42,9 @@ DOCUMENTED_NAMED_SHAPES = [
 
 
 def keys_as_documented(device: torch.device, build=None) -> bool:
-    net = PARAM_ACCESS_MLP.model(device, build=build)
-    return list(net.state_dict()) == DOCUMENTED_KEYS and list(net[0].state_dict()) == [
-        "weight",
-        "bias",
-    ]
+    """The model's state_dict keys, in order. (net[0].state_dict()'s are the first two without
+    their prefix: a submodule's state_dict is its part of its parent's; tests/test_claims_a.py.)"""
+    return list(PARAM_ACCESS_MLP.model(device, build=build).state_dict()) == DOCUMENTED_KEYS
 
 
 def bias_is_a_parameter(device: torch.device, build=None) -> bool:
@@ -64,11 +64,19 @@ def named_shapes_as_documented(device: torch.device, build=None) -> bool:
 
 
 def state_dict_values_share_storage(device: torch.device, read=nn.Module.state_dict) -> bool:
-    """`net.state_dict()['2.bias']` is a detached view of the parameter: writing to it writes the model."""
+    """`net.state_dict()['2.bias']` is the bias's data: a tensor apart from autograd over the
+    parameter's storage, so writing to it writes the model."""
     net = PARAM_ACCESS_MLP.model(device)
     entry = read(net)["2.bias"]
-    entry.fill_(0.5)
+    with torch.no_grad():
+        entry.fill_(0.5)
     return not entry.requires_grad and bool((net[2].bias == 0.5).all())
+
+
+def state_dict_keeping_vars(net: nn.Module) -> dict:
+    """A counter-case: the state_dict read with keep_vars=True, whose entries are the Parameters
+    themselves (they require grad), not their data."""
+    return net.state_dict(keep_vars=True)
 
 
 # --- nested blocks --------------------------------------------------------------------------------
@@ -109,6 +117,8 @@ def repr_as_documented(device: torch.device, build=None) -> bool:
 
 
 def nested_indexing_reaches_inner_layers(device: torch.device, build=None) -> bool:
+    """rgnet[0][1][0] is the first layer of the second block added, 'block 1', and its bias has 8
+    values."""
     net = NESTED_BLOCKS.model(device, build=build)
     inner = net[0][1][0]
     return inner is net[0].get_submodule("block 1")[0] and inner.bias.shape == (8,)
@@ -131,8 +141,9 @@ def samples_told_apart_only_at_a_live_seed(
 
 
 def keys_name_the_blocks(device: torch.device, build=None) -> bool:
+    """The first keys as cell [20] prints them: the block's name, then the layer's position."""
     keys = list(NESTED_BLOCKS.model(device, build=build).state_dict())
-    return keys[:2] == ["0.block 0.0.weight", "0.block 0.0.bias"] and "0.block 0.2.weight" in keys
+    return keys[:3] == ["0.block 0.0.weight", "0.block 0.0.bias", "0.block 0.2.weight"]
 
 
 # --- tied parameters ------------------------------------------------------------------------------
@@ -183,6 +194,14 @@ def rgnet_of_blocks_added_by_position() -> nn.Sequential:
     return nn.Sequential(nn.Sequential(*(block1() for _ in range(4))), nn.Linear(4, 1))
 
 
+def rgnet_of_blocks_added_out_of_order() -> nn.Sequential:
+    """rgnet with 'block 1' added first: rgnet[0][1] is then 'block 0', the second one added."""
+    blocks = nn.Sequential()
+    for i in (1, 0, 2, 3):
+        blocks.add_module(f"block {i}", block1())
+    return nn.Sequential(blocks, nn.Linear(4, 1))
+
+
 def rgnet_of_wide_blocks() -> nn.Sequential:
     """rgnet with blocks 16 wide, not 8."""
     net = rgnet()
@@ -230,28 +249,38 @@ def values_compare_equal(device: torch.device, build=None) -> bool:
     return bool((net[2].weight.data[0] == net[4].weight.data[0]).all())
 
 
+def untie_into_fresh_layers(net: nn.Module) -> tuple[nn.Module, dict[str, list[str]]]:
+    """A twin offered as the untied one, its second use a Linear(8, 8) drawn afresh: separate, and
+    with other values, so cell 28's comparison tells it apart (by its values, not by identity)."""
+    twin, _ = untie_registrations(net)
+    with seeded(SEED + 1):
+        twin[4] = nn.Linear(8, 8).to(net[2].weight.device)
+    return twin, {}
+
+
 def value_check_is_not_an_identity_check(
     device: torch.device, build=None, untie: Untie = untie_registrations
 ) -> bool:
     """Cell 28's check also passes for two *separate* layers with equal values, so it cannot show
-    that they are one object; `is` and a write through one name can. (`untie`: how the separate
-    twin is made.)"""
+    that they are one object: `is` can, and a write through one name of the separate twin stays
+    there. (`untie`: how the separate twin is made.)"""
     net = TIED_SEQUENTIAL.model(device, build=build)
     untied, _ = untie(net)
     document_check_passes_untied = bool(
         (untied[2].weight.data[0] == untied[4].weight.data[0]).all()
     )
-    net[2].weight.data[0, 0] = 100
     untied[2].weight.data[0, 0] = 100
-    tied_by_identity = net[2].weight is net[4].weight and net[4].weight.data[0, 0].item() == 100
     untied_write_stays = untied[4].weight.data[0, 0].item() != 100
-    return document_check_passes_untied and tied_by_identity and untied_write_stays
+    return document_check_passes_untied and net[2].weight is net[4].weight and untied_write_stays
 
 
 def gradients_of_both_uses_add_up(device: torch.device, untie=None) -> bool:
     net, x = TIED_SEQUENTIAL.model(device), TIED_SEQUENTIAL.input(device)
     facts = shared_gradients(net, x, TIED_SEQUENTIAL.forward, untie)
-    return len(facts) == 2 and all(f["equals_sum_of_uses"] for f in facts)
+    return [(f["names"][0], f["equals_sum_of_uses"]) for f in facts] == [
+        ("2.weight", True),
+        ("2.bias", True),
+    ]
 
 
 PARAM_ACCESS_MLP = Example(
@@ -270,6 +299,13 @@ PARAM_ACCESS_MLP = Example(
             counters=(
                 counter("the MLP without its ReLU: the second Linear is 1", build=mlp_without_relu),
             ),
+            quote="OrderedDict([('0.weight',",
+            place="cells [15] and [5], the printed state_dicts",
+            reading=(
+                "the printed state_dicts show these keys, in this order (their values are the "
+                "document's unseeded draw)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "bias_type",
@@ -279,6 +315,10 @@ PARAM_ACCESS_MLP = Example(
             counters=(
                 counter("net[2].bias registered as a buffer", build=mlp_with_bias_as_buffer),
             ),
+            quote="torch.nn.parameter.Parameter",
+            place="cell [8], type(net[2].bias)",
+            reading="the bias of the output layer is a Parameter, not a plain tensor",
+            reviewed=REVIEWED,
         ),
         Claim(
             "grad_none",
@@ -292,6 +332,10 @@ PARAM_ACCESS_MLP = Example(
                 ),
                 counter("a backward run at build time", build=mlp_with_a_gradient_from_build),
             ),
+            quote="NoneType",
+            place="cell [11], type(net[2].weight.grad)",
+            reading=("before any backward the weight's gradient is None, and a backward fills it"),
+            reviewed=REVIEWED,
         ),
         Claim(
             "named_parameters",
@@ -299,13 +343,33 @@ PARAM_ACCESS_MLP = Example(
             HOLDS,
             named_shapes_as_documented,
             counters=(counter("an output layer of two units", build=mlp_with_two_outputs),),
+            quote=(
+                "('0.weight', torch.Size([8, 4])) ('0.bias', torch.Size([8])) "
+                "('2.weight', torch.Size([1, 8])) ('2.bias', torch.Size([1]))"
+            ),
+            place="cell [13], print(*[(name, param.shape) for name, param in net.named_parameters()])",
+            reading="named_parameters() gives these names and shapes, in this order",
+            reviewed=REVIEWED,
         ),
         Claim(
             "state_dict_data",
             "net.state_dict()['2.bias'].data is the bias's value",
             HOLDS,
             state_dict_values_share_storage,
-            counters=(counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),),
+            counters=(
+                counter("a deep copy of the state_dict", read=deep_copy_of_state_dict),
+                counter(
+                    "the state_dict read with keep_vars=True: its entries are the Parameters",
+                    read=state_dict_keeping_vars,
+                ),
+            ),
+            quote="net.state_dict()['2.bias'].data",
+            place="cell [14], printing tensor([0.0393]), the bias's value of cell [9]",
+            reading=(
+                "the state_dict's entry is the bias's data itself (a detached tensor on its "
+                "storage: a write to it writes the model), so it shows the bias's value"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -326,13 +390,30 @@ NESTED_BLOCKS = Example(
             counters=(
                 counter("blocks named by position", build=rgnet_of_blocks_added_by_position),
             ),
+            quote="print(rgnet)",
+            place="cell [17] and its printout",
+            reading="print(rgnet) prints, character for character, the nested structure cell [17] shows",
+            reviewed=REVIEWED,
         ),
         Claim(
             "nested_indexing",
             "nested blocks are indexed like nested lists: rgnet[0][1][0].bias has 8 values",
             HOLDS,
             nested_indexing_reaches_inner_layers,
-            counters=(counter("blocks 16 wide", build=rgnet_of_wide_blocks),),
+            counters=(
+                counter("blocks 16 wide", build=rgnet_of_wide_blocks),
+                counter(
+                    "'block 1' added first: rgnet[0][1] is 'block 0'",
+                    build=rgnet_of_blocks_added_out_of_order,
+                ),
+            ),
+            quote="可以像访问数组一样访问嵌套的网络模块",
+            place="the sentence before cell [21], rgnet[0][1][0].bias.data",
+            reading=(
+                "nested blocks are reached by indexing like nested arrays: rgnet[0][1][0] is the "
+                "first layer of the second block, and its bias has 8 values"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "block_keys",
@@ -346,10 +427,15 @@ NESTED_BLOCKS = Example(
                     build=rgnet_of_blocks_without_their_first_relu,
                 ),
             ),
+            quote="('0.block 0.0.weight',",
+            place="cell [20], rgnet.state_dict()",
+            reading="the state_dict's keys name each block by the name add_module gave it",
+            reviewed=REVIEWED,
         ),
         Claim(
             "alive_at_seed",
-            "rgnet(X) computes an output for each sample of X",
+            "rgnet(X) gives the two samples of X different outputs: at the reference's seed it "
+            "does, at seed 0 both samples get one output, as in the document's printout",
             HOLDS_ONLY_WHEN,
             samples_told_apart_only_at_a_live_seed,
             counters=(
@@ -360,6 +446,15 @@ NESTED_BLOCKS = Example(
                 "the seed leaves a path through the four blocks' ReLUs: at seed 0 both samples "
                 f"get the same output (std 0); the reference uses seed {NESTED_SEED}"
             ),
+            quote="tensor([[0.4933],\n        [0.4933]], grad_fn=<AddmmBackward0>)",
+            place="cell [16], rgnet(X)'s printed output",
+            reading=(
+                "the project's finding, not a statement of the document: the document's rgnet "
+                "gives both samples the same output, 0.4933, so its output does not depend on its "
+                "input; four blocks of 4-wide ReLU layers often die so, and whether they do "
+                "depends on the seed"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -378,6 +473,10 @@ TIED_SEQUENTIAL = Example(
             HOLDS,
             values_compare_equal,
             counters=(counter("two separate Linear(8,8)", build=untied_sequential),),
+            quote="print(net[2].weight.data[0] == net[4].weight.data[0])",
+            place="cell [23], under the comment # 检查参数是否相同",
+            reading="the first rows of the two layers' weights compare equal, element by element",
+            reviewed=REVIEWED,
         ),
         Claim(
             "identity_check",
@@ -389,7 +488,19 @@ TIED_SEQUENTIAL = Example(
                 counter("two separate Linear(8,8)", build=untied_sequential),
                 counter("two Parameter objects over one storage", build=sequential_tied_by_storage),
                 counter("a deep copy taken for the untied twin", untie=deep_copy_keeping_the_tie),
+                counter(
+                    "a twin whose second layer is drawn afresh: the comparison tells it apart",
+                    untie=untie_into_fresh_layers,
+                ),
             ),
+            quote="# 确保它们实际上是同一个对象，而不只是有相同的值",
+            place="cell [28], its comment and the comparison under it",
+            reading=(
+                "cell [28] claims to make sure the two layers are one object, not merely equal in "
+                "value, yet repeats cell [23]'s value comparison, which two separate layers with "
+                "equal values pass too"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "gradients_add",
@@ -397,6 +508,13 @@ TIED_SEQUENTIAL = Example(
             HOLDS,
             gradients_of_both_uses_add_up,
             counters=(counter("an untied twin that counts one use", untie=counting_one_use()),),
+            quote="这两层的梯度会相加在一起",
+            place="the sentence after cell [28]",
+            reading=(
+                "the shared layer's gradient is the sum of the gradients its two uses (net[2] and "
+                "net[4]) would get as separate layers"
+            ),
+            reviewed=REVIEWED,
         ),
         # The closing text's benefits of sharing, each shown by running code in why_share.py; the
         # memory claim is measured on this example (the lambda reads TIED_SEQUENTIAL when it runs).
@@ -404,7 +522,7 @@ TIED_SEQUENTIAL = Example(
     ),
     corrections=(
         "cell 28 repeats the value comparison and skips the write it describes; the reference "
-        "checks identity (`is`) and writes net[2].weight.data[0, 0] = 100 through one name",
+        "checks identity (`is`), and that a write through one name of an untied copy stays there",
     ),
 )
 
