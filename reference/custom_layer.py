@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .documents import BOOK
-from .example import HOLDS, Claim, Example, counter
+from .example import FALSE, HOLDS, Claim, Example, counter
 from .seeding import generator, seeded
 
 
@@ -49,16 +49,6 @@ def centered_net_with_a_head() -> nn.Sequential:
     return nn.Sequential(nn.Linear(8, 128), CenteredLayer(), nn.Linear(128, 1))
 
 
-def centered_net_of_one_unit_copied() -> nn.Sequential:
-    """Linear(8, 128) whose 128 units are copies of its first (a counter-case): the hidden output's
-    columns are all alike, so centring each column would give the same output."""
-    net = centered_net()
-    with torch.no_grad():
-        net[0].weight[:] = net[0].weight[0]
-        net[0].bias[:] = net[0].bias[0]
-    return net
-
-
 def centered_net_scaled_down() -> nn.Sequential:
     """Linear(8, 128) with its weight and bias scaled by 1e-6 (a counter-case): the centred output
     is too small to tell from zero."""
@@ -93,6 +83,20 @@ def centered_output_at_the_size_threshold() -> nn.Sequential:
     return centered_output_peaking_at(1e3 * MEAN_TOLERANCE)
 
 
+class CenteredLayerHoldingABias(CenteredLayer):
+    """CenteredLayer that registers another layer's bias as a parameter of its own (a counter-case):
+    the layer has a parameter, though the net's parameters are still the other layer's."""
+
+    def __init__(self, bias: nn.Parameter):
+        super().__init__()
+        self.bias = bias
+
+
+def centered_net_sharing_the_linear_bias() -> nn.Sequential:
+    linear = nn.Linear(8, 128)
+    return nn.Sequential(linear, CenteredLayerHoldingABias(linear.bias))
+
+
 def normalized_net() -> nn.Sequential:
     """nn.LayerNorm(128) in place of CenteredLayer (a counter-case): it centres, and has a weight
     and a bias of its own."""
@@ -110,19 +114,11 @@ MEAN_TOLERANCE = 1e-6
 
 
 def output_mean_is_zero(device: torch.device, build=None) -> bool:
+    """The mean of net(X) is zero up to rounding, and the output itself is not (a vanishing output
+    would pass the first test whatever the layer did)."""
     net, x = CENTERED_LAYER.model(device, build=build), CENTERED_LAYER.input(device)
-    hidden = net[0](x)
-    y = net[1](hidden)
-    # Centring each column (or row) also gives mean zero; the layer subtracts the one mean of all
-    # entries, which shows where the columns' and rows' means differ.
-    one_mean_subtracted = torch.equal(y, hidden - hidden.mean())
-    means_differ = all(hidden.mean(dim).unique().numel() > 1 for dim in (0, 1))
-    return (
-        abs(y.mean().item()) <= MEAN_TOLERANCE
-        and y.abs().max().item() > 1e3 * MEAN_TOLERANCE
-        and one_mean_subtracted
-        and means_differ
-    )
+    y = net(x)
+    return abs(y.mean().item()) <= MEAN_TOLERANCE and y.abs().max().item() > 1e3 * MEAN_TOLERANCE
 
 
 def no_parameters_of_its_own(device: torch.device, build=None) -> bool:
@@ -162,11 +158,29 @@ class MyLinearWithoutData(MyLinear):
         return F.relu(torch.matmul(X, self.weight) + self.bias)
 
 
+class MyLinearWithAPlainBias(MyLinear):
+    """MyLinear whose bias is a plain tensor, not wrapped in `nn.Parameter` (a counter-case): the
+    weight is registered, the bias is not."""
+
+    def __init__(self, in_units, units):
+        super().__init__(in_units, units)
+        bias = self.bias.detach()
+        del self.bias
+        self.bias = bias
+
+
 def my_linear_with_frozen_weight() -> MyLinear:
     """MyLinear(5, 3) with its weight frozen (a counter-case): no gradient reaches it because none
     is asked for, whatever forward does."""
     linear = MyLinear(5, 3)
     linear.weight.requires_grad_(False)
+    return linear
+
+
+def my_linear_with_frozen_bias() -> MyLinear:
+    """MyLinear(5, 3) with its bias frozen (a counter-case)."""
+    linear = MyLinear(5, 3)
+    linear.bias.requires_grad_(False)
     return linear
 
 
@@ -183,25 +197,18 @@ def five_features(g: torch.Generator) -> torch.Tensor:
 
 def parameters_registered_with_documented_shapes(device: torch.device, build=None) -> bool:
     linear = MY_LINEAR.model(device, build=build)
-    return (
-        type(linear.weight) is nn.Parameter
-        and tuple(linear.weight.shape) == (5, 3)
-        and [name for name, _ in linear.named_parameters()] == ["weight", "bias"]
-    )
+    # Registered names: only an nn.Parameter is registered as one.
+    return tuple(linear.weight.shape) == (5, 3) and [
+        name for name, _ in linear.named_parameters()
+    ] == ["weight", "bias"]
 
 
 def no_gradient_reaches_parameters(device: torch.device, build=None) -> bool:
-    """The output has no autograd history, so `backward` from it cannot reach weight or bias."""
+    """Weight and bias ask for gradients, yet the output has no autograd history (`grad_fn`), so no
+    backward from it can reach them."""
     linear, x = MY_LINEAR.model(device, build=build), MY_LINEAR.input(device)
     y = linear(x)
-    return (
-        linear.weight.requires_grad
-        and linear.bias.requires_grad
-        and not y.requires_grad
-        and y.grad_fn is None
-        and linear.weight.grad is None
-        and linear.bias.grad is None
-    )
+    return linear.weight.requires_grad and linear.bias.requires_grad and y.grad_fn is None
 
 
 def custom_layers_compose(device: torch.device, layer=MyLinear) -> bool:
@@ -213,6 +220,8 @@ def custom_layers_compose(device: torch.device, layer=MyLinear) -> bool:
 
 # === The registry entries =========================================================================
 
+REVIEWED = "2026-12-07"
+
 CENTERED_LAYER = Example(
     name="centered_layer",
     document=BOOK,
@@ -223,6 +232,7 @@ CENTERED_LAYER = Example(
     claims=(
         Claim(
             "documented_values",
+            "CenteredLayer subtracts the mean from its input: "
             "CenteredLayer()(torch.FloatTensor([1, 2, 3, 4, 5])) gives [-2, -1, 0, 1, 2]",
             HOLDS,
             centers_the_documented_values,
@@ -232,6 +242,13 @@ CENTERED_LAYER = Example(
                     make_layer=normalizes_five_values,
                 ),
             ),
+            quote="下面的`CenteredLayer`类要从其输入中减去均值",
+            place="5.4 自定义层, 5.4.1 不带参数的层",
+            reading=(
+                "X - X.mean(): the book feeds it [1, 2, 3, 4, 5] to check that it works as "
+                "expected; judged on those values, whose mean is 3"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "mean_zero",
@@ -243,10 +260,6 @@ CENTERED_LAYER = Example(
                     "CenteredLayer before the Linear layer", build=centered_net_in_the_wrong_order
                 ),
                 counter(
-                    "Linear's 128 units all alike: centring each column gives the same output",
-                    build=centered_net_of_one_unit_copied,
-                ),
-                counter(
                     "the Linear layer scaled by 1e-6: an output too small to tell from zero",
                     build=centered_net_scaled_down,
                 ),
@@ -255,6 +268,16 @@ CENTERED_LAYER = Example(
                     build=centered_output_at_the_size_threshold,
                 ),
             ),
+            quote=(
+                "检查均值是否为0。由于我们处理的是浮点数，因为存储精度的原因，"
+                "我们仍然可能会看到一个非常小的非零数"
+            ),
+            place="5.4 自定义层, 5.4.1 不带参数的层 (Y = net(torch.rand(4, 8)); Y.mean())",
+            reading=(
+                "the output's mean is zero but for rounding: within 1e-6, while the output itself "
+                "reaches past 1e3 times that (an output of near zeros would pass vacuously)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "no_parameters",
@@ -264,7 +287,18 @@ CENTERED_LAYER = Example(
             counters=(
                 counter("nn.LayerNorm(128) in place of CenteredLayer", build=normalized_net),
                 counter("a Linear(128, 1) after CenteredLayer", build=centered_net_with_a_head),
+                counter(
+                    "the centring layer holding the Linear's bias as its own parameter",
+                    build=centered_net_sharing_the_linear_bias,
+                ),
             ),
+            quote="构造一个没有任何参数的自定义层",
+            place="5.4 自定义层, 5.4.1 不带参数的层",
+            reading=(
+                "CenteredLayer has no parameter, so in net = Sequential(Linear(8, 128), "
+                "CenteredLayer()) every parameter is the Linear's"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -288,13 +322,23 @@ MY_LINEAR = Example(
                     build=lambda: MyLinearOfPlainTensors(5, 3),
                 ),
                 counter("MyLinear(3, 5): a weight of shape (3, 5)", build=lambda: MyLinear(3, 5)),
+                counter(
+                    "the bias a plain tensor, not nn.Parameter",
+                    build=lambda: MyLinearWithAPlainBias(5, 3),
+                ),
             ),
+            quote="接下来，我们实例化`MyLinear`类并访问其模型参数",
+            place="5.4 自定义层, 5.4.2 带参数的层 (linear = MyLinear(5, 3); linear.weight)",
+            reading=(
+                "MyLinear(5, 3) registers weight (5 inputs by 3 units) and bias as its model "
+                "parameters, which linear.weight shows"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "no_gradient",
-            "no gradient reaches weight or bias: forward uses .data, which detaches them from "
-            "autograd, so the output has no grad_fn",
-            HOLDS,
+            "MyLinear's weight and bias are parameters that training can adjust",
+            FALSE,
             no_gradient_reaches_parameters,
             counters=(
                 counter(
@@ -305,7 +349,20 @@ MY_LINEAR = Example(
                     "the weight frozen (requires_grad=False): no gradient is asked for",
                     build=my_linear_with_frozen_weight,
                 ),
+                counter(
+                    "the bias frozen (requires_grad=False): no gradient is asked for",
+                    build=my_linear_with_frozen_bias,
+                ),
             ),
+            quote="下面我们继续定义具有参数的层，这些参数可以通过训练进行调整",
+            place="5.4 自定义层, 5.4.2 带参数的层",
+            reading=(
+                "said of the layers this subsection defines, MyLinear among them: its weight and "
+                "bias ask for gradients, but its forward reads weight.data and bias.data, which "
+                "carry no autograd history, so the output has no grad_fn and no backward reaches "
+                "them: training cannot adjust them"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "composes",
@@ -314,7 +371,19 @@ MY_LINEAR = Example(
             HOLDS,
             custom_layers_compose,
             counters=(counter("a custom layer that squeezes its output", layer=SqueezingLinear),),
+            quote="使用自定义层构建模型，就像使用内置的全连接层一样使用自定义层",
+            place="5.4 自定义层, 5.4.2 带参数的层 (net = nn.Sequential(MyLinear(64, 8), MyLinear(8, 1)))",
+            reading=(
+                "a custom layer goes into nn.Sequential as a built-in one does: the book's net "
+                "maps a (2, 64) input to a (2, 1) output"
+            ),
+            reviewed=REVIEWED,
         ),
+    ),
+    corrections=(
+        "the book's MyLinear.forward reads self.weight.data and self.bias.data: no gradient "
+        "reaches them, so training cannot adjust them, against the section's own words; "
+        "torch.matmul(X, self.weight) + self.bias keeps them in the graph",
     ),
 )
 

@@ -49,6 +49,23 @@ def mlp_with_sizes_given() -> nn.Sequential:
     return nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10))
 
 
+class LazyMLPStoppingEarly(nn.Sequential):
+    """The lazy MLP whose forward stops before its last layer (a counter-case): that layer never
+    sees data, so it never initialises."""
+
+    def forward(self, X):
+        return self[1](self[0](X))
+
+
+def lazy_mlp_stopping_early() -> nn.Sequential:
+    return LazyMLPStoppingEarly(nn.LazyLinear(256), nn.ReLU(), nn.LazyLinear(10))
+
+
+def first_size_given_with_128_outputs() -> nn.Sequential:
+    """Exercise 1's net with 128 hidden units (a counter-case): the lazy layer infers 128, not 256."""
+    return nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.LazyLinear(10))
+
+
 def lazy_mlp_first_fed_thirty_features() -> nn.Sequential:
     """The lazy MLP materialised by a dry run with 30 features instead of 20."""
     net = lazy_mlp()
@@ -108,6 +125,8 @@ def mismatch_caught_only_by_data(
 
 # === The registry entries =========================================================================
 
+REVIEWED = "2026-12-07"
+
 LAZY_MLP = Example(
     name="lazy_mlp",
     document=BOOK,
@@ -121,7 +140,21 @@ LAZY_MLP = Example(
             "before data has passed through, the parameters are UninitializedParameter",
             HOLDS,
             uninitialised_until_first_forward,
-            counters=(counter("every size given, no lazy layer", build=mlp_with_sizes_given),),
+            counters=(
+                counter("every size given, no lazy layer", build=mlp_with_sizes_given),
+                counter(
+                    "a lazy MLP whose forward stops before its last layer",
+                    build=lazy_mlp_stopping_early,
+                ),
+            ),
+            quote="框架尚未初始化任何参数",
+            place="5.3 延后初始化, 5.3.1 实例化网络",
+            reading=(
+                "the Chinese edition shows this in MXNet and TensorFlow only; in PyTorch the "
+                "layers without an input size are nn.LazyLinear, whose parameters stay "
+                "UninitializedParameter until data first passes through, and are initialised then"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "shapes_after_forward",
@@ -133,18 +166,41 @@ LAZY_MLP = Example(
                     "first data of 30 features, not 20", build=lazy_mlp_first_fed_thirty_features
                 ),
             ),
+            quote="一旦我们知道输入维数是20，框架可以通过代入值20来识别第一层权重矩阵的形状",
+            place="5.3 延后初始化, 5.3.1 实例化网络",
+            reading=(
+                "the first data, X of 20 features, fixes the first layer's shape (256, 20), then "
+                "the next layer's (10, 256), layer by layer"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "first_size_only",
-            "exercise: giving the input size to the first layer only initialises it at once; the "
-            "later lazy layer waits for the first forward",
+            "exercise, answered: giving the input size to the first layer only initialises it at "
+            "once; the later lazy layer waits for the first forward",
             HOLDS,
             first_size_given_initialises_at_once,
-            counters=(counter("no size given: the first layer lazy too", build=lazy_mlp),),
+            counters=(
+                counter("no size given: the first layer lazy too", build=lazy_mlp),
+                counter("every size given, no lazy layer", build=mlp_with_sizes_given),
+                counter(
+                    "the first layer given 128 outputs: the lazy layer infers (10, 128)",
+                    build=first_size_given_with_128_outputs,
+                ),
+            ),
+            quote="如果指定了第一层的输入尺寸，但没有指定后续层的尺寸，会发生什么？是否立即进行初始化？",
+            place="5.3 延后初始化, 5.3.3 练习, 第 1 题",
+            reading=(
+                "the exercise asks; judged is the reference's answer: the layer given its size is "
+                "initialised at once, the later lazy layer at the first forward, with the size it "
+                "then infers"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "mismatched_sizes",
-            "exercise: mismatched sizes are not caught when the net is built, only when data flows: "
+            "exercise, answered: mismatched sizes are not caught when the net is built, only when "
+            "data flows: "
             "a lazy layer initialised for 20 features, or Linear(20,256) followed by "
             "Linear(128,10), raises RuntimeError in forward",
             HOLDS,
@@ -159,6 +215,13 @@ LAZY_MLP = Example(
                     lazy_build=lazy_mlp_first_fed_thirty_features,
                 ),
             ),
+            quote="如果指定了不匹配的维度会发生什么？",
+            place="5.3 延后初始化, 5.3.3 练习, 第 2 题",
+            reading=(
+                "the exercise asks; judged is the reference's answer: building accepts sizes that "
+                "do not fit, and the forward raises RuntimeError"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(

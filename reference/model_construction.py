@@ -28,9 +28,9 @@ from torch.nn import functional as F
 
 from .chapter_models import NestMLP
 from .documents import BOOK
-from .example import HOLDS, Claim, Example, counter
-from .seeding import seeded
-from .tying import counting_one_use, shared_gradients
+from .example import HOLDS, Claim, Counter, Example, counter
+from .seeding import SEED, generator, seeded
+from .tying import Untie, counting_one_use, identical_tensors, shared_gradients
 
 
 def twenty_features(g: torch.Generator) -> torch.Tensor:
@@ -42,6 +42,80 @@ def gradient_is_sum_of_two_uses(example: Example, device: torch.device, untie=No
     model, x = example.model(device), example.input(device)
     facts = shared_gradients(model, x, example.forward, untie or example.untie)
     return len(facts) == 2 and all(f["uses"] == 2 and f["equals_sum_of_uses"] for f in facts)
+
+
+# --- wrong untied twins: the gradient-sum proof must fail on each (the claims' counter-cases) -----
+
+
+def covering_the_weight_only(untie: Untie) -> Untie:
+    """A twin whose clones are named for the weight only: the bias's sum goes unproven."""
+
+    def untie_the_weight(model: nn.Module):
+        twin, clones = untie(model)
+        return twin, {name: names for name, names in clones.items() if name.endswith("weight")}
+
+    return untie_the_weight
+
+
+def not_untying(model: nn.Module):
+    """A 'twin' that is the tied net itself, each shared name its own one clone: its one use's
+    gradient is the tied gradient, trivially."""
+    return model, {name: [name] for name in ("linear.weight", "linear.bias")}
+
+
+def not_untying_the_chimera(model: nn.Module):
+    """`not_untying` for the chimera, whose shared layer is its third block's."""
+    return model, {name: [name] for name in ("2.linear.weight", "2.linear.bias")}
+
+
+def with_clones_off_by_a_hundredth(untie: Untie) -> Untie:
+    """A twin whose clones hold other values than the tied parameters (0.01 added), as a twin built
+    from fresh layers instead of copies would."""
+
+    def untie_off(model: nn.Module):
+        twin, clones = untie(model)
+        with torch.no_grad():
+            for names in clones.values():
+                for clone in names:
+                    twin.get_parameter(clone).add_(0.01)
+        return twin, clones
+
+    return untie_off
+
+
+def counting_one_use_of(untie: Untie, which: str) -> Untie:
+    """A twin whose sum for `which` ("weight" or "bias") counts its first use only; the other
+    parameter's sum is right."""
+
+    def untie_wrongly(model: nn.Module):
+        twin, clones = untie(model)
+        return twin, {
+            name: names[:1] if name.endswith(which) else names for name, names in clones.items()
+        }
+
+    return untie_wrongly
+
+
+def wrong_twins(untie: Untie, itself: Untie = not_untying) -> tuple[Counter, ...]:
+    """The counter-cases of a gradient-sum claim: twins that count one use, prove the weight
+    only, do not untie, or hold other values."""
+    return (
+        counter("an untied twin that counts one use", untie=counting_one_use(untie)),
+        counter("an untied twin proving the weight only", untie=covering_the_weight_only(untie)),
+        counter("a 'twin' that is the tied net itself", untie=itself),
+        counter(
+            "an untied twin whose clones are off by 0.01",
+            untie=with_clones_off_by_a_hundredth(untie),
+        ),
+        counter(
+            "an untied twin that counts one use of the weight only",
+            untie=counting_one_use_of(untie, "weight"),
+        ),
+        counter(
+            "an untied twin that counts one use of the bias only",
+            untie=counting_one_use_of(untie, "bias"),
+        ),
+    )
 
 
 class MLP(nn.Module):
@@ -74,14 +148,33 @@ class MLPCalledDirectly(MLP):
         return self.forward(X)
 
 
+class MLPWithADoublingHook(MLP):
+    """An MLP carrying a forward hook that doubles its output (a counter-case): `net(X)` runs
+    `forward`, then the hook, and gives twice what `net.forward(X)` gives."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_forward_hook(lambda module, inputs, output: 2 * output)
+
+
 def calling_the_module_runs_forward(device: torch.device, build=None) -> bool:
-    """`net(X)` goes through `nn.Module.__call__`, which runs `forward` and the module's hooks."""
+    """`net(X)` goes through `nn.Module.__call__`, which runs `forward` and the module's hooks: it
+    gives forward's output (identical: values, dtype, shape, device), and the hook ran once."""
     net, x = MLP_EXAMPLE.model(device, build=build), MLP_EXAMPLE.input(device)
     hook_calls = []
     net.register_forward_hook(lambda module, inputs, output: hook_calls.append(module))
     called = net(x)
     forward_only = net.forward(x)
-    return torch.equal(called, forward_only) and hook_calls == [net]
+    return identical_tensors(called, forward_only) and hook_calls == [net]
+
+
+class MLPWithATypo(MLP):
+    """An MLP whose __init__ misspells an attribute (a counter-case): an AttributeError of another
+    kind than the missing parent call's."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden.weigth.requires_grad_(False)
 
 
 def init_without_parent_init_fails(device: torch.device, module=MLPWithoutParentInit) -> bool:
@@ -105,8 +198,9 @@ class FixedHiddenMLP(nn.Module):
 
     def forward(self, X):
         X = self.linear(X)
-        # The book writes `X @ self.rand_weight`. A plain tensor attribute is not moved by `.to()`,
-        # so it is brought to the input's device and dtype here.
+        # The book writes `torch.mm(X, self.rand_weight)` (the English edition `X @ ...`). A plain
+        # tensor attribute is not moved by `.to()`, so it is brought to the input's device and
+        # dtype here.
         X = F.relu(X @ self.rand_weight.to(X) + 1)
         # Reuse the fully connected layer. This is equivalent to sharing
         # parameters with two fully connected layers
@@ -174,6 +268,56 @@ class FixedHiddenMLPSavingACopy(FixedHiddenMLP):
         self.register_buffer("rand_weight_copy", self.rand_weight.clone())
 
 
+class FixedHiddenMLPLeavingItsWeightOutOfCheckpoints(FixedHiddenMLPWithTrainableWeight):
+    """rand_weight a trainable nn.Parameter that a state_dict hook leaves out, as scripts that save
+    some parameters only do (a counter-case): a parameter, though state_dict() does not hold it."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_state_dict_post_hook(leave_out_rand_weight)
+
+
+def leave_out_rand_weight(module: nn.Module, state: dict, prefix: str, metadata) -> None:
+    del state[f"{prefix}rand_weight"]
+
+
+class FixedHiddenMLPWithAViewOfItsWeight(FixedHiddenMLP):
+    """FixedHiddenMLP that registers rand_weight's first row as a buffer (a counter-case): a view,
+    sharing rand_weight's storage, though not its shape or all its values."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("first_row", self.rand_weight[0])
+
+
+class FixedHiddenMLPRedrawingItsWeight(FixedHiddenMLP):
+    """rand_weight redrawn in place at every forward (a counter-case): random, no gradient, and not
+    constant."""
+
+    def __init__(self):
+        super().__init__()
+        # A stream of its own (the caller's RNG is left alone), not the one rand_weight came from.
+        self.draws = generator(SEED + 1)
+
+    def forward(self, X):
+        self.rand_weight.uniform_(generator=self.draws)
+        return super().forward(X)
+
+
+class FixedHiddenMLPKeepingItsLayerInAList(FixedHiddenMLP):
+    """The linear layer kept in a plain Python list (a counter-case; the chapter's first exercise
+    asks what goes wrong when MySequential stores its blocks in a list): the module does not
+    register it, so `.to()` does not move or cast it."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = [self._modules.pop("linear")]
+
+    @property
+    def linear(self) -> nn.Linear:
+        return self.layers[0]
+
+
 class FixedHiddenMLPWithGradient(FixedHiddenMLP):
     """`rand_weight` a plain tensor that requires grad (a counter-case): backward computes a
     gradient for it, though no optimizer holds it."""
@@ -183,17 +327,26 @@ class FixedHiddenMLPWithGradient(FixedHiddenMLP):
         self.rand_weight.requires_grad_(True)
 
 
+def constant_is_not_state(net: nn.Module, constant: torch.Tensor) -> bool:
+    """`constant` is no parameter of `net` (by identity), and no entry of its state_dict shares its
+    storage or holds its values (under any name; `torch.equal` also requires its shape)."""
+    state = net.state_dict()
+    parameters = {id(p) for p in net.parameters()}
+    storages = {value.untyped_storage().data_ptr() for value in state.values()}
+    holding_its_values = [
+        key for key, value in state.items() if torch.equal(value.cpu(), constant.cpu())
+    ]
+    return (
+        id(constant) not in parameters
+        and constant.untyped_storage().data_ptr() not in storages
+        and holding_its_values == []
+    )
+
+
 def rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     """`rand_weight` is neither a parameter nor a buffer, so `state_dict()` does not hold it."""
     net = FIXED_HIDDEN_MLP.model(device, build=build)
-    constant = net.rand_weight
-    state = net.state_dict()
-    return (
-        isinstance(constant, torch.Tensor)
-        and not any("rand_weight" in key for key in state)
-        and all(value.data_ptr() != constant.data_ptr() for value in state.values())
-        and all(p is not constant for p in net.parameters())
-    )
+    return constant_is_not_state(net, net.rand_weight)
 
 
 def rand_weight_constant_in_training(device: torch.device, build=None, lr: float = 0.1) -> bool:
@@ -204,6 +357,7 @@ def rand_weight_constant_in_training(device: torch.device, build=None, lr: float
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     net(x).backward()
     optimizer.step()
+    # Values: each tensor is compared with its own clone, of the same dtype, shape and device.
     return (
         net.rand_weight.grad is None
         and torch.equal(net.rand_weight, constant_before)
@@ -211,16 +365,22 @@ def rand_weight_constant_in_training(device: torch.device, build=None, lr: float
     )
 
 
-def to_leaves_rand_weight_behind(device: torch.device, build=None) -> bool:
-    """`.to()` converts parameters and buffers; a plain attribute stays float32 on the CPU."""
+def to_leaves_rand_weight_in_float32(device: torch.device, build=None) -> bool:
+    """`.to(torch.float64)` casts parameters and buffers; the plain attribute stays float32."""
     net = FIXED_HIDDEN_MLP.model(device, build=build)
     net.to(torch.float64)
-    return (
-        net.linear.weight.dtype == torch.float64
-        and net.linear.weight.device.type == device.type
-        and net.rand_weight.dtype == torch.float32
-        and net.rand_weight.device.type == "cpu"
-    )
+    return net.linear.weight.dtype == torch.float64 and net.rand_weight.dtype == torch.float32
+
+
+def to_leaves_rand_weight_on_the_cpu(device: torch.device, build=None, to=None) -> bool:
+    """`.to(device)` moves parameters and buffers; the plain attribute stays on the CPU. `to`: where
+    the net built on the CPU is moved (default: the device the claim is checked on, so that on the
+    CPU nothing moves and nothing is decided; a counter-case moves it to the meta device, the one
+    other device every machine has)."""
+    net = FIXED_HIDDEN_MLP.model("cpu", build=build)
+    target = torch.device(device if to is None else to)
+    net.to(target)
+    return net.linear.weight.device.type == target.type and net.rand_weight.device.type == "cpu"
 
 
 def fixed_hidden_shared_gradient(device: torch.device, untie=None) -> bool:
@@ -285,6 +445,26 @@ class FancyMLPWithTrainableWeight(FancyMLP):
         self.rand_weight = nn.Parameter(self.rand_weight)
 
 
+class FancyMLPWithAScale(FancyMLP):
+    """FancyMLP with a trainable output scale of its own (a counter-case): a parameter of the net
+    outside every layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(()))
+
+
+class FancyMLPTrainingItsWeightInsideTheLayer(FancyMLP):
+    """rand_weight made a trainable nn.Parameter of the linear layer (a counter-case): `linear` is
+    still the only layer with parameters, and rand_weight is one of them."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear.rand_weight = nn.Parameter(self.rand_weight)
+        # The net's own name for it stays a plain attribute, as in FancyMLP (not registered twice).
+        object.__setattr__(self, "rand_weight", self.linear.rand_weight)
+
+
 class FancyMLPWithTwoLayers(FancyMLP):
     """FancyMLP with a second Linear layer (a counter-case): `linear` is not its only layer with
     parameters."""
@@ -308,20 +488,19 @@ def fancy_mlp_control_flow(net: FancyMLP, x: torch.Tensor) -> dict:
 
 
 def parameters_layer_by_layer(device: torch.device, build=None) -> bool:
-    """003's exercise, answered: FancyMLP's only layer with parameters is `linear`, and the constant
-    `rand_weight` is not among them."""
+    """003's exercise, answered: FancyMLP's only layer with parameters is `linear`, the net has no
+    parameter outside its layers, and the constant `rand_weight` is not among them."""
     net = FANCY_MLP.model(device, build=build)
-    by_layer = {
-        f"{layer_name}.{name}": p
+    by_layer = [
+        f"{layer_name}.{name}"
         for layer_name, layer in net.named_children()
-        for name, p in layer.named_parameters()
-    }
+        for name, _ in layer.named_parameters()
+    ]
     everything = dict(net.named_parameters())
     return (
-        list(by_layer) == list(everything)
-        and all(by_layer[name] is everything[name] for name in everything)
+        by_layer == list(everything)
         and [name for name, _ in net.named_children()] == ["linear"]
-        and all(p is not net.rand_weight for p in everything.values())
+        and id(net.rand_weight) not in {id(p) for p in everything.values()}
     )
 
 
@@ -353,9 +532,23 @@ def untie_chimera(model: nn.Sequential):
 def blocks_compose(device: torch.device, build=None) -> bool:
     net, x = CHIMERA.model(device, build=build), CHIMERA.input(device)
     nest, linear, fixed = net
-    return [type(block) for block in net] == [NestMLP, nn.Linear, FixedHiddenMLP] and torch.equal(
-        net(x), fixed(linear(nest(x)))
-    )
+    return [type(block) for block in net] == [
+        NestMLP,
+        nn.Linear,
+        FixedHiddenMLP,
+    ] and identical_tensors(net(x), fixed(linear(nest(x))))
+
+
+class ChimeraStoppingEarly(nn.Sequential):
+    """A container whose forward stops after its second block (a counter-case): FixedHiddenMLP
+    never runs."""
+
+    def forward(self, X):
+        return self[1](self[0](X))
+
+
+def chimera_stopping_early() -> nn.Sequential:
+    return ChimeraStoppingEarly(NestMLP(), nn.Linear(16, 20), FixedHiddenMLP())
 
 
 def nested_rand_weight_is_not_state(device: torch.device, build=None) -> bool:
@@ -363,7 +556,20 @@ def nested_rand_weight_is_not_state(device: torch.device, build=None) -> bool:
     net = CHIMERA.model(device, build=build)
     keys = list(net.state_dict())
     by_block = [f"{i}.{key}" for i, block in enumerate(net) for key in block.state_dict()]
-    return keys == by_block and not any("rand_weight" in key for key in keys)
+    return keys == by_block and constant_is_not_state(net, net[2].rand_weight)
+
+
+class ChimeraWithAScale(nn.Sequential):
+    """The chimera holding a trainable scale of its own (a counter-case): a parameter under no
+    block's index."""
+
+    def __init__(self, *blocks):
+        super().__init__(*blocks)
+        self.scale = nn.Parameter(torch.ones(()))
+
+
+def chimera_with_a_scale() -> nn.Sequential:
+    return ChimeraWithAScale(NestMLP(), nn.Linear(16, 20), FixedHiddenMLP())
 
 
 def chimera_shared_gradient(device: torch.device, untie=None) -> bool:
@@ -371,6 +577,10 @@ def chimera_shared_gradient(device: torch.device, untie=None) -> bool:
 
 
 # === The registry entries =========================================================================
+
+REVIEWED = "2026-12-07"
+# The Chinese edition's FixedHiddenMLP, whose comments the claims below quote (5.1.3).
+FIXED_HIDDEN_PLACE = "5.1 层和块, 5.1.3 在前向传播函数中执行代码 (FixedHiddenMLP)"
 
 MLP_EXAMPLE = Example(
     name="mlp",
@@ -390,15 +600,45 @@ MLP_EXAMPLE = Example(
                     "an MLP whose __call__ calls forward itself: no hooks run",
                     build=MLPCalledDirectly,
                 ),
+                counter(
+                    "an MLP carrying a hook that doubles its output: net(X) is not forward(X)",
+                    build=MLPWithADoublingHook,
+                ),
             ),
+            quote="这实际上是`net.__call__(X)`的简写",
+            place="5.1 层和块 (the paragraph after nn.Sequential's example)",
+            reading=(
+                "calling the module runs its forward: net(X) goes through nn.Module.__call__, "
+                "which calls forward (and runs the module's hooks), so it gives forward's output"
+            ),
+            literal=(
+                "that net(X) is Python's shorthand for net.__call__(X) holds for any object; "
+                "what it comes to for a module is the reading judged"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "init_must_call_parent",
-            "exercise: an __init__ that does not call super().__init__() cannot even register its "
-            "first layer: AttributeError 'cannot assign module before Module.__init__() call'",
+            "the parent's constructor does the necessary initialisation: an __init__ that does "
+            "not call super().__init__() cannot even register its first layer (AttributeError "
+            "'cannot assign module before Module.__init__() call')",
             HOLDS,
             init_without_parent_init_fails,
-            counters=(counter("the MLP that calls super().__init__()", module=MLP),),
+            counters=(
+                counter("the MLP that calls super().__init__()", module=MLP),
+                counter(
+                    "an MLP whose __init__ misspells an attribute: another AttributeError",
+                    module=MLPWithATypo,
+                ),
+            ),
+            quote="调用MLP的父类Module的构造函数来执行必要的初始化",
+            place="5.1 层和块, 5.1.1 自定义块 (MLP.__init__'s comment)",
+            reading=(
+                "the initialisation super().__init__() performs is necessary: without it a module "
+                "cannot hold its layers (the reference's exercise; the book states the necessity "
+                "in this comment and sets no such exercise)"
+            ),
+            reviewed=REVIEWED,
         ),
     ),
 )
@@ -415,8 +655,8 @@ FIXED_HIDDEN_MLP = Example(
     claims=(
         Claim(
             "rand_weight_not_in_state_dict",
-            "rand_weight is a plain tensor attribute, not a parameter: state_dict() and "
-            "parameters() do not hold it",
+            "rand_weight is not a model parameter: parameters() does not hold it, and no entry of "
+            "state_dict() shares its storage or holds its values",
             HOLDS,
             rand_weight_is_not_state,
             counters=(
@@ -424,15 +664,30 @@ FIXED_HIDDEN_MLP = Example(
                     "rand_weight made an nn.Parameter", build=FixedHiddenMLPWithTrainableWeight
                 ),
                 counter(
+                    "rand_weight an nn.Parameter that a state_dict hook leaves out",
+                    build=FixedHiddenMLPLeavingItsWeightOutOfCheckpoints,
+                ),
+                counter(
+                    "rand_weight's first row registered as a buffer: a view of its storage",
+                    build=FixedHiddenMLPWithAViewOfItsWeight,
+                ),
+                counter(
                     "a copy of rand_weight saved as a buffer, rand_weight_copy",
                     build=FixedHiddenMLPSavingACopy,
                 ),
             ),
+            quote="这个权重不是一个模型参数，因此它永远不会被反向传播更新",
+            place=f"{FIXED_HIDDEN_PLACE}, the paragraph after the code",
+            reading=(
+                "not a model parameter: not among parameters(), and, being no buffer either, "
+                "nowhere in state_dict() (neither its storage nor a copy of its values)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "rand_weight_constant",
-            "random weight parameters that will not compute gradients and therefore keep "
-            "constant during training",
+            "random weight parameters that compute no gradient, and therefore stay constant "
+            "during training",
             HOLDS,
             rand_weight_constant_in_training,
             counters=(
@@ -444,22 +699,74 @@ FIXED_HIDDEN_MLP = Example(
                     "rand_weight a plain tensor that requires grad: backward gives it a gradient",
                     build=FixedHiddenMLPWithGradient,
                 ),
+                counter(
+                    "rand_weight redrawn in place at every forward: no gradient, not constant",
+                    build=FixedHiddenMLPRedrawingItsWeight,
+                ),
                 counter("an SGD step with lr=0: nothing trains", lr=0.0),
             ),
+            quote="不计算梯度的随机权重参数。因此其在训练期间保持不变",
+            place=f"{FIXED_HIDDEN_PLACE}, the comment in __init__",
+            reading=(
+                "through a training step (backward, an SGD step that does change the linear "
+                "layer), rand_weight gets no gradient and keeps its values"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "to_leaves_rand_weight",
-            "net.to(...) moves and casts parameters and buffers only: after net.to(torch.float64) "
-            "(and to a GPU) rand_weight is still float32 on the CPU",
+            "net.to(torch.float64) casts the parameters (and buffers) only: rand_weight, no "
+            "model parameter, stays float32",
             HOLDS,
-            to_leaves_rand_weight_behind,
-            about_cuda=True,
+            to_leaves_rand_weight_in_float32,
             counters=(
                 counter(
                     "rand_weight registered as a non-persistent buffer",
                     build=FixedHiddenMLPWithBuffer,
                 ),
+                counter(
+                    "the linear layer kept in a plain Python list: .to() misses it",
+                    build=FixedHiddenMLPKeepingItsLayerInAList,
+                ),
             ),
+            quote="这个权重不是一个模型参数",
+            place=f"{FIXED_HIDDEN_PLACE}, the paragraph after the code",
+            reading=(
+                "the reference's finding, from the book's statement that rand_weight is no model "
+                "parameter: .to() converts parameters and buffers only, so the book's "
+                "torch.mm(X, self.rand_weight) fails once the net is float64 (the book says "
+                "nothing of dtypes)"
+            ),
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "to_gpu_leaves_rand_weight",
+            "net.to(device=try_gpu()) puts the model parameters on the GPU, and only those (and "
+            "buffers): rand_weight, no model parameter, stays on the CPU",
+            HOLDS,
+            to_leaves_rand_weight_on_the_cpu,
+            about_cuda=True,
+            counters=(
+                counter(
+                    "rand_weight registered as a non-persistent buffer, the net moved to the meta "
+                    "device",
+                    build=FixedHiddenMLPWithBuffer,
+                    to="meta",
+                ),
+                counter(
+                    "the linear layer kept in a plain Python list, the net moved to the meta device",
+                    build=FixedHiddenMLPKeepingItsLayerInAList,
+                    to="meta",
+                ),
+            ),
+            quote="下面的代码将模型参数放在GPU上",
+            place="5.6 GPU, 5.6.3 神经网络与GPU; FixedHiddenMLP: 5.1.3",
+            reading=(
+                "net.to(device) moves the parameters and buffers, nothing else: FixedHiddenMLP's "
+                "rand_weight stays on the CPU, and the book's torch.mm(X, self.rand_weight) then "
+                "fails on the GPU (decided on a GPU; on the CPU nothing moves)"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -467,17 +774,20 @@ FIXED_HIDDEN_MLP = Example(
             "parameters: its gradient is the sum of the gradients of its two uses",
             HOLDS,
             fixed_hidden_shared_gradient,
-            counters=(
-                counter(
-                    "an untied twin that counts one use", untie=counting_one_use(untie_inner_linear)
-                ),
+            counters=wrong_twins(untie_inner_linear),
+            quote="复用全连接层。这相当于两个全连接层共享参数",
+            place=f"{FIXED_HIDDEN_PLACE}, the comment in forward; the gradient: 5.2.3 参数绑定",
+            reading=(
+                "two layers sharing parameters, as 5.2.3 describes them (梯度会加在一起): the "
+                "reused layer's gradient is the sum of what each use contributes"
             ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(
-        "the book's `X @ self.rand_weight` fails once the net is moved to a GPU or another dtype, "
-        "because .to() leaves the plain attribute behind; the reference moves it to the input in "
-        "forward (self.rand_weight.to(X))",
+        "the book's `torch.mm(X, self.rand_weight)` fails once the net is moved to a GPU or "
+        "another dtype, because .to() leaves the plain attribute behind; the reference moves it to "
+        "the input in forward (self.rand_weight.to(X))",
     ),
 )
 
@@ -501,7 +811,22 @@ FANCY_MLP = Example(
             counters=(
                 counter("rand_weight made an nn.Parameter", build=FancyMLPWithTrainableWeight),
                 counter("FancyMLP with a second Linear layer", build=FancyMLPWithTwoLayers),
+                counter(
+                    "FancyMLP with a trainable scale outside its layers", build=FancyMLPWithAScale
+                ),
+                counter(
+                    "rand_weight a trainable parameter of the linear layer",
+                    build=FancyMLPTrainingItsWeightInsideTheLayer,
+                ),
             ),
+            quote="使用 :numref:`sec_model_construction` 中定义的`FancyMLP`模型，访问各个层的参数",
+            place="5.2 参数管理, 5.2.5 练习, 第 1 题",
+            reading=(
+                "the exercise answered for FancyMLP, the older edition's FixedHiddenMLP (the "
+                "current 5.1 no longer defines it): its parameters, read layer by layer, are all "
+                "of its parameters; they are linear's alone, and rand_weight is none of them"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -509,11 +834,14 @@ FANCY_MLP = Example(
             "gradient is the sum of the gradients of its two uses",
             HOLDS,
             fancy_shared_gradient,
-            counters=(
-                counter(
-                    "an untied twin that counts one use", untie=counting_one_use(untie_fancy_mlp)
-                ),
+            counters=wrong_twins(untie_fancy_mlp),
+            quote="复用全连接层。这相当于两个全连接层共享参数",
+            place=f"{FIXED_HIDDEN_PLACE}, the comment in forward (FancyMLP, the older edition's)",
+            reading=(
+                "as for FixedHiddenMLP: the reused layer's gradient is the sum of what each use "
+                "contributes, through FancyMLP's own control flow"
             ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(
@@ -541,7 +869,17 @@ CHIMERA = Example(
             blocks_compose,
             counters=(
                 counter("FancyMLP in place of FixedHiddenMLP", build=chimera_ending_in_fancy_mlp),
+                counter(
+                    "a container whose forward stops after the Linear", build=chimera_stopping_early
+                ),
             ),
+            quote="混合搭配各种组合块的方法",
+            place="5.1 层和块, 5.1.3 在前向传播函数中执行代码 (chimera)",
+            reading=(
+                "blocks of different kinds nest in one Sequential, which runs them in order: "
+                "chimera(X) is FixedHiddenMLP(Linear(NestMLP(X)))"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "rand_weight_not_in_state_dict",
@@ -554,7 +892,15 @@ CHIMERA = Example(
                     "FixedHiddenMLP's rand_weight made an nn.Parameter",
                     build=chimera_with_trainable_weight,
                 ),
+                counter("the chimera holding a scale of its own", build=chimera_with_a_scale),
             ),
+            quote="这个权重不是一个模型参数",
+            place=f"{FIXED_HIDDEN_PLACE}; the chimera: the same subsection",
+            reading=(
+                "the reference's finding: nesting changes nothing, the chimera's state_dict is "
+                "its blocks' under their index, and the constant is not in it"
+            ),
+            reviewed=REVIEWED,
         ),
         Claim(
             "shared_layer_gradient_sum",
@@ -562,11 +908,14 @@ CHIMERA = Example(
             "gradients of its two uses",
             HOLDS,
             chimera_shared_gradient,
-            counters=(
-                counter(
-                    "an untied twin that counts one use", untie=counting_one_use(untie_chimera)
-                ),
+            counters=wrong_twins(untie_chimera, itself=not_untying_the_chimera),
+            quote="复用全连接层。这相当于两个全连接层共享参数",
+            place=f"{FIXED_HIDDEN_PLACE}, the comment in forward; the chimera: the same subsection",
+            reading=(
+                "as for FixedHiddenMLP alone: nested in the chimera, the reused layer's gradient "
+                "is still the sum of what each use contributes"
             ),
+            reviewed=REVIEWED,
         ),
     ),
     corrections=(

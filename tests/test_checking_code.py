@@ -259,21 +259,16 @@ def test_output_mean_is_zero_holds_just_past_the_size_threshold_and_at_the_toler
 
 
 def test_my_init_check_holds_for_weights_at_5_and_10():
-    from reference.parameters import my_init_zero_or_large
+    from reference.parameters import zero_or_between_5_and_10
 
-    def at_the_bounds(module):
-        if type(module) is torch.nn.Linear:
-            values = torch.tensor([0.0, 5.0, -10.0]).repeat(module.weight.numel())
-            module.weight.data = values[: module.weight.numel()].view_as(module.weight).clone()
-
-    assert my_init_zero_or_large(torch.device("cpu"), init=at_the_bounds) is True
+    assert zero_or_between_5_and_10(torch.tensor([0.0, 5.0, -10.0])) is True
 
 
 def test_xavier_check_holds_at_the_bound_itself():
-    from reference.parameters import first_layer_filled_with, xavier_uniform_within_its_bound
+    from reference.parameters import first_layer_scaled_to, xavier_uniform_within_its_bound
 
     at_bound = xavier_uniform_within_its_bound(
-        torch.device("cpu"), build=lambda: first_layer_filled_with(1.0)
+        torch.device("cpu"), build=lambda: first_layer_scaled_to(1.0)
     )
     assert at_bound is True
 
