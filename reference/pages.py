@@ -293,20 +293,48 @@ def is_reference_code(obj: Any) -> bool:
 
 def builder_shown(build: Callable) -> Callable | None:
     """The function or class that builds the model, itself: None for a lambda or a partial, whose
-    own source is a line of the registry; the page shows the classes it builds instead."""
+    own source is a line of the registry entry; the page shows what it calls instead."""
     build = inspect.unwrap(build)
     if isinstance(build, functools.partial) or build.__name__ == "<lambda>":
         return None
     return build
 
 
+def called_by(build: Callable) -> list[Any]:
+    """The reference's functions and classes a builder names (one level down): what a lambda like
+    `lambda: applied(init_normal)` or a builder like `xavier_first_42_last` puts together."""
+    build = inspect.unwrap(build)
+    while isinstance(build, functools.partial):
+        build = build.func
+    code = getattr(build, "__code__", None)
+    if code is None:
+        return []
+    names: list[str] = []
+    pending = [code]
+    while pending:  # the builder's own names, and those of the comprehensions and lambdas inside it
+        current = pending.pop(0)
+        names += current.co_names
+        pending += [c for c in current.co_consts if inspect.iscode(c)]
+    found = [build.__globals__.get(n) for n in dict.fromkeys(names)]
+    return [
+        f for f in found if (inspect.isfunction(f) or inspect.isclass(f)) and is_reference_code(f)
+    ]
+
+
 def code_for(build: Callable, model: Any, shown: Iterable[Code] = ()) -> list[Code]:
-    """The builder (unless a lambda or partial) and every class of the reference the model is made
-    of, in the order `modules()` meets them; what `shown` already holds is left out."""
+    """The builder (unless a lambda or partial), the reference's functions and classes it calls
+    (and those functions call), and every class of the reference the model is made of, in the
+    order `modules()` meets them; what `shown` already holds is left out."""
     objects: list[Any] = []
     builder = builder_shown(build)
     if builder is not None and is_reference_code(builder):
         objects.append(builder)
+    pending = called_by(build)
+    while pending:  # and what those functions call in turn: rgnet -> block2 -> block1
+        found = pending.pop(0)
+        if found not in objects:
+            objects.append(found)
+            pending += called_by(found) if inspect.isfunction(found) else []
     for module in model.modules():
         kind = type(module)
         if is_reference_code(kind) and kind not in objects:
@@ -327,7 +355,7 @@ def first_doc_line(obj: Any) -> str:
     return doc.split("\n\n")[0].replace("\n", " ").strip()
 
 
-def collect(survival: bool = True) -> list[Entry]:
+def collect() -> list[Entry]:
     """Every entry `list` shows, run on the CPU: its summary (what `run --json` prints), its input
     and output values, its code, what each claim's check says at each counter-case, its variants
     and, for a training example, its trace."""
@@ -336,7 +364,7 @@ def collect(survival: bool = True) -> list[Entry]:
     from . import registry, survival_command
     from .probes import summary, values
 
-    extra = survival_command.tied_models_as_examples() if survival else {}
+    extra = survival_command.tied_models_as_examples()
     found = [(registry.get(n), "example") for n in registry.names()]
     found += [(e, "survival table model") for e in extra.values()]
     entries = []
@@ -524,8 +552,10 @@ def entry_lines(site: Site, entry: Entry) -> list[str]:
 
 
 def base_name(example: Any) -> str:
-    """The registry example a survival table model is built from (its `shows` starts with it)."""
-    return example.shows.split(",", 1)[0]
+    """The registry example a survival table model is built from."""
+    from .survival_models import tied_model
+
+    return tied_model(example.name).example
 
 
 def code_lines(site: Site, code: list[Code]) -> list[str]:

@@ -123,15 +123,13 @@ def test_every_link_and_image_resolves(rendered):
     assert broken == []
 
 
-def test_the_external_links_are_the_ones_checked():
+def test_the_external_links_are_the_ones_checked(rendered):
     """A link to another site is one of the addresses declared, and checked, in reference/pages.py:
     the book's editions and source, and the public copies of the documents."""
     declared = [c.url for s in pages.DOCUMENT_SOURCES.values() for c in s.copies]
     prefixes = (pages.ZH_EDITION, pages.EN_EDITION, pages.ZH_SOURCE, *declared)
-    for name in sorted(COMMITTED.glob("*.md")):
-        for target in links(name.read_text(encoding="utf-8")):
-            if target.startswith("http"):
-                assert target.startswith(prefixes), (name.name, target)
+    outside = [(n, t) for n, text in rendered.items() for t in links(text) if t.startswith("http")]
+    assert outside and [(n, t) for n, t in outside if not t.startswith(prefixes)] == []
 
 
 # --- coverage: every entry, every page -----------------------------------------------------------
@@ -155,6 +153,21 @@ def test_every_entry_of_list_is_on_exactly_one_page(rendered):
     assert {n: p for n, p in places.items() if len(p) != 1} == {}
 
 
+def test_each_entry_is_on_the_page_the_rule_gives(entries):
+    """The survival table's models on their page, a book example on its section's, any other example
+    on its document's (tied_autoencoder and shared_rnn, from 001's closing text, stay with 001)."""
+    for entry in entries:
+        example = entry.example
+        if entry.kind != "example":
+            assert entry.page == pages.SURVIVAL_PAGE, example.name
+        elif example.section:
+            assert entry.page == pages.section_of(example.section).page, example.name
+        else:
+            assert entry.page == pages.DOCUMENT_SOURCES[example.document].page, example.name
+    on_001 = {e.example.name for e in entries if e.page == "001-parameter-access.md"}
+    assert {"tied_autoencoder", "shared_rnn"} <= on_001
+
+
 def test_the_index_links_every_page(rendered):
     targets = {t.partition("#")[0] for t in links(rendered[pages.INDEX])}
     assert sorted(set(rendered) - {pages.INDEX} - targets) == []
@@ -175,6 +188,17 @@ def test_every_claim_is_on_its_page_with_its_verdict_check_and_counter_cases(ent
             assert pages.verdict_kind(result) in part
             for counter in claim.counters:
                 assert pages.plain(counter.where) in part, (claim.name, counter.where)
+
+
+def test_the_code_shown_is_the_class_or_function_itself_never_a_lambda(entries):
+    shown = {e.example.name: [c.name for c in e.code] for e in entries}
+    variants = {(e.example.name, v.label): [c.name for c in v.code] for e in entries for v in e.variants}  # fmt: skip
+    every = [*shown.values(), *variants.values()]
+    assert [names for names in every if "<lambda>" in names] == []
+    assert [name for name, names in shown.items() if not names] == []
+    assert shown["my_linear"] == ["MyLinear"]  # built by `lambda: MyLinear(5, 3)`
+    assert variants[("init_functions", "init_normal")] == ["applied", "init_normal"]
+    assert shown["nested_blocks"] == ["rgnet", "block2", "block1"]  # what the builder calls
 
 
 # --- the book's sections -------------------------------------------------------------------------
@@ -229,6 +253,8 @@ def test_drawing_an_image_twice_gives_the_same_bytes(entries, tmp_path):
     pages.draw(example, trace, tmp_path / "a.png")
     pages.draw(example, trace, tmp_path / "b.png")
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    text = pages.png_text(tmp_path / "a.png")
+    assert text.get("Description") == pages.image_marker(trace) and "Software" not in text
 
 
 def test_an_image_of_other_data_is_found(entries, tmp_path):
