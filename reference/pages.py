@@ -264,6 +264,7 @@ class Variant:
     label: str
     code: list[Code]
     summary: dict[str, Any]
+    values: dict[str, Any]
 
 
 @dataclass
@@ -378,7 +379,12 @@ def collect() -> list[Entry]:
         for label, build in example.variants:
             variant_model = example.model(cpu, label)
             variants.append(
-                Variant(label, code_for(build, variant_model, code), summary(example, cpu, label))
+                Variant(
+                    label,
+                    code_for(build, variant_model, code),
+                    summary(example, cpu, label),
+                    values(example, cpu, label),
+                )
             )
         entries.append(
             Entry(
@@ -653,7 +659,7 @@ def variant_lines(site: Site, name: str, variant: Variant) -> list[str]:
         "",
         f"Run it: `python -m reference run {name} --variant {variant.label}`",
         "",
-        f"- **output:** shape {shape_text(data['output']['shape'])}, {data['output']['dtype']}",
+        value_line("output", variant.values["output"]),
         *facts_lines(data),
         "",
     ]
@@ -1076,7 +1082,8 @@ class Written:
 
 def write(out: Path | str = DEFAULT_OUT, with_images: bool = True) -> Written:
     """Write every page (and image) into `out`, created where missing; files of `out` that no page
-    names are left alone and listed (a renamed page leaves its old file behind)."""
+    names are left alone and listed (a renamed page leaves its old file behind). What cannot work
+    (no matplotlib, a folder that cannot be made) is found before the examples run."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise PagesError(f"--out {str(out)!r} exists and is not a folder")
@@ -1087,15 +1094,20 @@ def write(out: Path | str = DEFAULT_OUT, with_images: bool = True) -> Written:
             raise PagesError(
                 "the pages' images need matplotlib: pip install 'torch-builders-reference[plot]'"
             ) from None
-    entries = collect()
-    pages = render(entries, out)
-    drawn = images(entries)
-    (out / IMAGES).mkdir(parents=True, exist_ok=True)
-    for name, text in pages.items():
-        (out / name).write_text(text, encoding="utf-8", newline="\n")
-    if with_images:
-        for name, (example, trace) in drawn.items():
-            draw(example, trace, out / name)
+    try:
+        (out / IMAGES).mkdir(parents=True, exist_ok=True)
+        entries = collect()
+        pages = render(entries, out)
+        drawn = images(entries)
+        for name, text in pages.items():
+            (out / name).write_text(text, encoding="utf-8", newline="\n")
+        if with_images:
+            for name, (example, trace) in drawn.items():
+                draw(example, trace, out / name)
+    except OSError as error:
+        raise PagesError(
+            f"cannot write the pages to {str(out)!r}: {error.strerror or error}"
+        ) from None
     made = set(pages) | set(drawn)
     stray = sorted(
         p.relative_to(out).as_posix()

@@ -286,3 +286,13 @@ def test_an_out_that_is_a_file_is_refused_in_one_line(tmp_path, capsys):
     assert cli.main(["pages", "--out", str(tmp_path / "file")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "exists and is not a folder" in err
+
+
+def test_an_out_that_cannot_be_made_is_refused_in_one_line_before_anything_runs(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(pages, "collect", lambda: pytest.fail("the examples ran"))
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert cli.main(["pages", "--out", str(tmp_path / "file" / "learn")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot write the pages to" in err, err
