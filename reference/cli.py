@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2
 PROG = "torch-builders-reference"
-COMMANDS = ("list", "run", "trace", "survival")
+COMMANDS = ("list", "run", "trace", "survival", "pages")
 
 
 class Failure(Exception):
@@ -127,6 +127,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     survival = commands.add_parser("survival", help="which operations keep a tie, on this torch")
     survival_command.add_arguments(survival)
     survival.set_defaults(handler=survival_command.command)
+
+    pages = commands.add_parser(
+        "pages", help="write the learners' pages: one per document and book section (Markdown)"
+    )
+    pages.add_argument(
+        "--out", default="docs/learn", metavar="DIR", help="the folder (default: docs/learn)"
+    )
+    pages.set_defaults(handler=write_pages)
     return parser
 
 
@@ -379,4 +387,20 @@ def trace_one(args: argparse.Namespace) -> int:
         except plots.PlotError as error:
             raise UsageError(str(error)) from None
         print(f"loss curve written to {args.plot}", file=sys.stderr)  # stdout stays the trace
+    return 0
+
+
+def write_pages(args: argparse.Namespace) -> int:
+    """`pages`: every learner's page and its images, written into --out."""
+    from . import pages
+    from .seeding import configure_determinism
+
+    configure_determinism()
+    try:
+        written = pages.write(args.out)
+    except pages.PagesError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {len(written.pages)} pages and {len(written.images)} images to {args.out}")
+    if written.stray:
+        print(wrap_text(f"not written by this command, left alone: {', '.join(written.stray)}"))
     return 0
