@@ -17,7 +17,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from . import documents, survival_command
-from .errors import UsageError
+from .errors import DISTRIBUTION, UsageError
 from .layout import render_table, terminal_width, two_spaced, wrap_text
 from .summary_text import render_summary, render_trace, table_row
 
@@ -36,10 +36,52 @@ class Failure(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line (the usage is one `--help` away)."""
+    """argparse, but a mistake is one line (the usage is one `--help` away): the help of the
+    command it was made in (argparse leaves an unknown option of `run` to the top-level parser,
+    which would point to its own help)."""
 
     def error(self, message: str) -> None:
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self.commands().get(getattr(parsed, "command", None) or "", self)
+            raise UsageError(
+                f"unrecognized arguments: {' '.join(extras)}{close_option(extras, command)} "
+                f"(see {command.prog} --help)"
+            )
+        return parsed
+
+    def commands(self) -> dict[str, argparse.ArgumentParser]:
+        """The subcommands' parsers by name."""
+        found = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        return dict(found[0].choices) if found else {}
+
+
+def close_option(extras: list[str], parser: argparse.ArgumentParser) -> str:
+    """'; did you mean --device?' for a mistyped option of `parser`, else ''."""
+    options = [s for action in parser._actions for s in action.option_strings]
+    for extra in extras:
+        close = difflib.get_close_matches(extra.partition("=")[0], options, n=1, cutoff=0.6)
+        if extra.startswith("--") and close:
+            return f"; did you mean {close[0]}?"
+    return ""
+
+
+def version_line() -> str:
+    """'torch-builders-reference 0.1.0 (torch 2.13.0+cpu, Python 3.11.7)', read from the installed
+    packages' metadata: `--version` answers without importing torch."""
+    from importlib import metadata
+
+    def installed(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"{DISTRIBUTION} {installed(DISTRIBUTION)} (torch {installed('torch')}, Python {python})"
 
 
 # The status when the reader of our output went away (`... | head -1`): what a shell reports for a
@@ -94,8 +136,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "With no command: run every example and print one row each (exit 1 if a claim's check "
         "disagrees with its verdict).",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_line(),
+        help="the project's version, torch's and Python's",
+    )
     parser.set_defaults(handler=run_all)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     list_command = commands.add_parser(
         "list", help="the examples by document, what each shows, its variants"
@@ -106,7 +154,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="one example: input and output values, keys, parameters, ties, claims"
     )
-    run.add_argument("name")
+    run.add_argument(
+        "name",
+        help="an example (`list` lists them); a book section's number or title, or a document's "
+        "words, suggests the examples they name",
+    )
     run.add_argument("--variant", metavar="LABEL", help="another build the document shows")
     run.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     run.add_argument("--json", action="store_true", help="print JSON (what the snapshots lock)")
@@ -152,18 +204,15 @@ def check_command(argv: list[str], prog: str) -> None:
 
 
 def find_example(name: str, prog: str) -> Example:
-    """A registry example, or one of the survival table's registration-tied models."""
+    """A registry example, or one of the survival table's registration-tied models; for another
+    name, the examples it may mean (by name, book section, what they show, the documents' words)."""
     from . import registry
 
-    extra = survival_command.tied_models_as_examples()
-    if name in extra:
-        return extra[name]
-    try:
-        return registry.get(name)
-    except registry.UnknownExample as unknown:
-        close = unknown.close or difflib.get_close_matches(name, extra, n=3)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise UsageError(f"unknown example {name!r}.{hint} ({prog} list lists all)") from None
+    examples = {**registry.EXAMPLES, **survival_command.tied_models_as_examples()}
+    if name in examples:
+        return examples[name]
+    hint = registry.suggestion(registry.search(name, examples))
+    raise UsageError(f"unknown example {name!r}.{hint} ({prog} list lists all)")
 
 
 def checked_variant(example: Example, label: str | None) -> str | None:
@@ -187,11 +236,16 @@ def checked_device(name: str) -> torch.device:
     from .seeding import available_devices
 
     available = available_devices()
-    if name not in available:
-        raise UsageError(
-            f"device {name!r} is not available here; available: {', '.join(available)}"
-        )
-    return torch.device(name)
+    if name in available:
+        return torch.device(name)
+    kind = name.partition(":")[0].lower()
+    if kind in ("gpu", "nvidia"):
+        problem = "is not a torch device: torch calls an NVIDIA GPU 'cuda' (or cuda:N, the N-th)"
+    elif kind == "cuda" and "cuda" not in available:
+        problem = "is not available here: torch sees no CUDA device"
+    else:
+        problem = "is not available here"
+    raise UsageError(f"device {name!r} {problem}; available: {', '.join(available)}")
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -257,20 +311,50 @@ def list_examples(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
-    width = terminal_width()
     for name, document in documents.DOCUMENTS.items():
         mine = [e for e in entries if e["document"] == name]
         if not mine:
             continue
         print(wrap_text(two_spaced(name, document.title), hanging="  "))
         print(wrap_text(f"({document.kind})", indent="  "))
-        rows = [[e["name"], describe_listing(e)] for e in mine]
-        print(textwrap.indent(render_table(["", ""], rows, wrap=(1,), width=width - 2), "  "))
+        if name == documents.BOOK:
+            print(listed_by_section(mine, args.prog))
+        else:
+            print(listing_table(mine, indent="  "))
         print()
     print(
         wrap_text(f"`{args.prog} run NAME` runs one; `--variant LABEL` runs one of its variants.")
     )
     return 0
+
+
+def listing_table(entries: list[dict[str, Any]], indent: str, name_width: int = 0) -> str:
+    """Names and what they show, the names' column `name_width` wide at least."""
+    rows = [[e["name"].ljust(name_width), describe_listing(e)] for e in entries]
+    width = terminal_width() - len(indent)
+    return textwrap.indent(render_table(["", ""], rows, wrap=(1,), width=width), indent)
+
+
+def listed_by_section(entries: list[dict[str, Any]], prog: str) -> str:
+    """The book's examples under its sections, in the book's order; a section without one says so."""
+    lines, name_width = [], max(len(e["name"]) for e in entries)  # one column in every section
+    for section in documents.SECTIONS:
+        mine = [e for e in entries if documents.section_of(e["section"] or "") == section]
+        if mine:
+            lines += [wrap_text(section.label, indent="  ", hanging="    ")]
+            lines += [listing_table(mine, indent="    ", name_width=name_width)]
+        else:
+            lines += [
+                wrap_text(
+                    f"{section.label}: no example of its own; `{prog} run NAME --device cuda` "
+                    "runs any example on a GPU"
+                    if section.file == "use-gpu"
+                    else f"{section.label}: no example",
+                    indent="  ",
+                    hanging="    ",
+                )
+            ]
+    return "\n".join(lines)
 
 
 def listing(example: Example, kind: str) -> dict[str, Any]:
@@ -288,7 +372,10 @@ def listing(example: Example, kind: str) -> dict[str, Any]:
 
 
 def describe_listing(entry: dict[str, Any]) -> str:
-    parts = [f"{entry['section']}: " if entry["section"] else "", entry["shows"]]
+    """What `list` says of an entry: what it shows (after its subsection, for the book's, which
+    `list` shows under their section), its variants, whether it trains."""
+    within = documents.subsection_part(entry["section"] or "")
+    parts = [f"{within}: " if within else "", entry["shows"]]
     if entry["variants"]:
         parts.append(f" [variants: {', '.join(entry['variants'])}]")
     if entry["trains"]:

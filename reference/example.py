@@ -144,7 +144,7 @@ class Example:
     variants: tuple[tuple[str, Callable[[], nn.Module]], ...] = ()
     shares: tuple[str, ...] = ()
     seed: int = SEED
-    section: str = ""  # the book's section, "§6.5 Custom Layers"; "" outside the book
+    section: str = ""  # "5.4 自定义层, 5.4.2 带参数的层 (6.5 Custom Layers)"; "" outside the book
 
     @property
     def source(self) -> str:

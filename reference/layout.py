@@ -5,18 +5,48 @@ The command line and the survival table's renderer both lay out their text here.
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
+import sys
 import unicodedata
 
-# Where the output is not a terminal (a pipe, a file), lines are laid out to this width.
-NOT_A_TERMINAL = 100
+# Where no terminal is known (a CI log, a cron job's mail), lines are laid out to this width.
+NO_TERMINAL = 80
+# A wider terminal gets lines this wide at most (longer lines read badly), a narrower one at least
+# this (narrower, the terminal wraps).
+WIDEST, NARROWEST = 100, 60
 
 
 def terminal_width() -> int:
-    """The width to lay text out to: the terminal's columns (COLUMNS where set), at most 100, the
-    width used where the output is not a terminal; at least 60 (narrower, the terminal wraps)."""
-    return max(60, min(NOT_A_TERMINAL, shutil.get_terminal_size((NOT_A_TERMINAL, 24)).columns))
+    """The width to lay text out to: COLUMNS where it is set (the user's say, as shutil and argparse
+    take it); else the columns of the terminal the output ends in; else 80. At most 100, at least 60.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else terminal_columns()
+    return max(NARROWEST, min(WIDEST, width or NO_TERMINAL))
+
+
+def terminal_columns() -> int | None:
+    """The width of the terminal the output ends in: stdout's; where stdout is a pipe or a file
+    (`| less`, `| head`, `> out.txt`), the terminal the command was typed in, which stderr, stdin or
+    the controlling terminal (/dev/tty) is; None where there is none (a CI job, cron)."""
+    for stream in (sys.__stdout__, sys.__stderr__, sys.__stdin__):
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):  # None, closed, or not a terminal
+            continue
+        if columns > 0:
+            return columns
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)  # no controlling terminal, or Windows: OSError
+    except OSError:
+        return None
+    try:
+        return os.get_terminal_size(tty).columns or None
+    except OSError:
+        return None
+    finally:
+        os.close(tty)
 
 
 def display_width(text: str) -> int:
@@ -98,35 +128,47 @@ def render_table(
     width: int | None = None,
 ) -> str:
     """Columns two spaces apart; the columns in `wrap` are narrowed and wrapped until the table
-    fits `width` (the terminal's), widest first."""
+    fits `width` (the terminal's), widest first, their headings too. A cell's own line breaks are
+    kept (a matrix, a row to a line)."""
     width = width or terminal_width()
     lines = [header, *rows] if any(header) else rows
-    widths = [max(display_width(line[i]) for line in lines) for i in range(len(header))]
+    widths = [
+        max(display_width(part) for line in lines for part in line[i].split("\n"))
+        for i in range(len(header))
+    ]
     # A wrapped column keeps its longest unbreakable piece whole (a parameter name must not break
-    # but after a dot).
+    # but after a dot), and its heading's longest word.
     narrowest = {
         i: max(narrowest_width(w) for line in lines for w in line[i].split() or [""]) for i in wrap
     }
     while sum(widths) + 2 * (len(widths) - 1) > width - 1:
-        wrappable = [i for i in wrap if widths[i] > max(narrowest[i], len(header[i]) // 2, 8)]
+        wrappable = [i for i in wrap if widths[i] > max(narrowest[i], 8)]
         if not wrappable:
             break
         widest = max(wrappable, key=lambda i: widths[i])
         widths[widest] -= 1
-    out = []
-    if any(header):
-        out += [header, ["-" * w for w in widths]]
     rendered = []
-    for line in out + rows:
-        cells = [
-            wrap_words(cell, w) if i in wrap and line not in out else [cell]
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        for k in range(max(len(c) for c in cells)):
-            parts = [c[k] if k < len(c) else "" for c in cells]
-            rendered.append(
-                "  ".join(
-                    p + " " * (w - display_width(p)) for p, w in zip(parts, widths, strict=True)
-                ).rstrip()
-            )
+    for k, line in enumerate(lines):
+        rendered += table_lines(line, widths, wrap)
+        if k == 0 and any(header):
+            rendered.append("  ".join("-" * w for w in widths))
     return "\n".join(rendered)
+
+
+def table_lines(cells: list[str], widths: list[int], wrap: tuple[int, ...]) -> list[str]:
+    """One row of a table as lines: each cell in its column, wrapped where its column wraps."""
+    columns = [
+        [
+            piece
+            for part in cell.split("\n")
+            # A part that fits keeps its own spacing (aligned numbers); a wider one is wrapped.
+            for piece in (wrap_words(part, w) if i in wrap and display_width(part) > w else [part])
+        ]
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+    ]
+    lines = []
+    for k in range(max(len(c) for c in columns)):
+        parts = [c[k] if k < len(c) else "" for c in columns]
+        padded = [p + " " * (w - display_width(p)) for p, w in zip(parts, widths, strict=True)]
+        lines.append("  ".join(padded).rstrip())
+    return lines

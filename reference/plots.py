@@ -124,7 +124,8 @@ def draw_losses(axes, name: str, trace: dict[str, Any]) -> None:
     )
     axes.set_title(f"{name}: {len(steps)} steps, {len(epochs)} epochs{evidence}", fontsize=10)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=8)
+    # Below the axes, clear of every line wherever the loss goes.
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
 
 
 def draw_shared_gradients(axes, rows_by_epoch: list, trace: dict[str, Any]) -> None:
@@ -150,4 +151,12 @@ def draw_shared_gradients(axes, rows_by_epoch: list, trace: dict[str, Any]) -> N
         fontsize=10,
     )
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=7, ncols=2, title="entry [row, column]", title_fontsize=7)
+    # Beside the axes: ten entries' lines leave no corner inside free.
+    axes.legend(
+        fontsize=7,
+        ncols=2,
+        title="entry [row, column]",
+        title_fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+    )

@@ -474,7 +474,7 @@ REVIEWED = "2026-12-07"
 MLP_CLONE = Example(
     name="mlp_clone",
     document=BOOK,
-    section="§6.6 File I/O",
+    section="5.5 读写文件, 5.5.2 加载和保存模型参数 (6.6 File I/O)",
     shows="save MLP's state_dict, load it into a new MLP (weights_only=True)",
     build=mlp_clone,
     make_input=randn_twenty_features,

@@ -6,14 +6,16 @@ here runs a model.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import documents
-from .layout import display_width, terminal_width, two_spaced, wrap_text
+from .layout import display_width, render_table, terminal_width, two_spaced, wrap_text
 
 if TYPE_CHECKING:
     import torch
@@ -95,18 +97,48 @@ def ties_cell(alias_groups: list[list[str]], in_forward: dict[str, int]) -> str:
     return "; ".join(parts)
 
 
-def where_to_read(example: Example, variant: str | None) -> str:
-    """The file (relative to the repository) and the function or class that builds the model."""
-    build = inspect.unwrap(example.build if variant is None else dict(example.variants)[variant])
-    try:
-        path = Path(inspect.getsourcefile(build)).resolve()
-        line = inspect.getsourcelines(build)[1]
-    except (TypeError, OSError):
-        return build.__qualname__
-    shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
-    name = build.__qualname__
-    name = f"a lambda at line {line}" if name == "<lambda>" else name
-    return f"{shown}:{line}  {name}"
+def where_to_read(example: Example, variant: str | None) -> list[str]:
+    """Where to read the code that builds the model: 'file:line  name' (the file relative to the
+    repository), a line for each function or class `what_builds` finds."""
+    build = example.build if variant is None else dict(example.variants)[variant]
+    places = []
+    for found, name in what_builds(build):
+        try:
+            path = Path(inspect.getsourcefile(found)).resolve()
+            line = inspect.getsourcelines(found)[1]
+        except (TypeError, OSError):  # built in, or defined where there is no source
+            places.append(("", name))
+            continue
+        shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
+        places.append((f"{shown}:{line}", name))
+    width = max(len(place) for place, _ in places)
+    return [f"{place:<{width}}  {name}" if place else name for place, name in places]
+
+
+def what_builds(build: Callable) -> list[tuple[Callable, str]]:
+    """The functions and classes that build a model, each with the name to show: `build` itself;
+    where it is a functools.partial, the function it calls and the arguments it fixes
+    ('NestMLP(out_features=20)'); where it is a lambda (a line of a registry entry), the reference's
+    functions and classes it names, what it passes before what it passes it to (the function that
+    makes the difference first): `lambda: applied(init_normal)` -> init_normal, applied. A lambda
+    that names none of them is shown as itself."""
+    build = inspect.unwrap(build)
+    if isinstance(build, functools.partial):
+        arguments = [repr(a) for a in build.args] + [
+            f"{k}={v!r}" for k, v in build.keywords.items()
+        ]
+        return [(build.func, f"{build.func.__qualname__}({', '.join(arguments)})")]
+    if build.__name__ != "<lambda>":
+        return [(build, build.__qualname__)]
+    named = [build.__globals__.get(name) for name in reversed(build.__code__.co_names)]
+    found = [
+        f
+        for f in dict.fromkeys(named)
+        if (inspect.isfunction(f) or inspect.isclass(f))
+        and getattr(f, "__module__", "").startswith("reference.")
+    ]
+    line = build.__code__.co_firstlineno
+    return [(f, f.__qualname__) for f in found] or [(build, f"a lambda at line {line}")]
 
 
 def render_values(label: str, facts: dict[str, Any]) -> str:
@@ -150,11 +182,11 @@ def render_summary(
         ),
     ]
     if source.section:
-        header.append(f"  section   {source.section}")
-    header += [
-        f"  open      {where_to_read(example, variant)}",
-        f"  torch     {torch.__version__}, on {device}",
-    ]
+        words = [f"{'section':<9}", *source.section.split()]  # the label under the document's title
+        header.append(wrap_text(words, indent="  ", hanging=" " * 12))
+    opens = where_to_read(example, variant)
+    header += [f"  {'open' if i == 0 else '':<8}  {line}" for i, line in enumerate(opens)]
+    header.append(f"  torch     {torch.__version__}, on {device}")
     if example.variants and variant is None:
         header.append(
             f"  variants  {', '.join(label for label, _ in example.variants)} (--variant LABEL)"
@@ -199,7 +231,7 @@ def render_summary(
             separator="; ",
         ),
         "",
-        CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING,
+        wrap_text(CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING),
     ]
     for claim in data["claims"]:
         lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
@@ -248,16 +280,84 @@ def listed(label: str, items: list[str], empty: str, separator: str = ", ") -> s
 
 
 def render_trace(name: str, data: dict[str, Any]) -> str:
-    lines = [
-        f"{name}: {len(data['step_loss'])} steps, {len(data['epoch_loss'])} epochs",
-        "epoch  mean loss",
-    ]
-    lines += [f"{i + 1:>5}  {loss:.6g}" for i, loss in enumerate(data["epoch_loss"])]
+    """A training trace: a table of its epochs (the mean loss and what each epoch records, a matrix
+    a row to a line), then what it records once (the final weights, each a matrix under its name),
+    then its findings."""
+    epochs = data["epoch_loss"]
+    lines = [f"{name}: {len(data['step_loss'])} steps, {len(epochs)} epochs", ""]
+    columns = {"mean loss": [f"{loss:.6g}" for loss in epochs]}
+    recorded = data.get("epochs", [])
+    for key in dict.fromkeys(k for entry in recorded for k in entry if k != "epoch"):
+        values = [entry.get(key) for entry in recorded]
+        if values != epochs:  # an epoch's own loss is the mean loss column already
+            columns[key] = aligned(values)
+    lines += epoch_tables([f"{i + 1:>5}" for i in range(len(epochs))], columns)
     for key, value in data.items():
-        if key not in ("step_loss", "epoch_loss"):
-            lines.append(wrap_text(f"{key}: {rounded(value)}", indent="  ").lstrip())
-    lines.append("(rounded as torch prints; --json for every digit)")
-    return "\n".join(lines)
+        if key in ("step_loss", "epoch_loss", "epochs"):
+            continue
+        if isinstance(value, dict) and value and all(map(is_matrix, value.values())):
+            rows = [[k, cell] for k, cell in zip(value, aligned(list(value.values())), strict=True)]
+            table = render_table(["", ""], rows, wrap=(1,), width=terminal_width() - 2)
+            lines += ["", f"{key}:", indented(table, 2), ""]
+        else:
+            lines.append(wrap_text(f"{key}: {rounded(value)}", hanging="  "))
+    lines += [
+        "",
+        wrap_text(
+            "(losses to 6 significant digits, the rest rounded as torch prints; --json for every digit)"
+        ),
+    ]
+    return "\n".join(line for k, line in enumerate(lines) if line or lines[k - 1])
+
+
+def is_matrix(value: Any) -> bool:
+    """A list of numbers, or a list of such lists (a tensor's rows)."""
+    rows = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+    return all(
+        isinstance(row, list)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in row)
+        for row in rows
+    )
+
+
+def aligned(values: list[Any]) -> list[str]:
+    """Cells for `values`: a matrix as its rows, a line each, every number at four decimals and
+    right-aligned with the others of the column (a sign does not shift it); anything else rounded."""
+    if not all(is_matrix(v) for v in values):
+        return [rounded(v) for v in values]
+    matrices = [v if v and isinstance(v[0], list) else [v] for v in values]
+    width = max(len(number(x)) for m in matrices for row in m for x in row)
+    return [
+        "\n".join(" ".join(f"{number(x):>{width}}" for x in row) for row in m) for m in matrices
+    ]
+
+
+def epoch_tables(epochs: list[str], columns: dict[str, list[str]]) -> list[str]:
+    """The epochs as tables, each as wide as the terminal allows: the first column the epoch, then
+    as many of `columns` as fit, in order; the rest in the tables below."""
+    width, lines, pending = terminal_width(), [], list(columns)
+    while pending:
+        chosen = [pending.pop(0)]
+        while pending and table_width(epochs, columns, [*chosen, pending[0]]) < width:
+            chosen.append(pending.pop(0))
+        header = ["epoch", *chosen]
+        rows = [[epoch, *(columns[c][i] for c in chosen)] for i, epoch in enumerate(epochs)]
+        wrap = tuple(range(1, len(header)))
+        lines += ([""] if lines else []) + [render_table(header, rows, wrap=wrap)]
+    return lines
+
+
+def table_width(epochs: list[str], columns: dict[str, list[str]], chosen: list[str]) -> int:
+    """The columns a table of the epochs and `chosen` takes, unwrapped."""
+    widths = [max(len("epoch"), *map(len, epochs))]
+    widths += [
+        max(display_width(line) for v in [c, *columns[c]] for line in v.split("\n")) for c in chosen
+    ]
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def indented(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line if line else line for line in text.split("\n"))
 
 
 def number(value: float) -> str:

@@ -109,10 +109,8 @@ def matrix_command(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    try:
-        tables = survival_render.load_tables(paths)
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as error:
-        raise UsageError(f"not a `survival --json` result: {error}") from None
+    files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
+    tables = survival_render.by_release([saved_result(file) for file in files])
     if not tables:
         raise UsageError(f"no .json results in {', '.join(args.matrix)}")
     tables = [filtered(table, args.model, args.operation) for table in tables]
@@ -138,6 +136,39 @@ def matrix_command(args: argparse.Namespace) -> int:
     if not (args.markdown or args.heatmap):
         print(survival_render.render_matrix(tables))
     return 0
+
+
+def saved_result(path: Path) -> dict:
+    """A table `survival --json` saved; a file that is not one is named, with what is wrong."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        problem = getattr(error, "strerror", None) or str(error)
+    else:
+        problem = result_problem(table)
+    if problem:
+        raise UsageError(f"{path} is not a `survival --json` result: {problem}")
+    return table
+
+
+# What every saved table holds, and every row of it, that the matrix reads.
+RESULT_KEYS = ("torch", "rows", "legend", "models", "notes")
+ROW_KEYS = ("model", "operation", "outcome")
+
+
+def result_problem(table: object) -> str:
+    """What keeps `table` from being a saved `survival --json` result, or ''."""
+    if not isinstance(table, dict):
+        return f"a JSON {type(table).__name__}, not an object"
+    missing = [key for key in RESULT_KEYS if key not in table]
+    if missing:
+        return f"no {', '.join(repr(k) for k in missing)}"
+    if not isinstance(table["torch"], str) or not isinstance(table["rows"], list):
+        return "'torch' is not a string or 'rows' not a list"
+    for number, row in enumerate(table["rows"], start=1):
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ROW_KEYS):
+            return f"row {number} is not an object with strings {', '.join(map(repr, ROW_KEYS))}"
+    return ""
 
 
 def filtered(table: dict, model: str | None, operation: str | None) -> dict:

@@ -6,15 +6,21 @@ time); one subprocess checks what only a fresh interpreter can: `--help` without
 
 import contextlib
 import dataclasses
+import errno
+import importlib.util
 import json
+import os
+import re
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import torch
 
-from reference import documents, plots, registry
+from reference import documents, layout, plots, registry, survival_command
 from reference.cli import (
     CLOSED_PIPE,
     PROG,
@@ -23,11 +29,13 @@ from reference.cli import (
     main,
     show_example,
 )
-from reference.layout import display_width
+from reference.layout import display_width, render_table
 from reference.probes import left_behind, summary, ties_in_forward
-from reference.summary_text import ties_cell
+from reference.seeding import available_devices
+from reference.summary_text import REPOSITORY, number, ties_cell, where_to_read
 
 WIDTH = 100
+SHORT_TRACE = "train_shared_weight_net"
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +48,29 @@ def run(capsys, *argv):
     status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+# Test ids are ASCII (a tool passing ids back to pytest must find them): the Chinese words of the
+# cases by what they mean.
+IN_ENGLISH = {
+    "自定义层": "custom-layers",
+    "实例化网络": "instantiating",
+    "参数共享": "parameter-sharing",
+    "共享": "sharing",
+    "初始化": "initialization",
+    "带参数的层": "layers-with-parameters",
+    "不带参数的层": "layers-without",
+    "延后初始化": "lazy-init",
+    "§": "par",
+}
+
+
+def ascii_id(value) -> str:
+    text = " ".join(value) if isinstance(value, list) else str(value)
+    for words, english in IN_ENGLISH.items():
+        text = text.replace(words, english)
+    assert text.isascii(), text
+    return text
 
 
 def widest(text):
@@ -65,7 +96,49 @@ def widest(text):
         ),
         (["run", "mlp", "--variant", "x"], "'mlp' has no variants"),
         (["trace", "mlp"], "'mlp' has no training trace; these do: train_shared_weight_net"),
+        # The GPU by the name a learner uses; what this machine has.
+        (
+            ["run", "mlp", "--device", "gpu"],
+            "device 'gpu' is not a torch device: torch calls an NVIDIA GPU 'cuda' (or cuda:N, the "
+            f"N-th); available: {', '.join(available_devices())}",
+        ),
+        # An unknown option: the help of the command it was given to, and the option it may mean.
+        (
+            ["run", "mlp", "--devcie", "cpu"],
+            f"unrecognized arguments: --devcie cpu; did you mean --device? (see {PROG} run --help)",
+        ),
+        (
+            ["trace", SHORT_TRACE, "--plt", "l.png"],
+            f"did you mean --plot? (see {PROG} trace --help)",
+        ),
+        (["survival", "--bogus"], f"unrecognized arguments: --bogus (see {PROG} survival --help)"),
+        (["list", "extra"], f"unrecognized arguments: extra (see {PROG} list --help)"),
+        (["--bogus"], f"unrecognized arguments: --bogus (see {PROG} --help)"),
+        # A book section's title or number, in either edition, or a document's words: the examples
+        # they name, and where each was found.
+        (
+            ["run", "自定义层"],
+            "unknown example '自定义层'. Did you mean: centered_layer, my_linear (section 5.4 "
+            "自定义层 (6.5 Custom Layers))? (torch-builders-reference list lists all)",
+        ),
+        (["run", "6.5"], "Did you mean: centered_layer, my_linear (section 5.4 自定义层"),
+        (
+            ["run", "实例化网络"],
+            "Did you mean: lazy_mlp (section 5.3 延后初始化, 5.3.1 实例化网络 (6.4 Lazy "
+            "Initialization))?",
+        ),
+        (
+            ["run", "参数共享"],
+            "Did you mean: parameter_list_chain, parameter_dict_chain, functional_linear, "
+            "weight_norm (the document's words their claims quote); param_access_mlp, "
+            "nested_blocks, tied_sequential, tied_autoencoder and 2 more (the title of document "
+            "001); conv_shared_transpose, he_init_conv, linear_net_transpose, linear_net_mm and 3 "
+            "more (the title of document 002)?",
+        ),
+        (["trace", "共享"], "Did you mean: shared_weight_net, tied_sequential, "),
+        (["run", "load"], "Did you mean: mlp_clone (what it shows)?"),
     ],
+    ids=lambda value: ascii_id(value) if isinstance(value, list) else "",
 )
 def test_a_mistake_is_one_line_with_exit_status_2(capsys, argv, fragment):
     status, out, err = run(capsys, *argv)
@@ -90,6 +163,12 @@ def test_run_shows_values_the_file_to_open_and_the_release(capsys):
     assert "  document  003_509c77070272da3f.txt  深度学习计算 · model-construction" in out
     assert "  variants  features (--variant LABEL)" in out
     assert widest(out) <= WIDTH
+
+
+def test_run_names_the_books_chapter_and_section_as_the_chinese_edition_does(capsys):
+    _, out, _ = run(capsys, "run", "my_linear")
+    assert "  document  d2l-zh-ch5  动手学深度学习 5 深度学习计算 (6 Builders' Guide)\n" in out
+    assert "  section   5.4 自定义层, 5.4.2 带参数的层 (6.5 Custom Layers)\n" in out
 
 
 def test_run_a_variant(capsys):
@@ -168,6 +247,45 @@ def test_a_tie_made_in_forward_is_shown(capsys):
     assert "ties:            embed_tokens.weight ×2 (forward)\n" in out
 
 
+# --- open: the class or function that builds the model --------------------------------------------
+
+ENTRIES = {**registry.EXAMPLES, **survival_command.tied_models_as_examples()}
+BUILDS = [(name, None) for name in ENTRIES] + [
+    (name, label) for name, example in ENTRIES.items() for label, _ in example.variants
+]
+
+
+@pytest.mark.parametrize(("name", "variant"), BUILDS, ids=[f"{n}-{v}" for n, v in BUILDS])
+def test_open_names_the_class_or_function_at_its_line_never_a_lambda(name, variant):
+    """Each line of `open` is 'file:line  name', and the file's line there defines that name (a
+    class or a def, under its decorators); a lambda or a partial in the registry entry is
+    followed to what it calls."""
+    lines = where_to_read(ENTRIES[name], variant)
+    assert lines and not any("lambda" in line for line in lines), lines
+    for line in lines:
+        place, shown = line.split()
+        path, number = place.rsplit(":", 1)
+        source = (REPOSITORY / path).read_text(encoding="utf-8").splitlines()[int(number) - 1 :]
+        defined = next(s.strip() for s in source if not s.lstrip().startswith("@"))
+        assert re.match(rf"(class|def) {shown.split('(')[0]}\b", defined), (line, defined)
+
+
+@pytest.mark.parametrize(
+    ("name", "variant", "first"),
+    [
+        ("my_linear", None, "MyLinear"),  # build=lambda: MyLinear(5, 3)
+        ("init_functions", "init_normal", "init_normal"),  # lambda: applied(init_normal)
+        ("init_functions", "init_constant", "init_constant"),
+        ("init_functions", "my_init", "my_init"),
+        ("nest_mlp", "second_definition", "NestMLP(out_features=20)"),  # a functools.partial
+    ],
+)
+def test_open_follows_a_lambda_or_a_partial(capsys, name, variant, first):
+    status, out, _ = run(capsys, "run", name, *(["--variant", variant] if variant else []))
+    opened = next(line for line in out.splitlines() if line.startswith("  open "))
+    assert status == 0 and opened.endswith(f"  {first}"), opened
+
+
 # --- what a device cannot hold, proven on the CPU with the meta device ----------------------------
 
 
@@ -210,7 +328,7 @@ def test_the_table_fits_100_columns_and_explains_itself(capsys, monkeypatch):
     assert "136 (172 by name)" in out and "(N by name): counted once per name" in out
     assert "[1] shared_weight_net: holds only when the seed leaves the ReLUs alive" in out
     assert "[2] linear_net_mm: holds only when WᵀW = WWᵀ (W is normal)" in out
-    assert "d2l  深度学习计算 (Deep Learning Computation)" in out
+    assert "d2l  动手学深度学习 5 深度学习计算 (6 Builders' Guide)" in out
     assert "5 examples; every verdict above was proven" in out
 
 
@@ -231,8 +349,21 @@ def test_list_groups_by_document_with_titles_sections_and_variants(capsys):
     status, out, _ = run(capsys, "list")
     assert status == 0 and widest(out) <= WIDTH
     assert "004_437a7907a92ead85.txt  torch.nn.modules.utils模块中的权重参数共享技术详解\n" in out
-    assert "deferred-init (Lazy Initialization): LazyLinear(256)" in out
-    assert "§6" not in out
+    # The book's examples under its sections as the Chinese edition numbers them, the English
+    # edition's in brackets; a subsection before what the example shows.
+    book = out[out.index(f"{documents.BOOK}  动手学深度学习 5 深度学习计算 (6 Builders' Guide)") :]
+    headings = [line.strip() for line in book.splitlines() if line.startswith("  5.")]
+    assert headings[:5] == [
+        "5.1 层和块 (6.1 Layers and Modules)",
+        "5.2 参数管理 (6.2 Parameter Management, 6.3 Parameter Initialization)",
+        "5.3 延后初始化 (6.4 Lazy Initialization)",
+        "5.4 自定义层 (6.5 Custom Layers)",
+        "5.5 读写文件 (6.6 File I/O)",
+    ]
+    assert headings[5].startswith("5.6 GPU (6.7 GPUs): no example of its own; `")
+    assert "\n    lazy_mlp          5.3.1 实例化网络: LazyLinear(256), ReLU" in book
+    assert "5.1.3 在前向传播函数中执行代码 (older edition): FancyMLP" in " ".join(book.split())
+    assert "§6" not in out and "d2l-ch6" not in out
     assert "[variants: init_normal, init_constant, my_init]" in " ".join(out.split())
     assert "registered_lm_head" in out
 
@@ -243,9 +374,9 @@ def test_list_json_splits_the_source(capsys):
     assert entries["lazy_mlp"] == {
         "name": "lazy_mlp",
         "kind": "example",
-        "document": "d2l-ch6",
-        "title": "深度学习计算 (Deep Learning Computation)",
-        "section": "deferred-init (Lazy Initialization)",
+        "document": "d2l-zh-ch5",
+        "title": "动手学深度学习 5 深度学习计算 (6 Builders' Guide)",
+        "section": "5.3 延后初始化, 5.3.1 实例化网络 (6.4 Lazy Initialization)",
         "shows": "LazyLinear(256), ReLU, LazyLinear(10); sizes inferred at the first forward",
         "variants": [],
         "trains": False,
@@ -257,6 +388,144 @@ def test_list_json_splits_the_source(capsys):
     }
 
 
+def test_a_table_heading_stands_over_its_column_at_any_width():
+    """The heading of a wrapped column wraps with it ("claims: verdicts" was wider than its column
+    at 80, and the columns right of it no longer lined up): every word of a heading lies within the
+    dashes under it."""
+    header = ["example", "doc", "claims: verdicts", "ties"]
+    rows = [
+        ["shared_weight_net", "000", "holds; false; holds only when [2]", "a = b (weight, bias)"]
+    ]
+    for width in (30, 40, 60, 100):
+        lines = render_table(header, rows, wrap=(2, 3), width=width).splitlines()
+        rule = next(k for k, line in enumerate(lines) if set(line) <= {"-", " "})
+        columns = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[rule])]
+        words = [(m.start(), m.end()) for line in lines[:rule] for m in re.finditer(r"\S+", line)]
+        assert all(any(a <= s and e <= b for a, b in columns) for s, e in words), lines[: rule + 1]
+        assert sorted(w for line in lines[:rule] for w in line.split()) == sorted(
+            " ".join(header).split()
+        )
+
+
+# --- the book as its Chinese edition numbers it ----------------------------------------------------
+
+
+def test_every_book_example_labels_its_section_as_the_chinese_edition_does():
+    """'5.4 自定义层, 5.4.2 带参数的层 (6.5 Custom Layers)': the section and subsection as zh.d2l.ai
+    numbers and names them, the English edition's section in brackets; an example of another
+    document has none."""
+    for name, example in registry.EXAMPLES.items():
+        if example.document == documents.BOOK:
+            assert documents.label_problem(example.section) == "", name
+        else:
+            assert example.section == "", name
+
+
+@pytest.mark.parametrize(
+    ("label", "problem"),
+    [
+        ("§6.5 Custom Layers", "is not '5.N"),
+        (
+            "5.4 自定义层, 5.4.2 带参数的层 (6.4 Lazy Initialization)",
+            "should read '5.4 自定义层, 5.4.2",
+        ),
+        (
+            "5.4 自定义层, 5.4.9 带参数的层 (6.5 Custom Layers)",
+            "no subsection 5.4.9 in 5.4 自定义层",
+        ),
+        ("5.4 自定义层, 5.4.2 不带参数的层 (6.5 Custom Layers)", "should read"),
+        ("5.9 自定义层 (6.5 Custom Layers)", "no section 5.9"),
+    ],
+    ids=["english-only", "wrong-english", "no-such-subsection", "wrong-title", "no-such-section"],
+)
+def test_a_label_unlike_the_book_is_caught(label, problem):
+    assert problem in documents.label_problem(label)
+
+
+def test_the_pages_and_the_command_line_number_the_book_alike():
+    """reference/pages.py keeps its own table of the sections (with the page of each): both say the
+    same numbers, titles and files, and the same English sections."""
+    from reference import pages
+
+    assert [(s.number, s.title, s.file) for s in pages.SECTIONS] == [
+        (s.number, s.title, s.file) for s in documents.SECTIONS
+    ]
+    assert [[(e.number, e.title) for e in s.english] for s in pages.SECTIONS] == [
+        [(n, documents.ENGLISH[n]) for n in s.english] for s in documents.SECTIONS
+    ]
+
+
+def d2l_zh_source() -> Path | None:
+    """A clone of d2l-ai/d2l-zh (bare or not) beside the project, where one is at hand."""
+    for folder in (REPOSITORY, *REPOSITORY.parents):
+        for candidate in (folder / ".mirror" / "d2l-ai+d2l-zh" / "repo", folder / "d2l-zh"):
+            if (candidate / "HEAD").is_file() or (candidate / ".git").exists():
+                return candidate
+    return None
+
+
+D2L_ZH = d2l_zh_source()
+
+
+@pytest.mark.skipif(D2L_ZH is None, reason="no clone of d2l-ai/d2l-zh beside the project")
+def test_the_sections_and_subsections_are_the_books_headings():
+    """The chapter's toc (index.md) gives the sections' files in order; each file's `#` heading is
+    the section's title and its `##` headings are the subsections, in order (zh.d2l.ai numbers
+    them so), the markup of the book's headings ([** **], (** **)) left out."""
+
+    def show(name: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(D2L_ZH), "show", f"HEAD:chapter_deep-learning-computation/{name}"],
+            capture_output=True, encoding="utf-8", check=True, timeout=30,
+        ).stdout  # fmt: skip
+
+    toc = show("index.md").split("```toc", 1)[1].split("```", 1)[0].splitlines()
+    files = [line.strip() for line in toc if line.strip() and not line.startswith(":")]
+    assert [s.file for s in documents.SECTIONS] == files
+    for section in documents.SECTIONS:
+        headings, in_code = [], False
+        for line in show(f"{section.file}.md").splitlines():
+            in_code ^= line.startswith("```")  # a comment in the code is no heading
+            if not in_code and re.match(r"#+ ", line):
+                headings.append(line)
+        plain = [re.sub(r"[\[\]()*]", "", h.split(" ", 1)[1]).strip() for h in headings]
+        levels = [h.split(" ", 1)[0] for h in headings]
+        assert plain[levels.index("#")] == section.title
+        assert [p for p, level in zip(plain, levels, strict=True) if level == "##"] == [
+            s.title for s in section.subsections
+        ], section.number
+
+
+# --- finding an example by what a learner knows of it --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["参数共享", "自定义层", "初始化", "5.1", "6.3", "linear", "003"], ids=ascii_id
+)
+def test_each_example_found_holds_the_words_where_the_suggestion_says(query):
+    """Every example `search` names holds the words (ignoring case) in the place it is said to: its
+    section, what it shows, its claims' quotes, its document's title or file name."""
+    found = registry.search(query, ENTRIES)
+    assert found
+    text = query.casefold()
+    for group in found:
+        for name in group.names:
+            example = ENTRIES[name]
+            where = {
+                "a close name": name in registry.close_names(query, ENTRIES),
+                "section": example.section != ""
+                and any(
+                    text in words.casefold()
+                    for words in (example.section, documents.section_of(example.section).label)
+                ),
+                "what": text in example.shows.casefold(),
+                "the document's words": any(text in c.quote.casefold() for c in example.claims),
+                "the title": text in documents.DOCUMENTS[example.document].title.casefold(),
+                "the file name": text in example.document.casefold(),
+            }
+            assert next(v for k, v in where.items() if group.where.startswith(k)), (name, group)
+
+
 def test_every_source_names_a_known_document():
     for name in registry.names():
         example = registry.get(name)
@@ -266,8 +535,6 @@ def test_every_source_names_a_known_document():
 
 
 # --- trace and plots ------------------------------------------------------------------------------
-
-SHORT_TRACE = "train_shared_weight_net"
 
 
 @pytest.mark.parametrize(
@@ -340,10 +607,178 @@ def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
 def test_trace_text_is_rounded_and_fits(capsys):
     status, out, _ = run(capsys, "trace", SHORT_TRACE)
     assert status == 0 and widest(out) <= WIDTH
-    assert "final_weights: {shared_linear.weight: [[0.2295, -0.1978" in out
+    assert "final_weights:\n  shared_linear.weight   0.2295 -0.1978 " in out
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_trace_shows_its_epochs_as_a_table(capsys, monkeypatch, columns):
+    """An epoch a row: its mean loss, and each matrix it records a row to a line, every number under
+    the one above it; the tables split where the terminal is too narrow for all of them."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    trace = registry.get(SHORT_TRACE).train("cpu")
+    _, out, _ = run(capsys, "trace", SHORT_TRACE)
+    lines = out.splitlines()
+    keys = ["shared_weight_rows", "shared_grad_rows"]
+    headings = [k for k, line in enumerate(lines) if line.startswith("epoch  ")]
+    together = columns == 100  # 82 columns for both matrices: apart at 80
+    assert [lines[k].split() for k in headings] == (
+        [["epoch", "mean", "loss", *keys]]
+        if together
+        else [["epoch", "mean", "loss", keys[0]], ["epoch", keys[1]]]
+    )
+    for key in keys:
+        heading = next(k for k in headings if key in lines[k])
+        at = lines[heading].index(key)
+        end = at + len(lines[heading + 1][at:].split(" ")[0])  # the dashes under the heading
+        for epoch, entry in enumerate(trace["epochs"], start=1):
+            first = heading + 2 + 2 * (epoch - 1)  # the rule, then two lines an epoch
+            assert lines[first].startswith(f"{epoch:>5}  ")
+            if heading == headings[0]:
+                assert lines[first].split()[1] == f"{trace['epoch_loss'][epoch - 1]:.6g}"
+            for k, row in enumerate(entry[key]):
+                cells = lines[first + k][at:end]
+                assert cells.split() == [number(x) for x in row], (key, epoch, k)
+                # right-aligned: each number ends where the one above it ends
+                ends = [m.end() for m in re.finditer(r"\S+", cells)]
+                assert ends == [m.end() for m in re.finditer(r"\S+", lines[first][at:end])]
+    assert (
+        "shared_grad_identical_every_step: true\nshared_layer_updated_once_every_step: true" in out
+    )
+    assert "{" not in out  # no inline dict left
+
+
+def test_the_legends_are_clear_of_every_line():
+    """Each legend lies in the figure and crosses no line of any panel (the gradient panel's, inside
+    its axes, covered two of its ten lines)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    traces = [
+        registry.get(SHORT_TRACE).train("cpu"),
+        {"step_loss": [5.0, 1.0, 0.5, 0.01], "epoch_loss": [3.0, 0.255]},
+        {"step_loss": [0.07, 0.071, 0.072, 0.073], "epoch_loss": [0.0705, 0.0725]},  # near the top
+        # A loss that swings over the whole panel: no corner inside it is free.
+        {"step_loss": [1.0, 0.1] * 50, "epoch_loss": [0.55] * 10},
+    ]
+    for trace in traces:
+        figure = plots.loss_figure("t", trace)
+        FigureCanvasAgg(figure).draw()
+        lines = [line for axes in figure.axes for line in axes.get_lines()]
+        for axes in figure.axes:
+            box = axes.get_legend().get_window_extent()
+            assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1
+            assert figure.bbox.y0 <= box.y0 and box.y1 <= figure.bbox.y1
+            for line in lines:
+                path = line.get_transform().transform_path(line.get_path())
+                assert not path.intersects_bbox(box, filled=False), (line.get_label(), box)
+
+
+# --- hints: what to do next, in the one line ------------------------------------------------------
+
+
+def test_a_model_that_needs_transformers_says_what_to_install(capsys, monkeypatch):
+    """Without transformers, a Hugging Face model names the project's extra that installs it, and
+    the requirement behind it, as pyproject.toml declares them."""
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as if not installed
+    status, out, err = run(capsys, "survival", "--model", "reference.real_models:gpt2")
+    assert (status, out, err.count("\n")) == (2, "", 1)
+    extras = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    requirement = extras["project"]["optional-dependencies"]["hf"][0]
+    assert requirement.startswith("transformers")
+    assert (
+        "--model 'reference.real_models:gpt2' needs transformers, not installed: "
+        f"pip install -e '.[hf]' in the project's folder (or: pip install '{requirement}')"
+    ) in err
+
+
+def test_the_hint_names_the_smallest_extra_that_installs_the_module():
+    """matplotlib is in the test extra and in the plot extra: the plot extra installs it alone."""
+    from reference.own_model import install_hint
+
+    assert install_hint("matplotlib.figure").startswith("pip install -e '.[plot]' ")
+    assert install_hint("no_such_module_anywhere") == ""
+
+
+def test_a_factory_missing_a_module_no_extra_declares_says_so(capsys, monkeypatch, tmp_path):
+    (tmp_path / "needs_nothing_known.py").write_text(
+        "def model():\n    import no_such_module_anywhere\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    status, _, err = run(capsys, "survival", "--model", "needs_nothing_known:model")
+    assert status == 2 and "the factory failed: No module named 'no_such_module_anywhere'" in err
+    assert "pip install" not in err
+
+
+def bad_results(folder: Path) -> dict[Path, str]:
+    cases = {
+        "not-json.json": ("{", "Expecting property name"),
+        "a-list.json": ("[1]", "a JSON list, not an object"),
+        "no-rows.json": ('{"torch": "2.0"}', "no 'rows', 'legend', 'models', 'notes'"),
+        "bad-row.json": (
+            '{"torch": "2.0", "rows": [{"model": "m"}], "legend": {}, "models": {}, "notes": {}}',
+            "row 1 is not an object with strings 'model', 'operation', 'outcome'",
+        ),
+    }
+    found = {}
+    for name, (text, problem) in cases.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        found[folder / name] = problem
+    (folder / "undecodable.json").write_bytes(b"\xff\xfe")
+    found[folder / "undecodable.json"] = "can't decode byte 0xff"
+    return found
+
+
+def test_a_bad_matrix_file_is_named_with_what_is_wrong(capsys, tmp_path):
+    for path, problem in bad_results(tmp_path).items():
+        status, out, err = run(capsys, "survival", "--matrix", "docs/survival", str(path))
+        assert (status, out, err.count("\n")) == (2, "", 1), err
+        assert f"{path} is not a `survival --json` result: " in err and problem in err
+
+
+def test_a_bad_file_in_a_matrix_folder_is_named(capsys, tmp_path):
+    good = sorted((REPOSITORY / "docs" / "survival").glob("*.json"))[0]
+    (tmp_path / good.name).write_bytes(good.read_bytes())
+    (tmp_path / "zz-broken.json").write_text("[]", encoding="utf-8")
+    status, _, err = run(capsys, "survival", "--matrix", str(tmp_path))
+    assert status == 2 and f"{tmp_path / 'zz-broken.json'} is not a `survival --json`" in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is here: cuda is a device")
+def test_cuda_where_torch_sees_none_says_so(capsys):
+    status, _, err = run(capsys, "run", "mlp", "--device", "cuda")
+    assert status == 2
+    assert "device 'cuda' is not available here: torch sees no CUDA device; available: cpu" in err
+
+
+def test_the_text_table_says_what_to_install_where_the_json_does(capsys, monkeypatch):
+    """The text names the package to install in every row whose JSON outcome does."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda module, *a: None if module.startswith("safetensors") else find_spec(module, *a),
+    )
+    argv = ["survival", "--model", "registered_lm_head", "--operation", "safetensors"]
+    _, out, _ = run(capsys, *argv, "--json")
+    outcomes = {r["outcome"] for r in json.loads(out)["rows"]}
+    assert outcomes == {"not installed: pip install safetensors"}
+    _, text, _ = run(capsys, *argv)
+    for line in text.splitlines():
+        if line.startswith("safetensors"):
+            assert line.endswith("not installed: pip install safetensors"), line
 
 
 # --- the entry points -----------------------------------------------------------------------------
+
+
+def test_version_names_the_project_torch_and_python(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    python = ".".join(map(str, sys.version_info[:3]))
+    project = metadata.version("torch-builders-reference")
+    assert done.value.code == 0
+    assert capsys.readouterr().out == (
+        f"torch-builders-reference {project} (torch {torch.__version__}, Python {python})\n"
+    )
 
 
 def test_the_console_script_uses_its_own_name(capsys):
@@ -413,19 +848,20 @@ COMMANDS = [
         [],
         ["list"],
         ["trace", "train_shared_weight_net"],
+        ["trace", "train_shared_regression"],
         ["survival", "--matrix", "docs/survival"],
+        # Every example's and every variant's `run`, the survival table's models too.
+        *(["run", name, *(["--variant", label] if label else [])] for name, label in BUILDS),
     )
     for columns in (80, 100)
 ]
-# Each example's `run` at the narrower width (the wider one lays out the same text, less wrapped).
-COMMANDS += [(["run", name], 80) for name in registry.names()]
 
 
 @pytest.mark.parametrize(
     ("argv", "columns"), COMMANDS, ids=[f"{' '.join(a) or 'all'}-{c}" for a, c in COMMANDS]
 )
 def test_every_command_fits_the_terminal(capsys, monkeypatch, argv, columns):
-    """80 columns in a narrow terminal, 100 where the output is not a terminal, counted as a
+    """80 columns in a narrow terminal, 100 in a wide one (and where COLUMNS says so), counted as a
     terminal counts them (a Chinese character takes two)."""
     monkeypatch.setenv("COLUMNS", str(columns))
     status, out, _ = run(capsys, *argv)
@@ -449,6 +885,75 @@ def test_the_loss_plot_is_honest_and_shows_the_sharing():
     epoch_line, step_line = axes.get_lines()
     assert step_line.get_zorder() > epoch_line.get_zorder()
     assert list(step_line.get_xdata()) == [1, 2, 3, 4]  # steps count from 1
+
+
+def test_the_width_is_columns_else_the_terminal_else_80(monkeypatch):
+    monkeypatch.setattr(layout, "terminal_columns", lambda: 90)
+    assert layout.terminal_width() == 100 - 0 * 90  # COLUMNS=100, set by the fixture, wins
+    monkeypatch.delenv("COLUMNS")
+    assert layout.terminal_width() == 90
+    for columns, width in [(None, 80), (200, 100), (40, 60), (0, 80)]:
+        monkeypatch.setattr(layout, "terminal_columns", lambda columns=columns: columns)
+        assert layout.terminal_width() == width, columns
+    monkeypatch.setenv("COLUMNS", "72")
+    assert layout.terminal_width() == 72
+    monkeypatch.setenv("COLUMNS", "wide")  # not a number: as if unset
+    assert layout.terminal_width() == 80
+
+
+class Stream:
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+
+@pytest.mark.parametrize(
+    ("terminals", "tty", "columns"),
+    [
+        ({1: 120, 2: 70}, None, 120),  # stdout is a terminal: its width
+        ({2: 70, 0: 90}, None, 70),  # `| less`: the terminal stderr is
+        ({0: 90}, None, 90),  # `2>&1 | less`: stdin's
+        ({}, 77, 77),  # everything redirected: the controlling terminal
+        ({1: 0, 2: 66}, None, 66),  # a terminal that says 0 columns says nothing
+        ({}, None, None),  # no terminal at all (CI, cron)
+    ],
+)
+def test_piped_output_follows_the_terminal_it_ends_in(monkeypatch, terminals, tty, columns):
+    def size(fd):
+        if fd in terminals:
+            return os.terminal_size((terminals[fd], 24))
+        if fd == TTY and tty is not None:
+            return os.terminal_size((tty, 24))
+        raise OSError(errno.ENOTTY, "not a terminal")
+
+    def open_tty(path, flags):
+        if path != "/dev/tty" or tty is None:
+            raise OSError(errno.ENXIO, "no controlling terminal")
+        return TTY
+
+    closed = []
+    monkeypatch.setattr(layout.os, "get_terminal_size", size)
+    monkeypatch.setattr(layout.os, "open", open_tty)
+    real_close = os.close
+    monkeypatch.setattr(
+        layout.os, "close", lambda fd: closed.append(fd) if fd == TTY else real_close(fd)
+    )
+    for name, fd in (("__stdout__", 1), ("__stderr__", 2), ("__stdin__", 0)):
+        monkeypatch.setattr(sys, name, Stream(fd))
+    assert layout.terminal_columns() == columns
+    assert closed == ([TTY] if tty is not None and not terminals else [])
+
+
+TTY = 10_000  # a file descriptor no test opens
+
+
+def test_output_where_no_terminal_is_known_is_laid_out_for_80_columns(capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS")
+    monkeypatch.setattr(layout, "terminal_columns", lambda: None)
+    _, out, _ = run(capsys, "list")
+    assert 76 <= widest(out) <= 80  # laid out for 80, not the 100 it was
 
 
 def test_a_long_word_breaks_only_after_a_dot_or_between_chinese_characters():

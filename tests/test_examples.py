@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import reference
-from reference import registry
+from reference import documents, registry
 from reference.example import HOLDS, Claim, Example
 from reference.tying import shared_parameter_names
 from reference_testing import locked
@@ -41,7 +41,7 @@ SOURCES = {
     "002_7dbee0fb0b47d5a0.txt",
     "003_509c77070272da3f.txt",
     "004_437a7907a92ead85.txt",
-    "d2l-ch6",
+    documents.BOOK,
 }
 
 
@@ -70,7 +70,7 @@ def test_building_or_running_an_example_leaves_the_callers_rng_alone():
 def an_example_whose_claim(check) -> Example:
     return Example(
         name="rng_guard_probe",
-        document="d2l-ch6",
+        document=documents.BOOK,
         shows="a probe of the global-RNG guard",
         build=lambda: nn.Linear(2, 1),
         make_input=lambda g: torch.randn(1, 2, generator=g),
