@@ -192,12 +192,15 @@ def pytest_sessionfinish(session, exitstatus):
 def prune(config, verdict: Verdict) -> None:
     """Delete the orphans, each named before any goes."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    lines = [f"{PRUNE_VARIABLE}=1: deleting {len(verdict.orphans)} snapshot file(s) no collected test claims:"]  # fmt: skip
-    lines += [f"  {shown(config, path)}" for path in verdict.orphans]
     if reporter is not None:
-        reporter.ensure_newline()
-        for line in lines:
-            reporter.write_line(line)
+        reporter.line("")  # xdist leaves the progress line open
+        reporter.write_sep(
+            "-",
+            f"{PRUNE_VARIABLE}=1: deleting {len(verdict.orphans)} snapshot file(s) "
+            "no collected test claims",
+        )
+        for path in verdict.orphans:
+            reporter.write_line(f"  {shown(config, path)}")
     for path in verdict.orphans:
         Path(path).unlink(missing_ok=True)
     verdict.deleted = True

@@ -77,6 +77,24 @@ PROJECT = {
             assert {"first": 1} == snapshot_json
             assert {"second": 2} == snapshot_json
         """,
+    "tests/test_grouped.py": """
+        import os
+
+        import pytest
+
+        # SAFETY_BROKEN=1: the class fails to collect (a parameter its test does not take).
+        PARAMETER = "nope" if os.environ.get("SAFETY_BROKEN") == "1" else "name"
+
+
+        class TestGrouped:
+            @pytest.mark.parametrize(PARAMETER, ["delta"])
+            def test_grouped(self, name, snapshot_json):
+                assert {"grouped": name} == snapshot_json
+
+
+        def test_alone(snapshot_json):
+            assert {"alone": True} == snapshot_json
+        """,
     "tests/test_other_release.py": """
         import os
 
@@ -96,6 +114,8 @@ KEPT = {
     "test_values/test_variant[beta].json",
     "test_values/test_two_snapshots.json",
     "test_values/test_two_snapshots.1.json",
+    "test_grouped/TestGrouped.test_grouped[delta].json",
+    "test_grouped/test_alone.json",
     # A module skipped at collection (written for another release) still owns its files.
     "test_other_release/test_old_api.json",
 }
@@ -180,7 +200,7 @@ def test_the_printed_command_lists_then_removes_only_the_stray_files(
 ):
     run = run_pytest(project, *prune_arguments(), *arguments, **{PRUNE_VARIABLE: "1"})
     assert run.returncode == 0, run
-    listed = run.stdout.split("deleting 2 snapshot file(s) no collected test claims:")[1]
+    listed = run.stdout.split("deleting 2 snapshot file(s) no collected test claims")[1]
     assert named_orphans(listed) == STRAYS, run
     assert files(project) == KEPT, run
 
@@ -202,6 +222,20 @@ def test_a_failing_or_skipped_tests_snapshot_survives_the_advised_prune(
     )
     assert prune.returncode == 1 and "2 failed" in prune.stdout, prune
     assert files(project) == KEPT, prune
+
+
+def test_a_test_file_not_collected_whole_keeps_its_files(project, run_pytest):
+    """A class that fails to collect: its module is not judged, and the prune (which goes on past
+    the collection error, as asked) keeps both of its files while it removes the strays."""
+    run = run_pytest(
+        project,
+        *prune_arguments(),
+        "--continue-on-collection-errors",
+        SAFETY_BROKEN="1",
+        **{PRUNE_VARIABLE: "1"},
+    )
+    assert run.returncode == 1 and "1 error" in run.stdout, run
+    assert files(project) == KEPT, run
 
 
 def test_syrupy_alone_deletes_the_failing_tests_file(project, run_pytest):
