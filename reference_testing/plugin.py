@@ -259,6 +259,7 @@ def verdict_in_syrupys_summary(terminalreporter, verdict: Verdict | None) -> Ite
         write_line(line, **markup)
 
     def sep_written(sep, title=None, **markup):
+        heading.clear()  # another section begins: syrupy's, where it wrote no line, is dropped
         if title == SYRUPY_HEADING:
             heading.append((sep, title))
         else:

@@ -460,8 +460,8 @@ def test_a_real_sigint_ends_the_process_with_one_line_and_status_130():
         "sys.exit(cli.main(['list'], prog='python -m reference'))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, encoding="utf-8", timeout=60
-    )
+        [sys.executable, "-c", script], capture_output=True, encoding="utf-8", timeout=20
+    )  # below pytest's 30 s: a hang fails here, and subprocess kills the child
     assert (done.returncode, done.stderr, done.stdout) == (
         130,
         "python -m reference: interrupted\n",

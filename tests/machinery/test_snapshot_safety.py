@@ -393,7 +393,7 @@ def test_syrupy_alone_would_delete(project, run_pytest, arguments, expected):
 UNCOLLECTED = {p for p in EXTRAS if "test_cuda_" in p}  # defined only where CUDA is present
 
 
-@pytest.mark.parametrize("arguments", [["-n", "0"], ["-n", "2"], ["-n", "0", "--snapshot-update"]])
+@pytest.mark.parametrize("arguments", [["-n", "0"], ["-n", "0", "--snapshot-update"]])
 def test_a_prune_removes_only_what_no_collected_test_claims(project, run_pytest, arguments):
     """The tests defined only where CUDA is present are not collected here, so nothing claims their
     files; the module skipped whole (another release's) is not judged, and keeps its files."""
