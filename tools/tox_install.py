@@ -10,7 +10,8 @@ on it) and is not a `cuda` env, PyTorch's CPU index is added as an extra index: 
 `2.13.0+cpu` over PyPI's `2.13.0`. Nothing is added where the user said where packages come from:
 PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS or PIP_NO_INDEX in the environment, or
 index-url, extra-index-url, find-links or no-index in pip's configuration files. The line it prints
-says which. Only the standard library: it runs before anything is installed.
+says which (tox shows it with -vv; the env's first command, tools/torch_releases.py check, prints
+the build it got). Only the standard library: it runs before anything is installed.
 """
 
 from __future__ import annotations
