@@ -226,10 +226,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def verdict_line(verdict: Verdict | None) -> str | None:
-    if verdict is None or not verdict.judged:
+    if verdict is None:
         return None
     if not verdict.complete:
         return "Snapshot files: an xdist worker's collection did not come back; none was judged."
+    if not verdict.judged:
+        return None
     if verdict.deleted:
         return f"{len(verdict.orphans)} snapshot file(s) no collected test claims: deleted."
     if verdict.orphans:
