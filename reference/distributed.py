@@ -46,9 +46,9 @@ MODELS = ("tied_sequential", "tied_embeddings")
 WORLD_SIZE = 2
 # How long the caller waits for both ranks. Measured with the ranks spawned (as macOS and Windows
 # start them; REFERENCE_START_METHOD=spawn) on the project's 2-core machine while other suites ran
-# beside it: 28-30 s under -n 0 at a load of 11 to 17, 45 s under -n 2 at a load of 16 to 18, the
-# most seen; 14 s at a lower load. Twice the most seen, so that a slow runner passes and a hang
-# still fails well before CI's job limit. The ranks' gloo group waits as long.
+# beside it: 23 to 30 s under -n 0 at a load of 11 to 17 (four runs), 45 s under -n 2 at a load of
+# 16 to 18, the most seen. Twice the most seen, so that a slow runner passes and a hang still fails
+# well before CI's job limit. The ranks' gloo group waits as long.
 DEADLINE_S = 90.0
 
 
