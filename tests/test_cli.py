@@ -772,6 +772,20 @@ def test_the_text_table_says_what_to_install_where_the_json_does(capsys, monkeyp
 # --- the entry points -----------------------------------------------------------------------------
 
 
+def test_the_readmes_sample_is_what_the_command_prints(capsys, monkeypatch):
+    """The README's first screen shows lines of `python -m reference` at 100 columns: each stretch
+    between its "…" lines is a stretch of what the command prints now."""
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- python -m reference, at 100 columns"
+    block = readme.split(marker, 1)[1].split("```text\n", 1)[1].split("\n```", 1)[0]
+    monkeypatch.setenv("COLUMNS", "100")
+    status, out, _ = run(capsys)
+    stretches = block.split("\n…\n")
+    assert status == 0 and len(stretches) == 3
+    assert out.startswith(stretches[0]) and out.endswith(stretches[-1] + "\n")
+    assert all(stretch in out for stretch in stretches)
+
+
 def test_version_names_the_project_torch_and_python(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
