@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import importlib
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .errors import DISTRIBUTION, UsageError
+from .errors import UsageError, install_hint
 from .seeding import generator, seeded
 from .survival_models import Tie, tie_of
 from .tying import alias_groups, untie_registrations
@@ -44,35 +42,6 @@ def load_factory(spec: str) -> Callable[[], Any]:
     if not callable(factory):
         raise UsageError(f"--model {spec!r}: {attribute!r} is not callable")
     return factory
-
-
-def install_hint(module: str) -> str:
-    """How to install a missing module that an extra of this project declares (transformers: hf),
-    from the installed project's metadata: "pip install -e '.[hf]' in the project's folder (or: pip
-    install 'transformers>=4.46')", the smallest such extra; '' where none declares it."""
-    try:
-        requirements = metadata.requires(DISTRIBUTION) or []
-    except metadata.PackageNotFoundError:
-        return ""
-    extras: dict[str, list[str]] = {}
-    for requirement in requirements:
-        spec, _, marker = (part.strip() for part in requirement.partition(";"))
-        extra = re.search(r"extra == ['\"]([^'\"]+)['\"]", marker)
-        if extra:
-            extras.setdefault(extra[1], []).append(spec)
-    top = module.partition(".")[0].lower().replace("_", "-")
-    offers = {
-        extra: spec
-        for extra, specs in extras.items()
-        for spec in specs
-        if re.match(r"[A-Za-z0-9_.-]+", spec)[0].lower().replace("_", "-") == top
-    }
-    if not offers:
-        return ""
-    extra = min(offers, key=lambda e: len(extras[e]))
-    return (
-        f"pip install -e '.[{extra}]' in the project's folder (or: pip install '{offers[extra]}')"
-    )
 
 
 def build(factory: Callable[[], Any], spec: str) -> tuple[nn.Module, Any]:

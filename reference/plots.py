@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .errors import install_hint
+
 FORMATS = ("png", "pdf", "svg")
-PLOT_EXTRA = "pip install 'torch-builders-reference[plot]' (or: pip install matplotlib)"
 
 
 class PlotError(Exception):
@@ -36,7 +37,8 @@ def check_plot_target(path: str) -> str:
     try:
         import matplotlib  # noqa: F401  (only its presence is checked here)
     except ImportError:
-        raise PlotError(f"--plot needs matplotlib: {PLOT_EXTRA}") from None
+        hint = install_hint("matplotlib") or "pip install matplotlib"
+        raise PlotError(f"--plot needs matplotlib: {hint}") from None
     check_writable(path)
     return plot_format(path)
 

@@ -592,7 +592,7 @@ def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypat
         assert fragment in err and err.count("\n") == 1, (path, err)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
     status, _, err = run(capsys, "trace", SHORT_TRACE, "--plot", str(tmp_path / "p.png"))
-    assert status == 2 and "--plot needs matplotlib: pip install" in err
+    assert status == 2 and "--plot needs matplotlib: pip install -e '.[plot]' in the project" in err
     assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
 
 
@@ -694,7 +694,7 @@ def test_a_model_that_needs_transformers_says_what_to_install(capsys, monkeypatc
 
 def test_the_hint_names_the_smallest_extra_that_installs_the_module():
     """matplotlib is in the test extra and in the plot extra: the plot extra installs it alone."""
-    from reference.own_model import install_hint
+    from reference.errors import install_hint
 
     assert install_hint("matplotlib.figure").startswith("pip install -e '.[plot]' ")
     assert install_hint("no_such_module_anywhere") == ""
