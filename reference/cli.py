@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import json
 import os
 import sys
@@ -45,13 +46,19 @@ class OneLineParser(argparse.ArgumentParser):
 # The status when the reader of our output went away (`... | head -1`): what a shell reports for a
 # POSIX tool that SIGPIPE ended (128 + 13), and no traceback.
 CLOSED_PIPE = 141
+# The status after Ctrl-C: what a shell reports for a tool that SIGINT ended (128 + 2).
+INTERRUPTED = 130
+# On Windows the C runtime reports a write to a pipe whose reader went away as EINVAL, not EPIPE
+# (it maps every failed WriteFile but one to EINVAL: python/cpython#79935, open; subprocess ignores
+# EINVAL on a child's stdin for this reason).
+ON_WINDOWS = sys.platform == "win32"
 
 
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    utf8_output()
-    parser = build_parser(prog)
     try:
+        utf8_output()
+        parser = build_parser(prog)
         check_command(argv, prog)
         args = parser.parse_args(argv)
         args.prog = prog
@@ -64,9 +71,21 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     except Failure as error:
         print(f"{prog}: failed: {error}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            print(f"{prog}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except OSError as error:
+        if not is_closed_pipe(error):
+            raise
         silence_stdout()
         return CLOSED_PIPE
+
+
+def is_closed_pipe(error: OSError) -> bool:
+    """Whether `error` says the reader of our output went away: EPIPE (BrokenPipeError), or on
+    Windows EINVAL. Elsewhere EINVAL is a real error and keeps its traceback."""
+    return isinstance(error, BrokenPipeError) or (ON_WINDOWS and error.errno == errno.EINVAL)
 
 
 def utf8_output() -> None:

@@ -20,7 +20,10 @@ spawned, as fresh interpreters. Each joins one gloo process group through a file
 temporary folder (no port is chosen in advance, so suites running side by side on one machine cannot
 take each other's), with gloo bound to the loopback interface, runs every check in that one group,
 writes its results into that folder, and leaves the group. The caller waits at most `timeout`
-seconds; past it, it ends both processes and raises `TimeoutError`.
+seconds (`DEADLINE_S`); past it, it kills both processes and raises `TimeoutError`. The test that
+calls it gives pytest a longer limit than that, so that its own deadline is the one that fires and
+the ranks are killed: pytest-timeout's way on Windows (a thread that ends the process with
+`os._exit`) runs no `finally` and would leave them running.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ from .tying import alias_groups
 
 MODELS = ("tied_sequential", "tied_embeddings")
 WORLD_SIZE = 2
+# How long the caller waits for both ranks. Measured with the ranks spawned (as macOS and Windows
+# start them; REFERENCE_START_METHOD=spawn) on the project's 2-core machine while other suites ran
+# beside it: 23 to 30 s under -n 0 at a load of 11 to 17 (four runs), 45 s under -n 2 at a load of
+# 16 to 18, the most seen. Twice the most seen, so that a slow runner passes and a hang still fails
+# well before CI's job limit. The ranks' gloo group waits as long.
+DEADLINE_S = 90.0
 
 
 def loopback_interface() -> str | None:
@@ -74,7 +83,7 @@ def single_process_gradients(name: str) -> dict[str, torch.Tensor]:
     return gradients_of(model)
 
 
-def worker(rank: int, world_size: int, folder: str) -> None:
+def worker(rank: int, world_size: int, folder: str, timeout: float = DEADLINE_S) -> None:
     """One rank: for each model, DDP over the example, one backward on this rank's share."""
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
@@ -86,7 +95,7 @@ def worker(rank: int, world_size: int, folder: str) -> None:
         init_method=Path(folder, "rendezvous").resolve().as_uri(),
         rank=rank,
         world_size=world_size,
-        timeout=timedelta(seconds=60),
+        timeout=timedelta(seconds=timeout),  # a rank never waits on its peer past the deadline
     )
     try:
         results = {}
@@ -138,8 +147,9 @@ def start_method() -> str:
     return "forkserver"
 
 
-def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
-    """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order."""
+def gradients_on_two_processes(timeout: float = DEADLINE_S) -> list[dict]:
+    """Each rank's {model: {"gradients": ..., "alias_groups": ...}}, in rank order; past `timeout`
+    seconds both ranks are killed and `TimeoutError` says so."""
     import torch.multiprocessing as mp
 
     # What the ranks import before they start: torch, this module and the compiler stack that DDP's
@@ -155,7 +165,7 @@ def gradients_on_two_processes(timeout: float = 120.0) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         context = mp.start_processes(
             worker,
-            args=(WORLD_SIZE, folder),
+            args=(WORLD_SIZE, folder, timeout),
             nprocs=WORLD_SIZE,
             join=False,
             start_method=method,

@@ -1,14 +1,14 @@
 """The syrupy extension: one readable JSON file per snapshot, `<snapshots>/<test file>/<test>[<params
-but device>].json`, compared with a tolerance (`compare`), written atomically, never deleted by an
-update unless pruning on purpose.
+but device>].json`, compared with a tolerance (`compare`), written atomically, never deleted.
 
-Where `<snapshots>` and the tests' folder are comes from the pytest configuration (`plugin`); where
-it names none, the files go where syrupy puts them, `__snapshots__/` beside the test file.
+Where `<snapshots>` and the tests' folder are, and the name of a test's file, come from `claims`
+(configured by `plugin`); where the configuration names no snapshot folder, the files go where
+syrupy puts them, `__snapshots__/` beside the test file. Removing a file no test claims is the
+plugin's, never syrupy's.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import tempfile
@@ -18,18 +18,8 @@ from pathlib import Path
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from .claims import layout_of, snapshot_folder, snapshot_name
 from .compare import FLOAT32, Tolerance, differences, dumps, load
-from .plugin import PRUNE_VARIABLE, layout_of
-
-# A test parameter of this name is not part of the snapshot's name: every device shares one snapshot.
-DEVICE_PARAMETER = "device"
-
-
-@functools.cache
-def snapshot_folder(test_file: str, tests: Path, snapshots: Path) -> str:
-    """<snapshots>/<test file relative to tests, without .py>. Cached: syrupy asks again for every
-    file it discovers (11,000 times a run), and resolving the path each time cost half a second."""
-    return str(snapshots / Path(test_file).resolve().relative_to(tests).with_suffix(""))
 
 
 class JSONSnapshot(SingleFileSnapshotExtension):
@@ -48,13 +38,7 @@ class JSONSnapshot(SingleFileSnapshotExtension):
 
     @classmethod
     def get_snapshot_name(cls, *, test_location, index=0) -> str:
-        callspec = getattr(test_location.item, "callspec", None)
-        if callspec is None:
-            return super().get_snapshot_name(test_location=test_location, index=index)
-        device = callspec.params.get(DEVICE_PARAMETER)
-        ids = [part for part in callspec.id.split("-") if device is None or part != str(device)]
-        base = test_location.item.originalname
-        name = f"{base}[{'-'.join(ids)}]" if ids else base
+        name = snapshot_name(test_location.item)  # the name the plugin reads claims by
         return name if not index else f"{name}.{index}"
 
     @classmethod
@@ -88,18 +72,15 @@ class JSONSnapshot(SingleFileSnapshotExtension):
         yield from (f"  {line}" for line in found)
 
     def delete_snapshots(self, *, snapshot_location: str, snapshot_names: set[str]) -> None:
-        # syrupy deletes the snapshots of tests it did not see run: tests deselected with -k/-m, a
-        # device's or a release's tests that were not collected, another xdist worker's. Only a
-        # deliberate prune may delete.
-        if os.environ.get(PRUNE_VARIABLE) == "1":
-            super().delete_snapshots(
-                snapshot_location=snapshot_location, snapshot_names=snapshot_names
-            )
-        else:
-            warnings.warn(
-                f"kept {snapshot_location}: not used by this run ({PRUNE_VARIABLE}=1 to prune)",
-                stacklevel=1,
-            )
+        # syrupy deletes the snapshots no assertion of its run reached: a test that failed before
+        # its assertion, tests deselected with -k/-m, another device's or release's, another xdist
+        # worker's. The plugin turns that off; should syrupy ask anyway, the file stays. Only the
+        # plugin's prune removes a file, one that no collected test claims.
+        warnings.warn(
+            f"kept {snapshot_location}: syrupy asked to delete it (the plugin removes a snapshot "
+            "file only where no collected test claims it)",
+            stacklevel=1,
+        )
 
     @classmethod
     def write_snapshot_collection(cls, *, snapshot_collection, name_order=None) -> None:

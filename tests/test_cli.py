@@ -6,6 +6,8 @@ time); one subprocess checks what only a fresh interpreter can: `--help` without
 
 import contextlib
 import dataclasses
+import errno
+import io
 import json
 import subprocess
 import sys
@@ -14,9 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import documents, plots, registry
+from reference import cli, documents, plots, registry
 from reference.cli import (
     CLOSED_PIPE,
+    INTERRUPTED,
     PROG,
     Failure,
     find_example,
@@ -403,6 +406,80 @@ def test_a_closed_pipe_ends_quietly_with_the_documented_status(monkeypatch, caps
         with contextlib.suppress(OSError):
             pipe.close()
     assert capsys.readouterr().err == ""
+
+
+class ReaderGone(io.RawIOBase):
+    """A pipe whose reader went away: every write fails with `error` (until it is None)."""
+
+    def __init__(self, error: OSError | None):
+        self.error = error
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.error is not None:
+            raise self.error
+        return len(data)
+
+
+EINVAL = OSError(errno.EINVAL, "Invalid argument")
+EPIPE = BrokenPipeError(errno.EPIPE, "Broken pipe")
+NO_SPACE = OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("windows", "error", "quiet"),
+    [(True, EINVAL, True), (False, EPIPE, True), (False, EINVAL, False), (True, NO_SPACE, False)],
+    ids=["windows-einval", "posix-epipe", "posix-einval", "windows-enospc"],
+)
+def test_a_closed_pipe_ends_quietly_on_every_system(monkeypatch, capsys, windows, error, quiet):
+    """Windows' C runtime reports a write to a pipe whose reader went away as EINVAL
+    (python/cpython#79935): there it ends quietly as EPIPE does everywhere. EINVAL elsewhere, and
+    any other error, keeps its traceback."""
+    raw = ReaderGone(error)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8"))
+    monkeypatch.setattr(cli, "ON_WINDOWS", windows)
+    try:
+        if quiet:
+            assert main(["list"]) == CLOSED_PIPE
+            assert capsys.readouterr().err == ""
+        else:
+            with pytest.raises(OSError) as raised:
+                main(["list"])
+            assert raised.value is error
+    finally:
+        raw.error = None  # the wrapper's last flush, when it is collected, succeeds
+
+
+def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
+    def interrupted(args):
+        print("a first line")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "list_examples", interrupted)
+    assert main(["list"]) == INTERRUPTED == 130
+    assert capsys.readouterr().err == "torch-builders-reference: interrupted\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="os.kill(pid, SIGINT) terminates on Windows")
+def test_a_real_sigint_ends_the_process_with_one_line_and_status_130():
+    """The signal itself, in a process of its own: Python's handler raises KeyboardInterrupt
+    where the command is, and the process exits 130 with one line."""
+    script = (
+        "import os, signal, sys\n"
+        "from reference import cli\n"
+        "cli.list_examples = lambda args: (os.kill(os.getpid(), signal.SIGINT), signal.pause())\n"
+        "sys.exit(cli.main(['list'], prog='python -m reference'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, encoding="utf-8", timeout=20
+    )  # below pytest's 30 s: a hang fails here, and subprocess kills the child
+    assert (done.returncode, done.stderr, done.stdout) == (
+        130,
+        "python -m reference: interrupted\n",
+        "",
+    )
 
 
 # --- every command fits the terminal --------------------------------------------------------------

@@ -6,6 +6,7 @@ fixture would start a group on every worker that gets a test of this file).
 
 import sys
 import threading
+import time
 
 import pytest
 import torch
@@ -21,8 +22,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# pytest's limit for the test below: past the ranks' deadline, time to kill them (a join of 5 s each
+# at most) and to compute the single-process gradients. Its own deadline fires first, so the ranks
+# are killed even where pytest-timeout would end the process without running any `finally`.
+KILL_AND_CHECK_S = 20
+
+
+@pytest.mark.timeout(distributed.DEADLINE_S + KILL_AND_CHECK_S)
 def test_every_rank_has_the_single_process_gradients_and_the_ranks_agree():
-    ranks = distributed.gradients_on_two_processes(timeout=120)
+    ranks = distributed.gradients_on_two_processes()
     assert len(ranks) == distributed.WORLD_SIZE
     for name in distributed.MODELS:
         single = distributed.single_process_gradients(name)
@@ -83,3 +91,27 @@ def test_the_start_method_can_be_chosen_and_a_wrong_one_is_named(monkeypatch):
     monkeypatch.setenv(distributed.START_METHOD_VARIABLE, "threads")
     with pytest.raises(ValueError, match="REFERENCE_START_METHOD='threads': expected fork"):
         distributed.start_method()
+
+
+def test_past_the_deadline_both_ranks_are_killed_and_it_says_so(monkeypatch):
+    """Spawned ranks cannot import torch in 0.3 s: the deadline fires while they start, both are
+    killed, and the error names the deadline."""
+    import torch.multiprocessing as mp
+
+    started = []
+
+    def recorded(*args, **kwargs):
+        started.append(start(*args, **kwargs))
+        return started[-1]
+
+    start = mp.start_processes
+    monkeypatch.setattr(mp, "start_processes", recorded)
+    monkeypatch.setenv(distributed.START_METHOD_VARIABLE, "spawn")
+    begun = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"the 2 processes did not finish in 0\.3 s"):
+        distributed.gradients_on_two_processes(timeout=0.3)
+    assert time.monotonic() - begun < 0.3 + 2 * 5  # the deadline, then a kill and join each
+    (context,) = started
+    assert [process.is_alive() for process in context.processes] == [False, False]
+    # Killed (a negative exit code: the signal), not finished.
+    assert [process.exitcode < 0 for process in context.processes] == [True, True]

@@ -11,8 +11,10 @@ Three looks, each a section of the Markdown report:
 3. `python -m reference survival --json` against `docs/survival/RELEASE.json` (default: the newest
    release there), row by row.
 
-Writes `differs=true|false`, `torch=VERSION` and `title=...` to --github-output. Exits 0 whether or
-not something differs (the report is the result), 2 when it cannot run.
+Writes `differs=true|false` and `torch=VERSION` to --github-output (the workflow's issue is titled
+without the version, which changes every night). Exits 0 whether or not something differs (the
+report is the result), 2 when it cannot run. The report is printed as UTF-8 whatever the console's
+encoding (a failure message may quote Chinese or an arrow).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from test_report import failures  # this folder's, as a script's sibling
+from test_report import failures, utf8_stdout  # this folder's, as a script's sibling
 from torch_releases import version_key
 
 from reference.survival import ROW_KEYS  # what a row says about a tie
@@ -111,6 +113,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--report", metavar="FILE", help="write the Markdown report here")
     parser.add_argument("--github-output", metavar="FILE", help="write differs, torch, title")
     args = parser.parse_args(argv)
+    utf8_stdout()
     against = args.against or newest_release()
     if not (SURVIVAL / f"{against}.json").is_file():
         known = ", ".join(sorted((p.stem for p in SURVIVAL.glob("*.json")), key=version_key))
@@ -123,7 +126,6 @@ def main(argv: list[str]) -> int:
     version = torch.__version__
     sections = [suite_section(), snapshot_section(), survival_section(against)]
     differs = any(found for _, found in sections)
-    title = f"torch {version}: the suite differs from what the project locks"
     verdict = "differs" if differs else "matches what the project locks"
     report = f"## Pre-release check: torch {version} {verdict}\n\n" + "\n".join(
         text for text, _ in sections
@@ -133,7 +135,7 @@ def main(argv: list[str]) -> int:
     print(report)
     if args.github_output:
         with open(args.github_output, "a", encoding="utf-8") as output:
-            output.write(f"differs={str(differs).lower()}\ntorch={version}\ntitle={title}\n")
+            output.write(f"differs={str(differs).lower()}\ntorch={version}\n")
     return 0
 
 

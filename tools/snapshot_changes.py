@@ -25,6 +25,8 @@ from reference_testing.kinds import KIND_OF_TEST, SUITE_MODULE
 from reference_testing.tolerances import tolerance_for
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where the report sends a reader for what to do with a change: the release routine.
+ROUTINE = '"When PyTorch releases a new version", step 3'
 # A value that moved less than this many times the noise measured for its kind reads as numerics.
 BEHAVIOUR_BEYOND_NOISE = 100
 STEM = re.compile(r"^(?P<test>\w+)\[(?P<params>.*)\]$")
@@ -117,6 +119,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("revision", nargs="?", default="HEAD", help="compare with (default HEAD)")
     parser.add_argument("--summary", metavar="FILE", help="also write the report as Markdown")
     args = parser.parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):  # UTF-8 whatever the console says (as test_report.py)
+        sys.stdout.reconfigure(encoding="utf-8")
     lines = render(changes(args.revision)) or ["no snapshot changed"]
     print("\n".join(lines))
     if args.summary:
@@ -130,8 +134,8 @@ def main(argv: list[str]) -> int:
             f"## Snapshot update on torch {torch_line}\n\n```\n{body}\n```\n\n"
             f"numerics: moved less than {BEHAVIOUR_BEYOND_NOISE}× the noise measured for its kind; "
             "behaviour: beyond that, or not a number. Review each value: a real PyTorch change "
-            "gets a version-dependent expectation in code with a citation (see the README), not "
-            "just a new snapshot.\n",
+            "gets a version-dependent expectation in code with a citation (docs/maintainers.md, "
+            f"{ROUTINE}), not just a new snapshot.\n",
             encoding="utf-8",
         )
     return 0

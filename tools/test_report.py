@@ -7,6 +7,8 @@ python tools/test_report.py failures JUNIT_XML [--append-to FILE] [--title TEXT]
 python tools/test_report.py cap FILE --limit N [--link URL]
     FILE's text cut at a line boundary to at most N characters, with a closing line that says
     so and links the full text (GitHub refuses pull-request bodies over 65,536 characters).
+
+Both print UTF-8, whatever the console's or the locale's encoding.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 MESSAGE_WIDTH = 300
+
+
+def utf8_stdout() -> None:
+    """Print UTF-8 whatever the locale says: on Windows a redirected stdout (`>> $GITHUB_STEP_SUMMARY`)
+    is cp1252 outside tox, and a failure message quoting "→" or the documents' Chinese would end
+    the report in a UnicodeEncodeError."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
 
 
 def failures(junit: Path, title: str) -> tuple[str, bool]:
@@ -71,6 +81,7 @@ def main(argv: list[str]) -> int:
     capped.add_argument("--limit", type=int, required=True)
     capped.add_argument("--link")
     args = parser.parse_args(argv)
+    utf8_stdout()
 
     if args.command == "cap":
         sys.stdout.write(cap(args.file.read_text(encoding="utf-8"), args.limit, args.link))

@@ -2,7 +2,8 @@
 
     python tools/torch_releases.py check       in a tox env: the installed torch is the env's
                                                (EXPECTED_TORCH) and, with TORCH_BUILD=cpu, a CPU build
-    python tools/torch_releases.py consistent  tox.ini, the workflows and docs/maintainers.md name one newest
+    python tools/torch_releases.py consistent  tox.ini, the workflows, the README and docs/maintainers.md
+                                               name one newest release, and only factors tox.ini defines
     python tools/torch_releases.py newest [--github-output FILE]
                                                the matrix's newest against PyPI's newest torch
 
@@ -60,30 +61,78 @@ def check_installed() -> int:
     return 0
 
 
-def check_consistent() -> int:
-    """Every place that names the newest release names tox.ini's."""
-    tox_ini = (ROOT / "tox.ini").read_text(encoding="utf-8")
-    factor, version = matrix_newest(tox_ini)
+# Every tox env named with a torch factor (`torch215-cpu`, `py313-torch215-cuda`, `torch25`).
+FACTOR = re.compile(r"\btorch(\d{2,3})(?=-|\b)")
+CUDA_ENV = re.compile(r"\btorch(\d{2,3})-cuda\b")
+CI_TORCH_FACTORS = re.compile(r"^\s*torch:\s*\[([^\]]*)\]", re.MULTILINE)
+
+
+def newest_places(root: Path = ROOT) -> dict[str, bool]:
+    """Each place that names the newest release (or a torch factor), and whether it agrees with
+    tox.ini's newest exactly pinned release."""
 
     def text(path: str) -> str:
-        return (ROOT / path).read_text(encoding="utf-8")
+        return (root / path).read_text(encoding="utf-8")
 
+    tox_ini = text("tox.ini")
+    factor, version = matrix_newest(tox_ini)
+    number = factor.removeprefix("torch")
+    known = set(re.findall(r"^\s*torch(\d+):", tox_ini, re.MULTILINE))  # the deps lines' factors
+    ci = text(".github/workflows/ci.yml")
+    ci_factors = [
+        f.strip().strip("\"'") for f in (CI_TORCH_FACTORS.findall(ci) or [""])[0].split(",")
+    ]
     places = {
-        "tox.ini [testenv:update] default TORCH_SPEC": set(UPDATE_DEFAULT.findall(tox_ini))
+        "tox.ini: [testenv:update]'s default TORCH_SPEC": set(UPDATE_DEFAULT.findall(tox_ini))
         == {version},
-        f".github/workflows/ci.yml (tox factor {factor})": f'"{factor[5:]}"'
-        in text(".github/workflows/ci.yml"),
-        ".github/workflows/snapshot-update.yml (default input)": f'default: "{version}"'
+        f"tox.ini: {factor}'s EXPECTED_TORCH": re.search(
+            rf"^\s*{factor}:\s*EXPECTED_TORCH\s*=\s*{re.escape(version)}\s*$", tox_ini, re.MULTILINE
+        )
+        is not None,
+        f"tox.ini: the full label names {factor}-cpu": re.search(
+            rf"^\s*full\s*=.*\b{factor}-cpu\b", tox_ini, re.MULTILINE
+        )
+        is not None,
+        f'.github/workflows/ci.yml: the matrix\'s torch factors include "{number}"': number
+        in ci_factors,
+        ".github/workflows/snapshot-update.yml: the default input": f'default: "{version}"'
         in text(".github/workflows/snapshot-update.yml"),
-        "docs/maintainers.md (the release routine)": f"torch {version}"
+        f"docs/maintainers.md: the release routine names torch {version}": f"torch {version}"
         in text("docs/maintainers.md"),
+        f"README.md: the matrix table names {factor}-cpu as {version}, the newest": re.search(
+            rf"\| `{factor}-cpu` \| {re.escape(version)}, the newest \|", text("README.md")
+        )
+        is not None,
     }
-    stale = [place for place, ok in places.items() if not ok]
+    # A factor named anywhere must be one tox.ini defines, and a CUDA env is the newest release's.
+    for path in (".github/workflows/ci.yml", ".github/workflows/gpu.yml", "README.md", "docs/maintainers.md", "tox.ini"):  # fmt: skip
+        found = text(path)
+        for stale in sorted(set(FACTOR.findall(found)) - known, key=int):
+            places[f"{path}: names torch{stale}, which tox.ini does not define"] = False
+        for cuda in sorted(set(CUDA_ENV.findall(found)) - {number}, key=int):
+            places[f"{path}: its CUDA env is torch{cuda}-cuda, not the newest {factor}-cuda"] = (
+                False
+            )
+    places[f".github/workflows/gpu.yml: runs {factor}-cuda"] = f"{factor}-cuda" in text(
+        ".github/workflows/gpu.yml"
+    )
+    for stale in sorted(set(ci_factors) - known, key=lambda f: (len(f), f)):
+        places[f'.github/workflows/ci.yml: the matrix names "{stale}", not a factor of tox.ini'] = (
+            False
+        )
+    return places
+
+
+def check_consistent(root: Path = ROOT) -> int:
+    """Every place that names the newest release names tox.ini's."""
+    _, version = matrix_newest((root / "tox.ini").read_text(encoding="utf-8"))
+    stale = [place for place, ok in newest_places(root).items() if not ok]
     for place in stale:
-        print(f"error: {place} does not name the newest release, torch {version} (tox.ini)")
+        print(f"error: {place} (the newest release in tox.ini is torch {version})")
     if not stale:
         print(
-            f"the newest release is torch {version} ({factor}) in tox.ini, CI and docs/maintainers.md"
+            f"the newest release is torch {version} in tox.ini, ci.yml, gpu.yml, "
+            "snapshot-update.yml, the README and docs/maintainers.md"
         )
     return 1 if stale else 0
 

@@ -18,7 +18,33 @@ from pathlib import Path
 
 import pytest
 
-from reference_testing.plugin import PRUNE_VARIABLE, is_active, layout_of
+from reference_testing.claims import is_active, layout_of
+from reference_testing.plugin import PRUNE_VARIABLE
+
+# For a synthetic project's tests/conftest.py: with SAFETY_SYRUPY_DELETES=1, syrupy's own cleanup of
+# "unused" snapshots is back on and the extension deletes as syrupy's own does, the plugin's two
+# guards undone. The control run of each guarantee: it shows the check can fail. The extension's
+# method is put back when the run ends (an in-process run shares the class with the outer run).
+SYRUPY_DELETES_CONFTEST = """
+import os
+
+import pytest
+
+
+@pytest.hookimpl(trylast=True)  # after the plugin's own configuration
+def pytest_configure(config):
+    if os.environ.get("SAFETY_SYRUPY_DELETES") != "1":
+        return
+    from syrupy.extensions.single_file import SingleFileSnapshotExtension
+
+    from reference_testing.extension import JSONSnapshot
+
+    config.option.disable_unused_snapshots = False
+    config.option.no_cleanup = False
+    guard = JSONSnapshot.__dict__["delete_snapshots"]
+    JSONSnapshot.delete_snapshots = SingleFileSnapshotExtension.delete_snapshots
+    config.add_cleanup(lambda: setattr(JSONSnapshot, "delete_snapshots", guard))
+"""
 
 
 @dataclass

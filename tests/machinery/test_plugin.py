@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import reference_testing
 from reference_testing import kinds
 
 from machinery.nested_pytest import write_project
@@ -41,7 +42,7 @@ UNCONFIGURED = {
 
         def test_syrupy_keeps_its_own_settings(request):
             assert not request.config.option.no_cleanup
-            assert not request.config.option.include_snapshot_details
+            assert not request.config.option.disable_unused_snapshots
 
 
         def test_the_json_fixture_writes_where_syrupy_would(snapshot_json):
@@ -58,3 +59,53 @@ def test_a_project_that_does_not_configure_it_is_left_alone(tmp_path, run_pytest
     assert [p.name for p in written.iterdir()] == [
         "test_the_json_fixture_writes_where_syrupy_would.json"
     ]
+
+
+def imports_within(package) -> dict[str, set[str]]:
+    """Each module of `package` and the modules of it that it imports, at any depth of its code
+    (an import inside a function counts)."""
+    folder = Path(package.__file__).parent
+    graph = {}
+    for path in sorted(folder.glob("*.py")):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1:
+                    found |= {node.module} if node.module else {a.name for a in node.names}
+                elif node.level == 0 and (node.module or "").startswith(package.__name__ + "."):
+                    found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {
+                    a.name.split(".")[1]
+                    for a in node.names
+                    if a.name.startswith(package.__name__ + ".")
+                }
+        graph[path.stem] = found - {path.stem}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every module that can reach itself, with the way back."""
+    found = []
+    for start in graph:
+        paths = [[start, after] for after in graph[start]]
+        seen = set()
+        while paths:
+            path = paths.pop()
+            if path[-1] == start:
+                found.append(path)
+                break
+            if path[-1] in seen:
+                continue
+            seen.add(path[-1])
+            paths += [[*path, after] for after in graph.get(path[-1], ())]
+    return found
+
+
+def test_the_test_machinery_has_no_import_cycle():
+    """Each module of reference_testing on its own side: the plugin and the extension both read
+    `claims`, and the plugin imports the extension only inside its fixture."""
+    graph = imports_within(reference_testing)
+    assert graph["extension"] >= {"claims"} and "plugin" not in graph["extension"]
+    assert cycles(graph) == []
+    assert cycles({**graph, "claims": graph["claims"] | {"plugin"}}) != []  # the check can fail

@@ -5,12 +5,16 @@ Each test copies a pre-generated project into `tmp_path` (no torch in it) that u
 parametrised over names and a `device` (the CUDA case collected and skipped, as on a CPU-only
 machine), a tolerance variant made by `with_tolerance`, a marker-selected test. Its baseline also
 holds snapshots that a CPU-only run on this release does not produce: those of tests that exist
-only where CUDA is present, and those of a test module written for another torch release. Syrupy
-counts all of these "unused" and tries to delete them on `--snapshot-update`; these tests show that
-every file survives every kind of update run, that only a change beyond tolerance rewrites a file,
-that an interrupted write leaves the old file, and that a corrupt file is named and kept.
-`test_unsafe_configuration_is_detected` runs the same scenario with pruning on and sees the files
-go: the check used everywhere here does fail when deletion can happen.
+only where CUDA is present, and those of a test module written for another torch release. syrupy
+on its own counts all of these "unused" and deletes them on `--snapshot-update`; these tests show
+that every file survives every kind of update run, that only a change beyond tolerance rewrites a
+file, that an interrupted write leaves the old file, and that a corrupt file is named and kept.
+`test_syrupy_alone_would_delete` runs the same scenario with the plugin's guards undone and sees
+the files go: the check used everywhere here does fail when deletion can happen. A deliberate prune
+(`REFERENCE_SNAPSHOT_PRUNE=1`) removes only what no collected test claims: here the files of the
+tests that are defined only where CUDA is present (the real suite collects every test on every
+device and release, and skips it where it cannot run, so that it keeps its file), never those of a
+module skipped whole.
 
 Nested runs are in this interpreter (`run_pytest`, with pytester), which saves a process start per
 run; only `-n 2` starts processes, its two workers.
@@ -20,9 +24,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import struct
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -32,7 +36,12 @@ from reference_testing.compare import FLOAT32, Tolerance, differences
 from reference_testing.extension import JSONSnapshot
 from reference_testing.plugin import PRUNE_VARIABLE
 
-from machinery.nested_pytest import built_once, snapshot_files, write_project
+from machinery.nested_pytest import (
+    SYRUPY_DELETES_CONFTEST,
+    built_once,
+    snapshot_files,
+    write_project,
+)
 
 # The synthetic project's trace tolerance (its test module declares the same): wider than float32's,
 # so that a change can fall between the two.
@@ -48,11 +57,10 @@ PROJECT = {
             slow: the marker-selected test (pytest -m slow)
         json_snapshots = snapshots
         """,
-    "tests/conftest.py": """
+    "tests/conftest.py": SYRUPY_DELETES_CONFTEST
+    + textwrap.dedent("""
         import json
         from pathlib import Path
-
-        import pytest
 
         VALUES = json.loads(Path(__file__).with_name("values.json").read_text(encoding="utf-8"))
 
@@ -70,7 +78,7 @@ PROJECT = {
                     pytest.param(name, "cuda", marks=CUDA_ABSENT, id=f"{name}-cuda"),
                 )
             ]
-        """,
+        """),
     "tests/test_shapes.py": """
         import os
 
@@ -258,27 +266,24 @@ def test_perturbations_are_what_they_claim():
         assert differs(test, key, TRACE if key.endswith("trace") else FLOAT32)
 
 
-# Syrupy's summary of the files it counts unused ("8 unused snapshots deleted." while updating, even
-# where the extension refused; "8 snapshots unused." where cleanup is off).
-UNUSED = re.compile(r"\b\d+ (unused snapshots? deleted|snapshots? unused)\.")
 FULL = {path_of(test, key) for test, key, _ in BEYOND}
 UPDATES = [
-    # arguments; the files to be rewritten (their test runs, its value changed beyond tolerance);
-    # whether syrupy counts the extras unused (and would delete them but for the extension)
-    pytest.param(["-n", "0"], FULL, True, id="n0"),
-    pytest.param(["-n", "2"], FULL, True, id="n2"),
+    # arguments; the files to be rewritten (their test runs, its value changed beyond tolerance)
+    pytest.param(["-n", "0"], FULL, id="n0"),
+    pytest.param(["-n", "2"], FULL, id="n2"),
     pytest.param(["-n", "0", "-k", "alpha or beta"], FULL - {path_of("test_structure", "gamma")},
-                 True, id="k"),
-    pytest.param(["-n", "0", "-m", "slow"], {path_of("test_forward", "beta")}, False, id="m"),
+                 id="k"),
+    pytest.param(["-n", "0", "-m", "slow"], {path_of("test_forward", "beta")}, id="m"),
     pytest.param(["-n", "0", "--deselect", "tests/test_shapes.py::test_structure[gamma-cpu]"],
-                 FULL - {path_of("test_structure", "gamma")}, False, id="deselect"),
+                 FULL - {path_of("test_structure", "gamma")}, id="deselect"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("arguments", "rewritten", "at_risk"), UPDATES)
-def test_update_keeps_every_snapshot(project, run_pytest, arguments, rewritten, at_risk):
+@pytest.mark.parametrize(("arguments", "rewritten"), UPDATES)
+def test_update_keeps_every_snapshot(project, run_pytest, arguments, rewritten):
     """(a) every file survives, (b) unchanged values leave the bytes alone, (c) only a change beyond
-    tolerance rewrites a file, and only that file."""
+    tolerance rewrites a file, and only that file. syrupy alone deletes the extras in the first
+    three runs (`test_syrupy_alone_would_delete`)."""
     values = perturbed(baseline_values())
     write_values(project, values)
     before = snapshot_files(project)
@@ -293,8 +298,6 @@ def test_update_keeps_every_snapshot(project, run_pytest, arguments, rewritten, 
         for key in keys:
             if path_of(test, key) in rewritten:
                 assert json.loads(after[path_of(test, key)]) == values[test][key]
-    if at_risk:  # syrupy counted the extras unused, to delete: they are here because it may not
-        assert UNUSED.search(run.stdout), run
 
 
 # --- (d): an interrupted write leaves the old file and nothing else -------------------------------
@@ -369,7 +372,7 @@ def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
     assert snapshot_files(project) == before, update  # nothing lost, nothing rewritten
 
 
-# --- (f): the unsafe control: with pruning on, the same scenario does lose the extras -------------
+# --- (f): the controls: syrupy alone loses the extras; a prune removes only the uncollected -------
 
 
 @pytest.mark.parametrize(
@@ -378,23 +381,45 @@ def test_corrupt_snapshot_is_named_and_kept(project, run_pytest):
      (["-n", "0", "-k", "alpha or beta"], {p for p in EXTRAS if "[gamma]" not in p})],
     ids=["n0", "k"],
 )  # fmt: skip
-def test_unsafe_configuration_is_detected(project, run_pytest, arguments, expected):
-    """REFERENCE_SNAPSHOT_PRUNE=1 lets syrupy delete: what the other tests check does catch it."""
+def test_syrupy_alone_would_delete(project, run_pytest, arguments, expected):
+    """With the plugin's guards undone (syrupy's cleanup on, the extension deleting as syrupy's
+    does), an update loses the extras: what the other tests check does catch a deletion."""
     before = snapshot_files(project)
-    run = run_pytest(project, "--snapshot-update", *arguments, **{PRUNE_VARIABLE: "1"})
+    run = run_pytest(project, "--snapshot-update", *arguments, SAFETY_SYRUPY_DELETES="1")
     assert run.returncode == 0, run
     assert lost_snapshots(before, snapshot_files(project)) == sorted(expected), run
 
 
+UNCOLLECTED = {p for p in EXTRAS if "test_cuda_" in p}  # defined only where CUDA is present
+
+
+@pytest.mark.parametrize("arguments", [["-n", "0"], ["-n", "0", "--snapshot-update"]])
+def test_a_prune_removes_only_what_no_collected_test_claims(project, run_pytest, arguments):
+    """The tests defined only where CUDA is present are not collected here, so nothing claims their
+    files; the module skipped whole (another release's) is not judged, and keeps its files."""
+    before = snapshot_files(project)
+    run = run_pytest(project, *arguments, **{PRUNE_VARIABLE: "1"})
+    assert run.returncode == 0, run
+    assert lost_snapshots(before, snapshot_files(project)) == sorted(UNCOLLECTED), run
+    assert UNCOLLECTED < EXTRAS
+
+
 def test_the_extension_itself_refuses_to_delete(tmp_path, monkeypatch):
-    """The second guard on its own. With syrupy's cleanup off (`keep_unused_snapshots`) the runs
-    above never ask the extension to delete, so they cannot see whether it would refuse."""
+    """The second guard on its own. With syrupy's unused-snapshot detection off the runs above never
+    ask the extension to delete, so they cannot see whether it would refuse; syrupy's own
+    single-file extension does delete."""
+    from syrupy.extensions.single_file import SingleFileSnapshotExtension
+
     target = tmp_path / "test_x[a].json"
     target.write_text("{}\n", encoding="utf-8")
-    monkeypatch.delenv(PRUNE_VARIABLE, raising=False)
-    with pytest.warns(UserWarning, match=r"not used by this run"):
-        JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
-    assert target.read_text(encoding="utf-8") == "{}\n"
-    monkeypatch.setenv(PRUNE_VARIABLE, "1")  # the deliberate prune does delete
-    JSONSnapshot().delete_snapshots(snapshot_location=str(target), snapshot_names={"test_x[a]"})
+    for pruning in ("0", "1"):  # not even a deliberate prune goes through syrupy
+        monkeypatch.setenv(PRUNE_VARIABLE, pruning)
+        with pytest.warns(UserWarning, match=r"syrupy asked to delete it"):
+            JSONSnapshot().delete_snapshots(
+                snapshot_location=str(target), snapshot_names={"test_x[a]"}
+            )
+        assert target.read_text(encoding="utf-8") == "{}\n"
+    SingleFileSnapshotExtension().delete_snapshots(
+        snapshot_location=str(target), snapshot_names={"test_x[a]"}
+    )
     assert not target.exists()
