@@ -862,6 +862,7 @@ LIST_SEQUENTIAL = Example(
             place=f"{LIST_ANSWER}: the question",
             reading=THE_REFERENCE_ANSWERS + "the module registers none of its blocks' parameters",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "empty_state_dict",
@@ -879,6 +880,7 @@ LIST_SEQUENTIAL = Example(
             place=f"{LIST_ANSWER}: the question",
             reading=THE_REFERENCE_ANSWERS + "saving the module saves none of its weights",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "to_dtype",
@@ -896,6 +898,7 @@ LIST_SEQUENTIAL = Example(
             place=f"{LIST_ANSWER}: the question",
             reading=THE_REFERENCE_ANSWERS + "converting the module converts none of its blocks",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "to_device",
@@ -916,6 +919,7 @@ LIST_SEQUENTIAL = Example(
             "blocks (where no GPU is present the check moves it to the meta device, which decides "
             "how .to() treats the list, not CUDA)",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "cannot_be_trained",
@@ -930,6 +934,7 @@ LIST_SEQUENTIAL = Example(
             place=f"{LIST_ANSWER}: the question",
             reading=THE_REFERENCE_ANSWERS + "the module cannot be trained as it is",
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )
@@ -974,6 +979,7 @@ MODULE_SEQUENTIAL = Example(
             reading=THE_REFERENCE_ANSWERS + "the MySequential that registers its blocks trains, "
             "where the list version cannot",
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )
@@ -1262,6 +1268,7 @@ TRAIN_SHARED_REGRESSION = Example(
             reading="the reference's finding beside the document's `==` (equal values): the two "
             "names hold one gradient tensor, since net[0] and net[2] are one layer",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "printed_values",

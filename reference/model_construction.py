@@ -738,6 +738,7 @@ FIXED_HIDDEN_MLP = Example(
                 "nothing of dtypes)"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "to_gpu_leaves_rand_weight",
@@ -901,6 +902,7 @@ CHIMERA = Example(
                 "its blocks' under their index, and the constant is not in it"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "shared_layer_gradient_sum",

@@ -509,6 +509,7 @@ PARALLEL_MODULE = Example(
                 "whether the cell's output shows both branches at work depends on the seed"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=(
@@ -595,6 +596,7 @@ SHARED_WEIGHT_NET = Example(
                 "the seed, as ReLU-ended branches can output nothing"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
@@ -653,6 +655,7 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 "by lr·grad, as the printed weights (moving 1e-4 a step) show"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),

@@ -942,6 +942,7 @@ WEIGHT_NORM = Example(
             "the default dim=0 the article's call takes: what g and v are and where PyTorch "
             "stores them",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "weight_formula",
@@ -956,6 +957,7 @@ WEIGHT_NORM = Example(
             reading="the reference's account of the split with the default dim=0: a unit-norm "
             "direction per output row, scaled by that row's magnitude",
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "article_call",

@@ -685,6 +685,7 @@ TIED_AUTOENCODER = Example(
                 "decoder sharing their weight saves, in the memory the closing text speaks of"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "orthogonality",
@@ -791,6 +792,7 @@ SHARED_RNN = Example(
                 "same holds of the RNN's cell, used once per step"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )
