@@ -864,8 +864,11 @@ CHIMERA = Example(
     claims=(
         Claim(
             "blocks_compose",
-            "blocks of every kind can be mixed and matched: chimera(X) runs NestMLP, "
-            "Linear(16, 20), then FixedHiddenMLP",
+            "the various ways of combining blocks can be mixed and matched: chimera nests "
+            "NestMLP (a custom block holding a Sequential), a Linear(16, 20) and FixedHiddenMLP in "
+            "one Sequential, which runs them in order, each block taking what the one before "
+            "returns (FixedHiddenMLP returns a scalar, so no layer that expects features can "
+            "follow it)",
             HOLDS,
             blocks_compose,
             counters=(
@@ -877,8 +880,11 @@ CHIMERA = Example(
             quote="混合搭配各种组合块的方法",
             place="5.1 层和块, 5.1.3 在前向传播函数中执行代码 (chimera)",
             reading=(
-                "blocks of different kinds nest in one Sequential, which runs them in order: "
-                "chimera(X) is FixedHiddenMLP(Linear(NestMLP(X)))"
+                "混合搭配各种组合块的方法 (mix and match various ways of combining blocks; the "
+                "book goes on 我们以一些想到的方法嵌套块, nesting blocks in some ways it thought "
+                "of): blocks built in different ways nest in one Sequential, which runs them in "
+                "order: chimera(X) is FixedHiddenMLP(Linear(NestMLP(X))); not every order composes, "
+                "as each block must accept what the one before returns"
             ),
             reviewed=REVIEWED,
         ),
