@@ -179,6 +179,50 @@ def optimizer_refuses_it(device: torch.device, build=None) -> bool:
     return False
 
 
+def blocks_with_dropout(p: float = 0.5) -> tuple[nn.Module, ...]:
+    return nn.Linear(20, 256), nn.ReLU(), nn.Dropout(p), nn.Linear(256, 10)
+
+
+def list_sequential_with_dropout() -> ListSequential:
+    return ListSequential(*blocks_with_dropout())
+
+
+def module_sequential_with_dropout() -> MySequential:
+    return MySequential(*blocks_with_dropout())
+
+
+def module_list_sequential_with_dropout() -> ModuleListSequential:
+    return ModuleListSequential(*blocks_with_dropout())
+
+
+def list_sequential_with_dropout_0() -> ListSequential:
+    """A counter-case: a Dropout(0), which drops nothing whatever its mode."""
+    return ListSequential(*blocks_with_dropout(0.0))
+
+
+def module_sequential_with_dropout_0() -> MySequential:
+    return MySequential(*blocks_with_dropout(0.0))
+
+
+def eval_misses_the_blocks(
+    device: torch.device,
+    build=list_sequential_with_dropout,
+    registered_build=module_sequential_with_dropout,
+) -> bool:
+    """After `.eval()`, the list version, holding a Dropout, computes another output than the
+    MySequential that registers the same blocks (same weights: built alike, under one seed): its
+    Dropout was not switched to evaluation and still drops."""
+    as_list = LIST_SEQUENTIAL.model(device, build=build).eval()
+    registered = MODULE_SEQUENTIAL.model(device, build=registered_build).eval()
+    for block in as_list._module:  # `.to(device)` does not move a list's blocks (to_device)
+        block.to(device)
+    x = LIST_SEQUENTIAL.input(device)
+    with seeded():  # the mask a Dropout still in training draws: seeded, the caller's RNG untouched
+        listed = as_list(x)
+    # Values: a dropped unit changes the output; the registered version's is deterministic.
+    return not torch.equal(listed, registered(x))
+
+
 def repr_lists_the_blocks(device: torch.device, build=None) -> bool:
     model = MODULE_SEQUENTIAL.model(device, build=build)
     with seeded():
@@ -858,8 +902,11 @@ LIST_SEQUENTIAL = Example(
             counters=(counter("the list version built at seed 1: other weights", list_seed=1),),
             quote="对于网络的计算输出而言,没有任何区别。",
             place=f"{LIST_ANSWER}: the answer's first sentence",
-            reading="given the same blocks, the list version computes the same output as the "
-            "MySequential that registers them",
+            reading="given the same blocks, freshly built (the same weights), a forward of the "
+            "list version computes, to the bit, what the MySequential that registers them "
+            "computes; this covers the forward alone, the blocks in the mode they were built in: "
+            "what acts on the module itself (.eval(), .to(), parameters(), state_dict()) does not "
+            "reach the list's blocks, as the reference's answers below show",
             reviewed=REVIEWED,
         ),
         Claim(
@@ -964,6 +1011,31 @@ LIST_SEQUENTIAL = Example(
             quote=LIST_QUESTION,
             place=f"{LIST_ANSWER}: the question",
             reading=THE_REFERENCE_ANSWERS + "the module cannot be trained as it is",
+            reviewed=REVIEWED,
+            finding=True,
+        ),
+        Claim(
+            "eval_misses_the_blocks",
+            "net.eval() does not reach the blocks: a Dropout kept in the list stays in training "
+            "mode and still drops, so after .eval() the list version's output is not the "
+            "registered MySequential's",
+            HOLDS,
+            eval_misses_the_blocks,
+            counters=(
+                counter(
+                    "the blocks kept in an nn.ModuleList", build=module_list_sequential_with_dropout
+                ),
+                counter(
+                    "a Dropout(0), which drops nothing in either mode",
+                    build=list_sequential_with_dropout_0,
+                    registered_build=module_sequential_with_dropout_0,
+                ),
+            ),
+            quote=LIST_QUESTION,
+            place=f"{LIST_ANSWER}: the question",
+            reading=THE_REFERENCE_ANSWERS + "switching the module to evaluation leaves its "
+            "blocks in training mode (shown with a Dropout among them, Linear(20, 256), ReLU, "
+            "Dropout(0.5), Linear(256, 10), as the document's blocks hold none)",
             reviewed=REVIEWED,
             finding=True,
         ),

@@ -606,7 +606,8 @@ MLP_EXAMPLE = Example(
                 ),
             ),
             quote="这实际上是`net.__call__(X)`的简写",
-            place="5.1 层和块 (the paragraph after nn.Sequential's example)",
+            place="5.1 层和块, the pytorch tab of the paragraph after nn.Sequential's example (the "
+            "paddle tab says the same; the mxnet tab says net.forward(X))",
             reading=(
                 "calling the module runs its forward: net(X) goes through nn.Module.__call__, "
                 "which calls forward (and runs the module's hooks), so it gives forward's output"

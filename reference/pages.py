@@ -679,13 +679,22 @@ def claims_lines(site: Site, entry: Entry) -> list[str]:
         if wrong
         else "every check that decides here agrees with its verdict"
     )
-    findings = sum(bool(r.get("finding")) for r in results)
-    whose = f" ({findings} of them the project's findings)" if findings else ""
-    lines = [f"{len(results)} claims{whose}: {verdict_counts(results)}; {agree}.", ""]
+    lines = [
+        f"{len(results)} claims{findings_note(results)}: {verdict_counts(results)}; {agree}.",
+        "",
+    ]
     claims = {c.name: c for c in entry.example.claims}
     for result in results:
         lines += claim_lines(site, entry, claims[result["claim"]], result)
     return lines[:-1]
+
+
+def findings_note(results: list[dict[str, Any]]) -> str:
+    """' (2 of them the project's findings)': how many claims are the project's, not the document's."""
+    findings = sum(bool(r.get("finding")) for r in results)
+    if not findings:
+        return ""
+    return f" ({findings} of them the project's finding{'s' if findings > 1 else ''})"
 
 
 FINDING_WORDS = (
@@ -929,7 +938,7 @@ def index_page(site: Site) -> str:
         "",
         f"{len(site.entries)} entries ({sum(e.kind == 'example' for e in site.entries)} examples "
         f"and the survival table's {sum(e.kind != 'example' for e in site.entries)} models), "
-        f"{len(claims)} claims: {verdict_counts(claims)}.",
+        f"{len(claims)} claims{findings_note(claims)}: {verdict_counts(claims)}.",
         "",
         f"## The book: chapter {' '.join(CHAPTER)} (English edition: chapter {' '.join(EN_CHAPTER)})",
         "",

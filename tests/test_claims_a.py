@@ -322,6 +322,15 @@ def test_a_rule_that_forgets_slower_than_the_trained_length_does_not():
     assert worst_growth(why_share.slowly_fading_memory) > why_share.GENERALISES_WITHIN
 
 
+def test_the_rnn_reading_the_cell_detached_computes_the_same_output():
+    """The counter-case fails for the claim's reason: the same forward values, a gradient that
+    misses the later steps' uses."""
+    example = why_share.SHARED_RNN
+    x = example.input(CPU)
+    detached = example.model(CPU, build=why_share.rnn_reading_the_cell_detached_after_step_one)
+    assert torch.equal(detached(x), example.model(CPU)(x))
+
+
 # --- 001's closing text: the autoencoder ------------------------------------------------------------
 
 

@@ -134,7 +134,16 @@ def test_the_legacy_wrapper_silences_only_the_deprecation():
 
 @pytest.mark.parametrize("inserted", [("b", "a", "c"), ("weight2", "weight10"), ("z", "y", "x")])
 def test_the_routes_keep_or_sort_whatever_keys_are_inserted_out_of_order(inserted):
-    assert article.insertion_order_unless_a_plain_dict(CPU, inserted=inserted) is True
+    assert article.insertion_order_unless_a_plain_dict(CPU, insertions=(inserted,)) is True
+
+
+@pytest.mark.parametrize("inserted", [("a", "b", "c"), ("weight1", "weight10", "weight2")])
+def test_a_plain_dict_keeps_keys_inserted_already_sorted(inserted):
+    """The condition's second half: a plain dict (or any sorting route) given sorted keys keeps
+    their order, so the statement holds there too."""
+    for route in article.SORT_KEYS:
+        assert article.keys_in_order(route, list(inserted)) == list(inserted)
+    assert article.insertion_order_unless_a_plain_dict(CPU, insertions=(inserted,)) is True
 
 
 def test_weight10_sorts_before_weight2_as_the_condition_says():
@@ -245,3 +254,15 @@ def test_the_w_hat_figures_the_claim_prints():
     trained = trace["final_weights"]["0.weight"][0]
     assert ratio_off(trained) <= 0.0074  # inside the spread measured over seeds 0-99
     assert exercises.w_hat_along_true_w(CPU, w_hat=lambda device: torch.tensor(trained)) is True
+
+
+def test_after_eval_the_lists_dropout_is_still_in_training_and_the_registered_one_is_not():
+    """What eval_misses_the_blocks' text says of the modes, seen on the flags."""
+    as_list = exercises.LIST_SEQUENTIAL.model(
+        CPU, build=exercises.list_sequential_with_dropout
+    ).eval()
+    registered = exercises.MODULE_SEQUENTIAL.model(
+        CPU, build=exercises.module_sequential_with_dropout
+    ).eval()
+    assert [b.training for b in as_list._module] == [True] * 4
+    assert [b.training for b in registered.children()] == [False] * 4

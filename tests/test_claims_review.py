@@ -192,3 +192,14 @@ def test_run_and_json_tell_the_documents_statements_from_the_projects_findings(c
     assert f"gradient_is_sum_of_uses {FINDING_LABEL}:" in out
     assert "output_projection_is_the_table:" in out and FINDING_LABEL in out.split("claims (")[1]
     assert out.count(FINDING_LABEL) == 2  # the heading's and the finding's
+
+
+def test_run_says_where_it_shows_a_quotes_spacing_collapsed(capsys):
+    """The printout's two spaces ('[[ 0.1729,  0.3095') are shown as one: said beside that quote,
+    not beside a quote whose spacing is shown as it is."""
+    from reference import cli
+
+    assert cli.main(["run", "train_shared_weight_net"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the document (its spacing shown as single spaces): 「Shared Layer Weight" in out
+    assert "the document: 「optimizer = torch.optim.SGD(model.parameters(), lr=0.01)」" in out
