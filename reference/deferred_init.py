@@ -196,6 +196,7 @@ LAZY_MLP = Example(
                 "then infers"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "mismatched_sizes",
@@ -222,6 +223,7 @@ LAZY_MLP = Example(
                 "do not fit, and the forward raises RuntimeError"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=(

@@ -66,6 +66,10 @@ class Claim:
     which reading of them the verdict judges (the charitable one: what the author most plausibly
     meant); `literal`, where the words read literally say something else, that reading and what it
     comes to; `reviewed`, the date (ISO) the claim was last read against the document.
+
+    `finding`: the statement is the project's own, not the document's: a finding about the
+    document's example, or the reference's answer to a question the document asks (its `reading`
+    says which); `quote` then gives the document's words it starts from.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Claim:
     reading: str = ""
     literal: str = ""
     reviewed: str = ""
+    finding: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))  # "holds" or HOLDS; not "hold"

@@ -606,7 +606,8 @@ MLP_EXAMPLE = Example(
                 ),
             ),
             quote="这实际上是`net.__call__(X)`的简写",
-            place="5.1 层和块 (the paragraph after nn.Sequential's example)",
+            place="5.1 层和块, the pytorch tab of the paragraph after nn.Sequential's example (the "
+            "paddle tab says the same; the mxnet tab says net.forward(X))",
             reading=(
                 "calling the module runs its forward: net(X) goes through nn.Module.__call__, "
                 "which calls forward (and runs the module's hooks), so it gives forward's output"
@@ -738,6 +739,7 @@ FIXED_HIDDEN_MLP = Example(
                 "nothing of dtypes)"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "to_gpu_leaves_rand_weight",
@@ -863,8 +865,11 @@ CHIMERA = Example(
     claims=(
         Claim(
             "blocks_compose",
-            "blocks of every kind can be mixed and matched: chimera(X) runs NestMLP, "
-            "Linear(16, 20), then FixedHiddenMLP",
+            "the various ways of combining blocks can be mixed and matched: chimera nests "
+            "NestMLP (a custom block holding a Sequential), a Linear(16, 20) and FixedHiddenMLP in "
+            "one Sequential, which runs them in order, each block taking what the one before "
+            "returns (FixedHiddenMLP returns a scalar, so no layer that expects features can "
+            "follow it)",
             HOLDS,
             blocks_compose,
             counters=(
@@ -876,8 +881,11 @@ CHIMERA = Example(
             quote="混合搭配各种组合块的方法",
             place="5.1 层和块, 5.1.3 在前向传播函数中执行代码 (chimera)",
             reading=(
-                "blocks of different kinds nest in one Sequential, which runs them in order: "
-                "chimera(X) is FixedHiddenMLP(Linear(NestMLP(X)))"
+                "混合搭配各种组合块的方法 (mix and match various ways of combining blocks; the "
+                "book goes on 我们以一些想到的方法嵌套块, nesting blocks in some ways it thought "
+                "of): blocks built in different ways nest in one Sequential, which runs them in "
+                "order: chimera(X) is FixedHiddenMLP(Linear(NestMLP(X))); not every order composes, "
+                "as each block must accept what the one before returns"
             ),
             reviewed=REVIEWED,
         ),
@@ -901,6 +909,7 @@ CHIMERA = Example(
                 "its blocks' under their index, and the constant is not in it"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "shared_layer_gradient_sum",

@@ -679,11 +679,28 @@ def claims_lines(site: Site, entry: Entry) -> list[str]:
         if wrong
         else "every check that decides here agrees with its verdict"
     )
-    lines = [f"{len(results)} claims: {verdict_counts(results)}; {agree}.", ""]
+    lines = [
+        f"{len(results)} claims{findings_note(results)}: {verdict_counts(results)}; {agree}.",
+        "",
+    ]
     claims = {c.name: c for c in entry.example.claims}
     for result in results:
         lines += claim_lines(site, entry, claims[result["claim"]], result)
     return lines[:-1]
+
+
+def findings_note(results: list[dict[str, Any]]) -> str:
+    """' (2 of them the project's findings)': how many claims are the project's, not the document's."""
+    findings = sum(bool(r.get("finding")) for r in results)
+    if not findings:
+        return ""
+    return f" ({findings} of them the project's finding{'s' if findings > 1 else ''})"
+
+
+FINDING_WORDS = (
+    "the project's finding, not a statement of the document (the document's words below are "
+    "where it starts)"
+)
 
 
 def claim_lines(site: Site, entry: Entry, claim: Any, result: dict[str, Any]) -> list[str]:
@@ -694,6 +711,8 @@ def claim_lines(site: Site, entry: Entry, claim: Any, result: dict[str, Any]) ->
         "",
         f"- **Verdict:** {verdict_words(entry.example.name, result)}",
     ]
+    if claim.finding:
+        lines.append(f"- **Whose:** {FINDING_WORDS}")
     place = plain(claim.place) if claim.place else "its place not yet recorded"
     if not claim.quote:
         lines.append("- **The document says:** not yet quoted")
@@ -702,7 +721,10 @@ def claim_lines(site: Site, entry: Entry, claim: Any, result: dict[str, Any]) ->
         lines += ["  " + line for line in fenced(claim.quote.strip("\n"), "text")]
         lines.append("")
     else:
-        lines.append(f"- **The document says:** {code_span(claim.quote)} ({place})")
+        # A code span on one line shows each run of whitespace as one space: said where it does.
+        collapsed = " ".join(claim.quote.split()) != claim.quote
+        spacing = " (its spacing shown as single spaces)" if collapsed else ""
+        lines.append(f"- **The document says{spacing}:** {code_span(claim.quote)} ({place})")
     lines.append(f"- **Reading judged:** {plain(claim.reading) or 'not yet recorded'}")
     if claim.literal:
         lines.append(f"- **Read literally:** {plain(claim.literal)}")
@@ -916,7 +938,7 @@ def index_page(site: Site) -> str:
         "",
         f"{len(site.entries)} entries ({sum(e.kind == 'example' for e in site.entries)} examples "
         f"and the survival table's {sum(e.kind != 'example' for e in site.entries)} models), "
-        f"{len(claims)} claims: {verdict_counts(claims)}.",
+        f"{len(claims)} claims{findings_note(claims)}: {verdict_counts(claims)}.",
         "",
         f"## The book: chapter {' '.join(CHAPTER)} (English edition: chapter {' '.join(EN_CHAPTER)})",
         "",

@@ -391,6 +391,45 @@ def printout_reproducible_only_when_seeded(
     return reproducible_only_when_seeded(train, device)
 
 
+# Cell [4]'s printout, epochs 1 to 3: the shared layer's first two weight rows, then its first two
+# gradient rows, as torch prints them (four decimals).
+DOCUMENTED_WEIGHT_ROWS = (
+    ((0.1729, 0.3095, -0.2705, 0.3356, -0.1239), (-0.3827, -0.0933, -0.2389, -0.0820, -0.0832)),
+    ((0.1729, 0.3095, -0.2705, 0.3356, -0.1239), (-0.3828, -0.0934, -0.2390, -0.0821, -0.0833)),
+    ((0.1730, 0.3096, -0.2704, 0.3357, -0.1238), (-0.3828, -0.0936, -0.2390, -0.0822, -0.0834)),
+)
+DOCUMENTED_GRAD_ROWS = (
+    ((-0.0042, -0.0070, -0.0058, -0.0051, -0.0054), (0.0049, 0.0135, 0.0078, 0.0106, 0.0082)),
+    ((-0.0042, -0.0069, -0.0058, -0.0051, -0.0054), (0.0048, 0.0132, 0.0077, 0.0104, 0.0081)),
+    ((-0.0042, -0.0069, -0.0058, -0.0051, -0.0054), (0.0048, 0.0130, 0.0076, 0.0103, 0.0080)),
+)
+# A printed number hides up to half a unit of its fourth decimal. A step read from the printout
+# involves two printed weights and lr times a printed gradient, so it may miss by (2 + lr)·0.5e-4;
+# float32's own rounding of the step (1.3e-8 in the reference's run) is far below it. Measured: the
+# document's digits miss by 7.7e-5 at most; with no step they would miss by 2.0e-4, with a step up
+# the gradient by 3.3e-4; they allow lr from 0.0076 to 0.013 only.
+PRINTED_STEP_SLACK = (2 + LR) * 0.5e-4
+
+
+def documented_printout(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cell [4]'s printed weight rows and gradient rows, epoch by epoch (float64: as printed)."""
+    return (
+        torch.tensor(DOCUMENTED_WEIGHT_ROWS, dtype=torch.float64),
+        torch.tensor(DOCUMENTED_GRAD_ROWS, dtype=torch.float64),
+    )
+
+
+def printed_steps_are_sgd_steps(
+    device: torch.device, lr: float = LR, printout=documented_printout
+) -> bool:
+    """Each printed epoch's weights are the previous epoch's minus lr times its printed gradient,
+    within what printing at four decimals hides (PRINTED_STEP_SLACK): on the document's own digits,
+    by default."""
+    weights, grads = printout(device)
+    miss = (weights[1:] - (weights[:-1] - lr * grads[:-1])).abs().max().item()
+    return miss <= PRINTED_STEP_SLACK
+
+
 # Where the sentence that describes the module stands.
 AFTER_CELL_2 = "1. 实现并行模块, the sentence after cell [2]'s output (可见，…)"
 
@@ -509,6 +548,7 @@ PARALLEL_MODULE = Example(
                 "whether the cell's output shows both branches at work depends on the seed"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=(
@@ -595,10 +635,16 @@ SHARED_WEIGHT_NET = Example(
                 "the seed, as ReLU-ended branches can output nothing"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=("the demo cell builds ParallelModule again; the reference runs SharedWeightNet",),
 )
+
+PRINTED_SHARED_WEIGHT = (
+    "Shared Layer Weight: tensor([[ 0.1729,  0.3095, -0.2705,  0.3356, -0.1239],"
+)
+PRINTOUT_PLACE = "2. 构建包含共享参数层的多层感知机, cell [4]'s printout (Epoch 1 to 3)"
 
 TRAIN_SHARED_WEIGHT_NET = Example(
     name="train_shared_weight_net",
@@ -612,7 +658,34 @@ TRAIN_SHARED_WEIGHT_NET = Example(
     claims=(
         Claim(
             "printed_values",
-            "the printed weights and gradients of the shared layer",
+            "the printed weights and gradients of the shared layer are those of the cell's SGD "
+            "run: each epoch's weights are the previous epoch's minus 0.01 times its printed "
+            "gradient, within what printing at four decimals hides",
+            HOLDS,
+            printed_steps_are_sgd_steps,
+            counters=(
+                counter("no step taken (lr 0): the printed weights miss by 2.0e-4", lr=0.0),
+                counter("a step up the gradient (w + lr·grad): they miss by 3.3e-4", lr=-LR),
+            ),
+            quote=PRINTED_SHARED_WEIGHT,
+            place=PRINTOUT_PLACE,
+            reading=(
+                "the values the cell prints are what its run gives: judged on the document's own "
+                "digits, each printed step is w - 0.01·grad to within (2 + 0.01)·0.5e-4, what "
+                "three numbers printed at four decimals can hide (the largest miss is 7.7e-5; "
+                "the digits allow lr from 0.0076 to 0.013 only)"
+            ),
+            literal=(
+                "a reader who runs the cell again gets these values: false for this document, "
+                "whose run is unseeded, so a rerun draws other weights; a run prints its own "
+                "values again only when it is seeded (rerun_repeats_only_when_seeded)"
+            ),
+            reviewed=REVIEWED,
+        ),
+        Claim(
+            "rerun_repeats_only_when_seeded",
+            "running the cell again prints the same weights and gradients only when the run is "
+            "seeded",
             HOLDS_ONLY_WHEN,
             printout_reproducible_only_when_seeded,
             counters=(
@@ -620,16 +693,18 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 counter("the run unseeded, as the document's", train=train_unseeded),
             ),
             condition=(
-                "the RNG is seeded: the document's run is not, so only the structure "
-                "of its printout can be reproduced"
+                "the RNG is seeded: the document's run is not, so no rerun is known to print "
+                "its values"
             ),
-            quote="Shared Layer Weight: tensor([[ 0.1729,  0.3095, -0.2705,  0.3356, -0.1239],",
-            place="2. 构建包含共享参数层的多层感知机, cell [4]'s printout (Epoch 1 to 3)",
+            quote=PRINTED_SHARED_WEIGHT,
+            place=PRINTOUT_PLACE,
             reading=(
-                "the values the cell prints are what its run gives, so a rerun prints them again: "
-                "only when the run is seeded"
+                "the project's finding, not a statement of the document: what a reader who runs "
+                "the cell again gets; the reference's run, seeded, repeats to the bit, and "
+                "another seed gives other values"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "one_update_per_step",
@@ -653,6 +728,7 @@ TRAIN_SHARED_WEIGHT_NET = Example(
                 "by lr·grad, as the printed weights (moving 1e-4 a step) show"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=("the document's run is unseeded; the reference seeds model, data and inputs",),

@@ -455,6 +455,7 @@ NESTED_BLOCKS = Example(
                 "depends on the seed"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )

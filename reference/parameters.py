@@ -442,6 +442,7 @@ INIT_FUNCTIONS = Example(
                 "so each init function tests for nn.Linear"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "init_normal",

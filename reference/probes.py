@@ -56,6 +56,7 @@ DEVICE_DEPENDENT = ("verdict", "proven", "decided_by", "check_on_this_device")
 def claim_results(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
     """Each claim's verdict and whether its check proves it (`proven`).
 
+    A claim that is the project's finding, not the document's statement, says so (`finding`).
     A claim about the GPU (`about_cuda`) also carries its verdict on CUDA (`verdict_on_cuda`); run
     elsewhere, it is not decided: `verdict` says so, `proven` is None (neither proven nor
     disproven), `decided_by` says what would decide it, and `check_on_this_device` what its check
@@ -71,6 +72,8 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
             "verdict": c.verdict_text if decided else NOT_DECIDED,
             "proven": said if decided else None,
         }
+        if c.finding:  # the project's own statement, not the document's
+            result["finding"] = True
         # The document's own words and the reading judged, where the claim records them.
         result |= {
             field: getattr(c, field)

@@ -601,6 +601,7 @@ MLP_CLONE = Example(
                 "rest keeps its own values"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "save_whole_model",
@@ -672,6 +673,7 @@ MLP_CLONE = Example(
                 "(5.5.3 小结: 保存架构必须在代码中完成，而不是在参数中完成)"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )

@@ -747,6 +747,7 @@ CONV_SHARED_TRANSPOSE = Example(
                 "follow from its padding (2, then 0) and the 5×5 kernel"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "transpose_of_h_w",
@@ -1052,6 +1053,7 @@ TIED_EMBEDDINGS = Example(
                 "twice means for its gradient, shown on the post's 例子4"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
     corrections=(
@@ -1111,6 +1113,7 @@ EMBEDDING_PADDING = Example(
                 "row at initialisation; nn.Embedding's padding_idx then keeps it at zero in training"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )

@@ -154,10 +154,15 @@ def render_values(label: str, facts: dict[str, Any]) -> str:
     return f"{start}]"
 
 
-CLAIMS_HEADING = "claims (the document's, each with the verdict running code gives it):"
+# A claim is the document's statement unless it is marked as the project's own finding.
+FINDING_LABEL = "[the project's finding]"
+CLAIMS_HEADING = (
+    f"claims (the document's, except those marked {FINDING_LABEL}; each with the verdict "
+    "running code gives it):"
+)
 VARIANT_CLAIMS_HEADING = (
-    "claims (about the document's build, not this variant; each with the verdict running code "
-    "gives it):"
+    "claims (about the document's build, not this variant; the document's, except those marked "
+    f"{FINDING_LABEL}; each with the verdict running code gives it):"
 )
 
 
@@ -231,10 +236,11 @@ def render_summary(
             separator="; ",
         ),
         "",
-        wrap_text(CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING),
+        wrap_text(CLAIMS_HEADING if variant is None else VARIANT_CLAIMS_HEADING, hanging="  "),
     ]
     for claim in data["claims"]:
-        lines.append(wrap_text(f"{claim['claim']}: {claim['text']}", indent="  "))
+        whose = f" {FINDING_LABEL}" if claim.get("finding") else ""
+        lines.append(wrap_text(f"{claim['claim']}{whose}: {claim['text']}", indent="  "))
         lines += document_words(claim)
         lines.append(wrap_text(f"-> {verdict_line(claim)}", indent="     "))
     if not data["claims"]:
@@ -249,7 +255,10 @@ def document_words(claim: dict[str, Any]) -> list[str]:
     lines = []
     if claim.get("quote"):
         place = f" ({claim['place']})" if claim.get("place") else ""
-        lines.append(f"the document: \u300c{claim['quote']}\u300d{place}")
+        # The wrapped line shows each run of whitespace as one space: said where that changes it.
+        collapsed = " ".join(claim["quote"].split()) != claim["quote"]
+        spacing = " (its spacing shown as single spaces)" if collapsed else ""
+        lines.append(f"the document{spacing}: \u300c{claim['quote']}\u300d{place}")
     if claim.get("reading"):
         lines.append(f"read as: {claim['reading']}")
     if claim.get("literal"):

@@ -583,8 +583,31 @@ def rnn_step_on_the_mean() -> RNNStepOnTheMean:
     return RNNStepOnTheMean(3, 4)
 
 
-def rnn_gradient_is_sum_over_steps(device: torch.device, untie=untie_over_input_steps) -> bool:
-    model, x = SHARED_RNN.model(device), SHARED_RNN.input(device)
+class RNNReadingTheCellDetachedAfterStepOne(SharedRNN):
+    """A counter-case: the cell serves every step, but the steps after the first read its
+    parameters detached, so only the first step's use reaches their gradient."""
+
+    def forward(self, x):
+        detached = {name: p.detach() for name, p in self.cell.named_parameters()}
+        h = x.new_zeros(x.shape[0], self.cell.hidden_size)
+        states = []
+        for t, x_t in enumerate(x.unbind(dim=1)):
+            if t == 0:
+                h = self.cell(x_t, h)
+            else:
+                h = torch.func.functional_call(self.cell, detached, (x_t, h))
+            states.append(h)
+        return torch.stack(states, dim=1)
+
+
+def rnn_reading_the_cell_detached_after_step_one() -> RNNReadingTheCellDetachedAfterStepOne:
+    return RNNReadingTheCellDetachedAfterStepOne(3, 4)
+
+
+def rnn_gradient_is_sum_over_steps(
+    device: torch.device, untie=untie_over_input_steps, build=None
+) -> bool:
+    model, x = SHARED_RNN.model(device, build=build), SHARED_RNN.input(device)
     facts = shared_gradients(model, x, SHARED_RNN.forward, untie)
     return [(f["uses"], f["equals_sum_of_uses"]) for f in facts] == [(STEPS, True)] * 4
 
@@ -685,6 +708,7 @@ TIED_AUTOENCODER = Example(
                 "decoder sharing their weight saves, in the memory the closing text speaks of"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "orthogonality",
@@ -783,6 +807,11 @@ SHARED_RNN = Example(
                     "an untied twin with a cell per step drawn afresh, not copied",
                     untie=untie_into_fresh_cells,
                 ),
+                counter(
+                    "an RNN whose steps after the first read the cell detached: its gradient is "
+                    "the first step's alone",
+                    build=rnn_reading_the_cell_detached_after_step_one,
+                ),
             ),
             quote="这两层的梯度会相加在一起",
             place="the sentence after cell 28, said of the tied Sequential's two layers",
@@ -791,6 +820,7 @@ SHARED_RNN = Example(
                 "same holds of the RNN's cell, used once per step"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
     ),
 )

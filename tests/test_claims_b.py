@@ -2,8 +2,10 @@
 their conditions seen holding where they are met by other routes than the default one, and the
 figures their texts print computed here."""
 
+import json
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,6 +17,11 @@ from reference import sharing_article as article
 from reference.releases import SUPPORTED_FLOOR, torch_release
 
 CPU = torch.device("cpu")
+# The reference's 10-epoch regression run, locked by tests/test_snapshots.py (read, not rerun: 2 s).
+TRACE = (
+    Path(__file__).resolve().parents[1]
+    / "snapshots/test_snapshots/test_training_trace[train_shared_regression].json"
+)
 EXAMPLES = (*exercises.EXAMPLES, *article.EXAMPLES)
 
 
@@ -127,7 +134,16 @@ def test_the_legacy_wrapper_silences_only_the_deprecation():
 
 @pytest.mark.parametrize("inserted", [("b", "a", "c"), ("weight2", "weight10"), ("z", "y", "x")])
 def test_the_routes_keep_or_sort_whatever_keys_are_inserted_out_of_order(inserted):
-    assert article.insertion_order_unless_a_plain_dict(CPU, inserted=inserted) is True
+    assert article.insertion_order_unless_a_plain_dict(CPU, insertions=(inserted,)) is True
+
+
+@pytest.mark.parametrize("inserted", [("a", "b", "c"), ("weight1", "weight10", "weight2")])
+def test_a_plain_dict_keeps_keys_inserted_already_sorted(inserted):
+    """The condition's second half: a plain dict (or any sorting route) given sorted keys keeps
+    their order, so the statement holds there too."""
+    for route in article.SORT_KEYS:
+        assert article.keys_in_order(route, list(inserted)) == list(inserted)
+    assert article.insertion_order_unless_a_plain_dict(CPU, insertions=(inserted,)) is True
 
 
 def test_weight10_sorts_before_weight2_as_the_condition_says():
@@ -212,3 +228,41 @@ def test_to_cuda_leaves_the_list_blocks_on_the_cpu():
         )
         is False
     )
+
+
+# --- 003: the printed w_hat, a trained net's ----------------------------------------------------------
+
+
+def test_the_checked_digits_are_the_printed_line_the_claim_quotes():
+    printed = claim(exercises.TRAIN_SHARED_REGRESSION, "printed_values").quote
+    assert [float(v) for v in re.findall(r"-?\d+\.\d+", printed)[:2]] == list(
+        exercises.DOCUMENTED_W_HAT
+    )
+
+
+def ratio_off(w_hat) -> float:
+    """How far w_hat[0]/w_hat[1] is from 2/-3.4, relative."""
+    return abs((w_hat[0] / w_hat[1]) / (2 / -3.4) - 1)
+
+
+def test_the_w_hat_figures_the_claim_prints():
+    """'within 0.01%' for the document's digits, '98% off' for the net as built, and the
+    reference's own 10-epoch run (as its locked trace holds it) within the tolerance too."""
+    assert ratio_off(exercises.DOCUMENTED_W_HAT) < 1e-4
+    assert round(ratio_off(exercises.untrained_w_hat(CPU).tolist()), 2) == 0.98
+    trace = json.loads(TRACE.read_text(encoding="utf-8"))
+    trained = trace["final_weights"]["0.weight"][0]
+    assert ratio_off(trained) <= 0.0074  # inside the spread measured over seeds 0-99
+    assert exercises.w_hat_along_true_w(CPU, w_hat=lambda device: torch.tensor(trained)) is True
+
+
+def test_after_eval_the_lists_dropout_is_still_in_training_and_the_registered_one_is_not():
+    """What eval_misses_the_blocks' text says of the modes, seen on the flags."""
+    as_list = exercises.LIST_SEQUENTIAL.model(
+        CPU, build=exercises.list_sequential_with_dropout
+    ).eval()
+    registered = exercises.MODULE_SEQUENTIAL.model(
+        CPU, build=exercises.module_sequential_with_dropout
+    ).eval()
+    assert [b.training for b in as_list._module] == [True] * 4
+    assert [b.training for b in registered.children()] == [False] * 4
