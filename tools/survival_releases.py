@@ -9,7 +9,8 @@ models, errors and notes are what this code says of those rows, then regenerates
 (docs/survival-matrix.md and its heat map). Run it after changing a reason, a note or a citation.
 
 With releases (default: every `docs/survival/*.json` there is), it measures again: for each, a fresh
-venv with that torch (safetensors, numpy and the test tools beside it), `python -m reference
+venv with that torch (safetensors, numpy, accelerate and the test tools beside it, torch pinned so
+that nothing moves it), `python -m reference
 survival --json` written to `docs/survival/RELEASE.json` and, with `--pytest`, pytest there too
 (e.g. `--pytest "tests/test_survival.py -q -n 2"`); then the venv is removed: on Linux a PyPI torch
 is a CUDA build of several GB. The matrix is regenerated at the end. Only a change to what an
@@ -33,6 +34,7 @@ SURVIVAL = ROOT / "docs" / "survival"
 PACKAGES = (
     "safetensors",
     "numpy",
+    "accelerate",  # the init_empty_weights rows (the hf extra); constrained not to move torch
     "pytest",
     "pytest-xdist",
     "syrupy",
@@ -59,9 +61,33 @@ def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
     started = time.monotonic()
     run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    installed = run([python, "-m", "pip", "install", "-q", f"torch=={release}", *PACKAGES])
+    # The release stays the release: accelerate's newest asks for a newer torch and pip would
+    # upgrade it (measured: 2.5.1 became 2.15.0); pinned, pip picks an accelerate that fits. Any
+    # constraint file of the caller's would pin torch elsewhere: it is set aside.
+    constraints = venv / "constraints.txt"
+    constraints.write_text(f"torch=={release}\n", encoding="utf-8")
+    installed = run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"torch=={release}",
+            *PACKAGES,
+            "-c",
+            str(constraints),
+        ],
+        env={**os.environ, "PIP_CONSTRAINT": ""},
+    )
     if installed.returncode != 0:
         print(f"{release}: the install failed", file=sys.stderr)
+        shutil.rmtree(venv, ignore_errors=True)
+        return False
+    version = run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)  # fmt: skip
+    if version.stdout.strip().split("+")[0] != release:
+        print(f"{release}: the venv has torch {version.stdout.strip()}", file=sys.stderr)
+        shutil.rmtree(venv, ignore_errors=True)
         return False
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     target = SURVIVAL / f"{release}.json"
