@@ -82,15 +82,18 @@ def whole(tensor: torch.Tensor) -> torch.Tensor:
     return local(tensor)
 
 
-def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
+def same_values(a: torch.Tensor, b: torch.Tensor) -> bool | None:
     """Equal values through both names; the same memory read the same way is equal even where it
     holds NaN (to_empty leaves uninitialised memory).
     """
     a, b = whole(a).detach(), whole(b).detach()
+    view = (a.shape, a.stride(), a.storage_offset(), a.dtype)
+    if a.is_meta or b.is_meta:
+        # No values on meta: one view of one storage reads the same; anything else is unknown.
+        same_view = view == (b.shape, b.stride(), b.storage_offset(), b.dtype)
+        return True if same_view and same_storage(a, b) else None
     if (a.data_ptr(), a.shape, a.stride(), a.dtype) == (b.data_ptr(), b.shape, b.stride(), b.dtype):
         return True
-    if a.is_meta or b.is_meta:
-        return False  # no values to compare
     return a.shape == b.shape and torch.equal(a.double(), b.double())
 
 

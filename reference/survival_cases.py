@@ -435,13 +435,19 @@ ACCELERATE = Requirement(
 
 @dataclass(frozen=True)
 class Earlier:
-    """On releases before `until`, the operation's rows for `models` read `outcome` (and `error`)
-    instead of what the snapshots lock (their reasons are the `Why`s that match them there)."""
+    """On releases before `until`, the operation's rows for `models` read `outcome` (and `error`,
+    and the `facts` the row records, as (key, value) pairs: an export's signature) instead of what
+    the snapshots lock (their reasons are the `Why`s that match them there)."""
 
     until: Release
     outcome: str
     models: tuple[str, ...]
     error: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def read(self) -> tuple[str, str | None, dict[str, str]]:
+        """What the row reads: its outcome, its error and its facts."""
+        return self.outcome, self.error, dict(self.facts)
 
 
 ALL_MODELS = ("tied_embeddings", "tied_sequential", "tied_autoencoder", "registered_lm_head", "parametrized_autoencoder")  # fmt: skip
@@ -1177,7 +1183,7 @@ OPERATIONS = (
         whys=(Why(EMPTY_BY_INIT_EMPTY_WEIGHTS, TWO_HOLDERS, BROKE),),
     ),
     Operation(
-        "meta → fully_shard(root) → to_empty → set_model_state_dict(broadcast_from_rank0)",
+        "meta → fully_shard(root) → to_empty → set_model_state_dict, from rank 0",
         meta_rank0_load,
         RANK0_LOAD + "; built under torch.device('meta')",
         promise=handed_in,
@@ -1185,7 +1191,7 @@ OPERATIONS = (
         needs_process_group=True,
     ),
     Operation(
-        "init_empty_weights → fully_shard(root) → to_empty → set_model_state_dict(broadcast_from_rank0)",
+        "init_empty_weights → fully_shard(root) → to_empty → set_model_state_dict, from rank 0",
         init_empty_weights_rank0_load,
         RANK0_LOAD + "; built inside accelerate's init_empty_weights() (verl's ranks other than 0)",
         promise=handed_in,

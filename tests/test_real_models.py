@@ -65,7 +65,7 @@ def without_model(row):
     return {key: value for key, value in row.items() if key != "model"}
 
 
-@pytest.mark.timeout(300)  # the whole table on one model: dozens of operations, two compiles
+@pytest.mark.timeout(900)  # the whole table on one model: dozens of operations, three compiles, two ranks
 @pytest.mark.parametrize("name", MODELS)
 def test_the_table_predicts_a_real_tied_language_model(name, predicted):
     """Row by row as registered_lm_head reads, save the declared disagreements; every surprise
