@@ -263,10 +263,19 @@ UNFLATTEN_CANNOT_OUTLINE = KnownError("RuntimeError", "is not a descendant of pa
 FSDP_NEEDS_CUDA = KnownError("RuntimeError", "FSDP requires CUDA for streams")
 NO_RECORD_EVENT = KnownError("AttributeError", "object has no attribute 'record_event'")
 BACKWARD_TWICE = KnownError("RuntimeError", "Trying to backward through the graph a second time")
+# What the strict export's module lacks on the newest releases (the whole message: the attribute
+# named is the name the graph signature dropped; earlier releases dropped others, see Earlier).
+EXPORTED_MODULE_LACKS = tuple(
+    KnownError("AttributeError", f"'{kind}' object has no attribute '{name}'")
+    for kind, name in (
+        ("GraphModule", "4"),
+        ("GraphModule", "lm_head"),
+        ("Module", "parametrizations"),
+    )
+)
 SPLIT_SET_ORDER = KnownError(
     "SplitDependsOnSetOrder", "the outcome depends on the order of a set of autograd nodes"
 )
-DOTTED_PARAMETER_NAME = KnownError("KeyError", "parameter name can't contain")
 
 KNOWN_ERRORS = (
     WEIGHTS_ONLY,
@@ -281,7 +290,7 @@ KNOWN_ERRORS = (
     NO_RECORD_EVENT,
     BACKWARD_TWICE,
     SPLIT_SET_ORDER,
-    DOTTED_PARAMETER_NAME,
+    *EXPORTED_MODULE_LACKS,
 )
 
 
@@ -453,9 +462,112 @@ class Earlier:
 ALL_MODELS = ("tied_embeddings", "tied_sequential", "tied_autoencoder", "registered_lm_head", "parametrized_autoencoder")  # fmt: skip
 TWO_HOLDER_MODELS = ("registered_lm_head", "parametrized_autoencoder")
 
-FSDP2_BEFORE_CPU_SUPPORT = (
-    Earlier((2, 6), "raises", ALL_MODELS, FSDP_NEEDS_CUDA.text),
-    Earlier((2, 7), "raises", ALL_MODELS, NO_RECORD_EVENT.text),
+
+def fsdp2_before_cpu_support(models: tuple[str, ...]) -> tuple[Earlier, ...]:
+    return (
+        Earlier((2, 6), "raises", models, FSDP_NEEDS_CUDA.text),
+        Earlier((2, 7), "raises", models, NO_RECORD_EVENT.text),
+    )
+
+
+FSDP2_BEFORE_CPU_SUPPORT = fsdp2_before_cpu_support(ALL_MODELS)
+# The rank-0 loads: tied_sequential's load fails before FSDP2 meets the CPU, on every release.
+RANK0_LOAD_BEFORE_CPU_SUPPORT = fsdp2_before_cpu_support(
+    tuple(m for m in ALL_MODELS if m != "tied_sequential")
+)
+
+
+def signature_before(
+    until: Release, model: str, signature: str, error: str | None = None
+) -> Earlier:
+    """An export row's reading before a change: tied (or `error`), with the graph signature it
+    kept."""
+    return Earlier(
+        until, "raises" if error else "tied", (model,), error, (("signature", signature),)
+    )
+
+
+def no_attribute(kind: str, name: str) -> str:
+    return f"AttributeError: '{kind}' object has no attribute '{name}'"
+
+
+PARAMETRIZED_ORIGINAL = "decoder.parametrizations.weight.original"
+# Measured on every release: strict export kept the later name of a two-name tie up to 2.8 and the
+# first from 2.9; it listed a tie's parameter twice on 2.5 (one read each) and on 2.6-2.9 (the
+# second unread), once from 2.10.
+STRICT_EXPORT_BEFORE = (
+    signature_before((2, 6), "tied_embeddings", "embed_tokens.weight ×1, embed_tokens.weight ×1"),
+    signature_before((2, 10), "tied_embeddings", "embed_tokens.weight ×0, embed_tokens.weight ×2"),
+    signature_before((2, 6), "tied_autoencoder", "encoder.weight ×1, encoder.weight ×1"),
+    signature_before((2, 10), "tied_autoencoder", "encoder.weight ×0, encoder.weight ×2"),
+    signature_before((2, 9), "tied_sequential", "4.weight ×2", no_attribute("GraphModule", "2")),
+    signature_before(
+        (2, 6),
+        "registered_lm_head",
+        "lm_head.weight ×1, lm_head.weight ×1",
+        no_attribute("GraphModule", "embed_tokens"),
+    ),
+    signature_before(
+        (2, 9),
+        "registered_lm_head",
+        "lm_head.weight ×0, lm_head.weight ×2",
+        no_attribute("GraphModule", "embed_tokens"),
+    ),
+    signature_before(
+        (2, 10),
+        "registered_lm_head",
+        "embed_tokens.weight ×0, embed_tokens.weight ×2",
+        no_attribute("GraphModule", "lm_head"),
+    ),
+    signature_before(
+        (2, 6),
+        "parametrized_autoencoder",
+        f"{PARAMETRIZED_ORIGINAL} ×1, {PARAMETRIZED_ORIGINAL} ×1",
+        no_attribute("Module", "weight"),
+    ),
+    signature_before(
+        (2, 9),
+        "parametrized_autoencoder",
+        f"{PARAMETRIZED_ORIGINAL} ×0, {PARAMETRIZED_ORIGINAL} ×2",
+        no_attribute("Module", "weight"),
+    ),
+    signature_before(
+        (2, 10),
+        "parametrized_autoencoder",
+        "encoder.weight ×0, encoder.weight ×2",
+        no_attribute("Module", "parametrizations"),
+    ),
+)
+# Non-strict export read each name of a two-holder tie once on 2.5; from 2.6 both uses read the last.
+NON_STRICT_EXPORT_BEFORE = (
+    signature_before((2, 6), "registered_lm_head", "embed_tokens.weight ×1, lm_head.weight ×1"),
+    signature_before(
+        (2, 6), "parametrized_autoencoder", f"encoder.weight ×1, {PARAMETRIZED_ORIGINAL} ×1"
+    ),
+)
+
+
+def split_differs(name: str) -> str:
+    return f"SplitGradientDiffers: the split-backward gradient of {name} differs from eager"
+
+
+# Before the fix (2.13), the split counted a weight used on one path twice (#180952); in
+# tied_autoencoder's other set order too.
+SPLIT_BACKWARD_BEFORE = (
+    Earlier((2, 13), "raises", ("tied_sequential",), split_differs("2.weight")),
+    Earlier((2, 13), "raises", ("parametrized_autoencoder",), split_differs("encoder.weight")),
+    Earlier(
+        (2, 13),
+        "raises",
+        ("tied_autoencoder",),
+        SPLIT_SET_ORDER.text,
+        (
+            (
+                "set_orders",
+                f"forward: {BACKWARD_TWICE.text}; backward: {split_differs('encoder.weight')}",
+            ),
+        ),
+    ),
 )
 
 # --- the operations -----------------------------------------------------------------------------------
@@ -551,9 +663,9 @@ EXPORT_OF_A_TIE_IN_FORWARD = Why(
 
 STRICT_EXPORT_KEEPS_ONE_NAME = Why(
     Reason(
-        "strict export (Dynamo) keeps one parameter input per tied Parameter, under one of its "
-        "names (the row's signature says which), so the exported module lacks the other and "
-        "reading it raises; strict=True was export's default up to 2.7",
+        "strict export (Dynamo) keeps the tied Parameter under one of its names (the later up "
+        "to 2.8, the first from 2.9: the row's signature says which), so the exported module "
+        "lacks the other and reading it raises; strict=True was export's default up to 2.7",
         (
             Reference("pytorch/pytorch#160600", "closed, not merged", REPORTS, bug=True),
             Reference(
@@ -576,9 +688,10 @@ def reads_a_name_never(row: dict) -> bool:
 NON_STRICT_EXPORT_READS_ONE_NAME = Why(
     Reason(
         "non-strict export keeps a parameter input for each name of a tied Parameter, but both "
-        "uses read one of them (the last name) and the other is never read: a pass that maps the "
-        "graph's reads back to names finds the input embedding reading the output projection; "
-        "the tie itself holds",
+        "uses read one of them (the last name) and the other is never read (from 2.6; 2.5 read "
+        "each name once, a Sequential's repeated module aside): a pass that maps the graph's "
+        "reads back to names finds the input embedding reading the output projection; the tie "
+        "itself holds",
         (
             Reference("huggingface/transformers#47979", "open", REPORTS),
             Reference(
@@ -750,6 +863,7 @@ SPLIT_BACKWARD_COUNTS_TWICE = Why(
     ),
     ANY_TIE,
     raises("SplitGradientDiffers"),
+    Releases(until=(2, 13)),
 )
 
 SPLIT_BACKWARD_SET_ORDER = Why(
@@ -760,7 +874,8 @@ SPLIT_BACKWARD_SET_ORDER = Why(
         "group only if the set yields that node first: otherwise the weight ends in two groups, "
         "and the second dW pass meets the graph the first freed (Trying to backward through the "
         "graph a second time). The set's order follows the nodes' addresses: unpinned, a run "
-        "fails by chance (measured: 9-12 runs of 20 on 2.13.0 and 2.15.0). No tracker issue found",
+        "fails by chance (measured here: from 0 to 12 runs of 20 in one process on 2.13.0, 5 to 7 "
+        "on 2.5.1). No tracker issue found",
         (
             Reference(
                 "torch/distributed/pipelining/_backward.py (get_param_groups)",
@@ -868,7 +983,8 @@ TENSOR_PARALLEL_PARAMETRIZED = Why(
         ),
     ),
     ANY_TIE,
-    raises(DOTTED_PARAMETER_NAME.text),
+    # KeyError's text is its key's repr: 'parameter name can\'t contain "."'
+    raises("KeyError: 'parameter name can"),
 )
 
 OPERATIONS = (
@@ -1043,6 +1159,7 @@ OPERATIONS = (
         "for token input (a first stage); run in both orders a set of autograd nodes can take "
         "(set_orders: what each gave where they differ); the tie's gradient checked against eager",
         whys=(SPLIT_BACKWARD_COUNTS_TWICE, SPLIT_BACKWARD_SET_ORDER),
+        earlier=SPLIT_BACKWARD_BEFORE,
     ),
     Operation(
         "apply(nn.init.normal_)",
@@ -1188,6 +1305,7 @@ OPERATIONS = (
         RANK0_LOAD + "; built under torch.device('meta')",
         promise=handed_in,
         whys=(ROOT_GROUP_LOAD_KEEPS_THE_TIE, LOAD_INTO_A_MODULE_REGISTERED_TWICE),
+        earlier=RANK0_LOAD_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
     ),
     Operation(
@@ -1200,6 +1318,7 @@ OPERATIONS = (
             Why(EMPTY_BY_INIT_EMPTY_WEIGHTS, TWO_HOLDERS, BROKE),
             LOAD_INTO_A_MODULE_REGISTERED_TWICE,
         ),
+        earlier=RANK0_LOAD_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
     ),
     Operation(
@@ -1219,6 +1338,7 @@ OPERATIONS = (
         "program's module. signature: the parameter inputs the graph signature keeps for the "
         "tie's names, each with how many graph nodes read it",
         whys=(EXPORT_OF_A_TIE_IN_FORWARD, STRICT_EXPORT_KEEPS_ONE_NAME),
+        earlier=STRICT_EXPORT_BEFORE,
         once=True,
     ),
     Operation(
@@ -1227,6 +1347,7 @@ OPERATIONS = (
         "one input; traced by running the model's Python (export's default from 2.8); the "
         "exported program's module. signature: as for strict=True",
         whys=(EXPORT_OF_A_TIE_IN_FORWARD, NON_STRICT_EXPORT_READS_ONE_NAME),
+        earlier=NON_STRICT_EXPORT_BEFORE,
         once=True,
     ),
     Operation(

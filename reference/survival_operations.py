@@ -631,8 +631,14 @@ def inductor_runs() -> bool:
 def compiled_by_inductor(tied: TiedModel) -> Result:
     """`compiled` with inductor where a C++ compiler works, aot_eager elsewhere; the row records
     which ran."""
-    backend = "inductor" if inductor_runs() else "aot_eager"
-    return replace(compiled(tied, backend=backend), backend=backend)
+    if not inductor_runs():
+        return replace(compiled(tied, backend="aot_eager"), backend="aot_eager")
+    from torch._inductor import config
+
+    # Inductor draws its own random numbers unless told to take eager's: dropout (a real language
+    # model in train mode) would otherwise drop other entries, and randomness read as a broken tie.
+    with config.patch(fallback_random=True):
+        return replace(compiled(tied, backend="inductor"), backend="inductor")
 
 
 # --- pipeline parallel's split backward -------------------------------------------------------------
@@ -711,9 +717,11 @@ def split_backward_once(tied: TiedModel, order: str) -> nn.Module:
     """The schedule's backward with the sets pinned to `order`; the gradient of the tie's first
     name must be eager's (the sum over both uses)."""
     model, eager = tied.model(), tied.model()
-    with set_order_pinned(order):
+    # Both from the same RNG state: dropout (a language model in train mode) draws the same masks.
+    with set_order_pinned(order), seeded():
         schedule_backward(model, stage_input(tied))
-    output_scalar(eager(stage_input(tied))).backward()
+    with seeded():
+        output_scalar(eager(stage_input(tied))).backward()
     name = tied.names[0]
     found, expected = tied.tensor(model, name).grad, tied.tensor(eager, name).grad
     if found is None or not torch.allclose(found, expected):

@@ -7,6 +7,7 @@ Runs in `tox -e survival-slow` (REFERENCE_SLOW_SURVIVAL=1) and in the release sw
 (tests/test_survival.py).
 """
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -87,3 +88,29 @@ def test_the_pattern_of_193061_compiles_right_for_the_cpu():
     dropped = eager.table.grad.clone()
     dropped[:, 1] = 0
     assert relative_difference(dropped, eager.table.grad) > TOLERANCE
+
+
+class DropoutAfter(torch.nn.Module):
+    """A tied model whose output goes through dropout, as a language model's does in train mode."""
+
+    def __init__(self, inner: torch.nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return torch.nn.functional.dropout(self.inner(x), p=0.5, training=True)
+
+
+@pytest.mark.timeout(300)
+def test_the_inductor_row_does_not_take_dropout_for_a_broken_tie():
+    """Inductor draws its own random numbers unless told to take eager's: the row makes it take
+    them, so that dropout's masks match and the gradients can be compared (GPT-2 in train mode)."""
+    base = survival.tied_model("tied_embeddings")
+    tied = dataclasses.replace(
+        base,
+        names=tuple(f"inner.{n}" for n in base.names),
+        holders=tuple(f"inner.{h}" for h in base.holders),
+        rebuild=DropoutAfter,
+    )
+    found = survival_operations.compiled_by_inductor(tied)  # no CompiledGradientDiffers
+    assert found.backend == ("inductor" if survival_operations.inductor_runs() else "aot_eager")

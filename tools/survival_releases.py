@@ -1,7 +1,7 @@
 """The survival table on every release it is kept for, and what is said of it.
 
     python tools/survival_releases.py --render
-    python tools/survival_releases.py [RELEASE ...] [--venv DIR] [--pytest ARGS]
+    python tools/survival_releases.py [RELEASE ...] [--venv DIR] [--pytest ARGS] [--keep]
 
 `--render` installs nothing: it describes every `docs/survival/*.json` again from what it measured
 (the rows, the kinds of tie, the release: `survival_render.with_described`), so that its legend,
@@ -56,7 +56,7 @@ def run(command: list[str], **options) -> subprocess.CompletedProcess:
     return subprocess.run(command, **{"check": False, **options})
 
 
-def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
+def measure(release: str, venv: Path, pytest_args: str | None, keep: bool = False) -> bool:
     shutil.rmtree(venv, ignore_errors=True)
     started = time.monotonic()
     run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -115,7 +115,8 @@ def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
             env=environment,
         )
         ok = ok and tests.returncode == 0
-    shutil.rmtree(venv, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(venv, ignore_errors=True)
     print(
         f"{release}: {'ok' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s", flush=True
     )
@@ -162,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--venv", type=Path, default=Path("/tmp/survival-release-venv"))
     parser.add_argument("--pytest", metavar="ARGS", help="also run pytest with these arguments")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the venv of the last release (to run more there)"
+    )
     args = parser.parse_args(argv)
     if args.render:
         if args.releases or args.pytest:
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = render()
         print(f"described again: {', '.join(changed) or 'nothing changed'}", flush=True)
         return regenerate_matrix()
-    failed = [r for r in args.releases or kept_releases() if not measure(r, args.venv, args.pytest)]
+    failed = [r for r in args.releases or kept_releases() if not measure(r, args.venv, args.pytest, args.keep)]  # fmt: skip
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return regenerate_matrix() or (1 if failed else 0)
