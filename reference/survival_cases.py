@@ -874,8 +874,8 @@ SPLIT_BACKWARD_SET_ORDER = Why(
         "group only if the set yields that node first: otherwise the weight ends in two groups, "
         "and the second dW pass meets the graph the first freed (Trying to backward through the "
         "graph a second time). The set's order follows the nodes' addresses: unpinned, a run "
-        "fails by chance (measured here: from 0 to 12 runs of 20 in one process on 2.13.0, 5 to 7 "
-        "on 2.5.1). No tracker issue found",
+        "fails by chance (measured here, 20 runs in one process: from 0 to 12 failing on 2.13.0, 0 "
+        "to 2 on 2.15.0, 5 to 7 on 2.5.1). No tracker issue found",
         (
             Reference(
                 "torch/distributed/pipelining/_backward.py (get_param_groups)",
@@ -923,9 +923,10 @@ ROOT_GROUP_LOAD_KEEPS_THE_TIE = Why(
 
 LOAD_INTO_A_MODULE_REGISTERED_TWICE = Why(
     Reason(
-        "set_model_state_dict loads a full state dict into the sharded model key by key; a module "
-        "registered under two names gets both keys, and the second key's plain tensor meets the "
-        "DTensor the first made. No tracker issue found",
+        "set_model_state_dict shards the full state dict's entries into DTensors, one name per "
+        "parameter; a module registered under two names keeps its second name's entries plain, "
+        "and load_state_dict copies them into the sharded Parameters (measured on 2.13.0: "
+        "raised copying 4.bias). No tracker issue found",
         (
             Reference(
                 "torch/distributed/checkpoint/state_dict.py (set_model_state_dict)",
@@ -1146,7 +1147,8 @@ OPERATIONS = (
         "torch.compile(backend='inductor')",
         compiled_by_inductor,
         "inductor where a C++ compiler works, else aot_eager: backend says which ran; one forward "
-        "and backward; gradient checked against eager, both from the same RNG state",
+        "and backward, both models in eval mode (inductor draws dropout's masks its own way); "
+        "gradient checked against eager",
         whys=(INDUCTOR_ON_THE_CPU,),
         once=True,
         slow=True,

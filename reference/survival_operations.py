@@ -629,16 +629,13 @@ def inductor_runs() -> bool:
 
 
 def compiled_by_inductor(tied: TiedModel) -> Result:
-    """`compiled` with inductor where a C++ compiler works, aot_eager elsewhere; the row records
-    which ran."""
-    if not inductor_runs():
-        return replace(compiled(tied, backend="aot_eager"), backend="aot_eager")
-    from torch._inductor import config
-
-    # Inductor draws its own random numbers unless told to take eager's: dropout (a real language
-    # model in train mode) would otherwise drop other entries, and randomness read as a broken tie.
-    with config.patch(fallback_random=True):
-        return replace(compiled(tied, backend="inductor"), backend="inductor")
+    """`compiled` with inductor where a C++ compiler works, aot_eager elsewhere, both models in
+    eval mode; the row records which backend ran."""
+    backend = "inductor" if inductor_runs() else "aot_eager"
+    # Both models in eval mode: inductor draws dropout's masks its own way (measured on 2.5.1: not
+    # eager's, even with fallback_random), and a mask drawn otherwise is no broken tie.
+    found = compiled(tied, build=lambda: tied.model().eval(), backend=backend)
+    return replace(found, backend=backend)
 
 
 # --- pipeline parallel's split backward -------------------------------------------------------------

@@ -1020,9 +1020,16 @@ HOLDER_AND_VISIT_ROWS = [
     "apply(nn.init.normal_)",
     "modules()",
     "children()",
-    "fully_shard(each holder), then root",
-    "fully_shard([both holders]), then root",
-    "meta → fully_shard(each holder) → to_empty",
+    # FSDP2 runs on the CPU from 2.7 (before, its rows raise: test_earlier_row checks them).
+    *(
+        [
+            "fully_shard(each holder), then root",
+            "fully_shard([both holders]), then root",
+            "meta → fully_shard(each holder) → to_empty",
+        ]
+        if RELEASE >= (2, 7)
+        else []
+    ),
 ]
 
 
@@ -1044,7 +1051,8 @@ def test_a_tie_the_root_holds_raises_no_false_alarm():
     surprises = [(r, whys) for r, whys in survival_render.row_whys(table) if survival_render.surprising(r)]  # fmt: skip
     assert [r["operation"] for r, _ in surprises] == ["children()"]
     assert "never the root" in survival_render.explaining(surprises[0][1])[0].reason.says
-    assert any("the root holds the tie itself" in line for line in table["notes"]["fully_shard(each holder), then root"])  # fmt: skip
+    for name in HOLDER_AND_VISIT_ROWS[3:]:  # the FSDP2 rows, where FSDP2 runs on the CPU
+        assert any("the root holds the tie itself" in line for line in table["notes"][name]), name
 
 
 def test_a_submodule_applied_twice_comes_out_clean():
@@ -1227,7 +1235,7 @@ def test_strict_export_keeps_one_name_of_a_tie_and_non_strict_keeps_both():
         return program, listed
 
     strict, listed = exported(strict=True)
-    assert len(listed) == 1
+    assert len(set(listed)) == 1  # one name (listed twice on 2.5-2.9: the row's signature says)
     with pytest.raises(AttributeError):
         [tied.tensor(strict.module(), name) for name in tied.names]
     if not survival_cases.JOINT_EXPORT_ONE_INPUT_PER_NAME.releases.covers(RELEASE):
