@@ -277,8 +277,28 @@ def output_scalar(output: Any) -> torch.Tensor:
     return next(v for v in values if isinstance(v, torch.Tensor)).sum()
 
 
+def gradients_agree(found: torch.Tensor, expected: torch.Tensor, tolerance: float | None) -> bool:
+    """`torch.allclose`'s defaults, or, with `tolerance`, a relative difference of the two
+    gradients (by norm) of at most that much."""
+    if tolerance is None:
+        return torch.allclose(found, expected)
+    return found.shape == expected.shape and bool(
+        (found - expected).norm() <= tolerance * expected.norm()
+    )
+
+
+# Inductor sums in its own order: measured on 2.13.0, its gradients differ from eager's by a relative
+# 1.1e-7 to 1.9e-7 (tiny GPT-2, Llama, T5; the five tied models exactly) and by 4.3e-7 on
+# pytorch#193061's pattern (2.5.1, 2.13.0, 2.15.0), which allclose's atol of 1e-8 refuses for T5's
+# entries near zero. A broken tie loses one use's gradient: a relative 0.56 (Llama) to 1.03.
+INDUCTOR_TOLERANCE = 1e-4
+
+
 def compiled(
-    tied: TiedModel, build: Callable[[], nn.Module] | None = None, backend: str = COMPILE_BACKEND
+    tied: TiedModel,
+    build: Callable[[], nn.Module] | None = None,
+    backend: str = COMPILE_BACKEND,
+    tolerance: float | None = None,
 ) -> Result:
     """torch.compile, by default with the "aot_eager" backend: Dynamo captures the graph and
     AOTAutograd traces forward and backward (where a parameter passed twice is deduplicated), then
@@ -300,7 +320,7 @@ def compiled(
     # No gradient in both is agreement: a name the forward does not read (after a load that split
     # a tie of several names) gets none in either.
     if (compiled_grad is None) != (eager_grad is None) or (
-        eager_grad is not None and not torch.allclose(compiled_grad, eager_grad)
+        eager_grad is not None and not gradients_agree(compiled_grad, eager_grad, tolerance)
     ):
         raise CompiledGradientDiffers(f"the compiled gradient of {name} differs from eager")
     return module_result(compiled_model, tied)
@@ -634,7 +654,8 @@ def compiled_by_inductor(tied: TiedModel) -> Result:
     backend = "inductor" if inductor_runs() else "aot_eager"
     # Both models in eval mode: inductor draws dropout's masks its own way (measured on 2.5.1: not
     # eager's, even with fallback_random), and a mask drawn otherwise is no broken tie.
-    found = compiled(tied, build=lambda: tied.model().eval(), backend=backend)
+    tolerance = INDUCTOR_TOLERANCE if backend == "inductor" else None
+    found = compiled(tied, build=lambda: tied.model().eval(), backend=backend, tolerance=tolerance)
     return replace(found, backend=backend)
 
 

@@ -1425,3 +1425,16 @@ def test_the_main_module_runs_the_command_only_as_main(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exited:
         exec(code, {"__name__": "__main__", "__package__": "reference"})
     assert exited.value.code == 2 and "no such file or folder" in capsys.readouterr().err
+
+
+def test_the_inductor_rows_tolerance_lies_between_its_noise_and_a_lost_use():
+    """Inductor's sums in another order (a relative 1.9e-7 on T5, where allclose refuses entries
+    near zero) pass; a gradient that lost one use (a relative 0.56 at least) does not."""
+    agree = survival_operations.gradients_agree
+    tolerance = survival_operations.INDUCTOR_TOLERANCE
+    expected = torch.tensor([20.0, 1e-3, 0.0])
+    noisy = expected + torch.tensor([2e-6, 2e-6, 2e-6])  # relative 1.7e-7
+    assert agree(noisy, expected, tolerance) and not agree(noisy, expected, None)
+    assert not agree(expected * 0.44, expected, tolerance)  # a relative 0.56 lost
+    assert not agree(expected[:2], expected, tolerance)  # another shape
+    assert agree(expected, expected, None)
