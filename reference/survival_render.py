@@ -344,7 +344,7 @@ def render_matrix(tables: list[dict]) -> str:
     out.append("Each operation, then each model's outcome, by release where they differ.")
     for op, rows in blocks.items():
         table = render_table(["", ""], rows, wrap=(1,), width=terminal_width() - 2)
-        out += ["", op, textwrap.indent(table, "  ")]
+        out += ["", wrap_text(op, hanging="  "), textwrap.indent(table, "  ")]  # a long name wraps
     out += ["", "Measured:"] + [wrap_text(measured(t), indent="  ", hanging="    ") for t in tables]
     return "\n".join(out)
 
