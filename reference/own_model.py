@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import operator
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +132,10 @@ class OwnTiedModel:
         return made[0] if isinstance(made, tuple) else made
 
     def model_on_meta(self) -> nn.Module:
-        with seeded(), torch.device("meta"):
+        return self.model_within(torch.device("meta"))
+
+    def model_within(self, context: AbstractContextManager) -> nn.Module:
+        with seeded(), context:
             made = self.factory()
         return made[0] if isinstance(made, tuple) else made
 

@@ -38,6 +38,7 @@ import os
 import platform
 import re
 import sys
+import time
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -63,15 +64,34 @@ def local(tensor: torch.Tensor) -> torch.Tensor:
 
 
 def same_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """One storage under both. On meta there is no memory (every data pointer is 0): one storage
+    is one object there."""
     a, b = local(a), local(b)
+    if a.is_meta or b.is_meta:
+        return a.untyped_storage()._cdata == b.untyped_storage()._cdata
     return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
 
 
-def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
+def whole(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor's values: a DTensor's full tensor where it is sharded over several ranks (every
+    rank calls this in the same order), its local shard in a group of one."""
+    import torch.distributed as dist
+
+    if hasattr(tensor, "full_tensor") and dist.is_initialized() and dist.get_world_size() > 1:
+        return tensor.full_tensor()
+    return local(tensor)
+
+
+def same_values(a: torch.Tensor, b: torch.Tensor) -> bool | None:
     """Equal values through both names; the same memory read the same way is equal even where it
     holds NaN (to_empty leaves uninitialised memory).
     """
-    a, b = local(a).detach(), local(b).detach()
+    a, b = whole(a).detach(), whole(b).detach()
+    view = (a.shape, a.stride(), a.storage_offset(), a.dtype)
+    if a.is_meta or b.is_meta:
+        # No values on meta: one view of one storage reads the same; anything else is unknown.
+        same_view = view == (b.shape, b.stride(), b.storage_offset(), b.dtype)
+        return True if same_view and same_storage(a, b) else None
     if (a.data_ptr(), a.shape, a.stride(), a.dtype) == (b.data_ptr(), b.shape, b.stride(), b.dtype):
         return True
     return a.shape == b.shape and torch.equal(a.double(), b.double())
@@ -84,7 +104,7 @@ def outcome_of(result: Result, op: Operation, tied: TiedModel) -> dict:
     if op.promise is not None:
         before = tied.tensor(tied.model(), tied.names[0]).detach()
         expected = op.promise(before)
-        found = local(first).detach()
+        found = whole(first).detach()
         promised = found.dtype == expected.dtype and torch.equal(found, expected)
     return {
         "outcome": "tied" if tied_after else ("split, shared" if shared else "split"),
@@ -95,6 +115,8 @@ def outcome_of(result: Result, op: Operation, tied: TiedModel) -> dict:
         "same_values": None if op.uninitialised and not shared else same_values(first, second),
         "promised_values": promised,
         **({} if result.visits is None else {"visits": count_label(result.visits)}),
+        **({} if result.signature is None else {"signature": result.signature}),
+        **({} if result.backend is None else {"backend": result.backend}),
     }
 
 
@@ -153,7 +175,19 @@ def error_text(error: BaseException) -> str:
 
 
 def raised(error: BaseException) -> dict:
-    return {"outcome": "raises", "error": error_text(error)}
+    """A row that raised: the error, and what the operation measured before it (`row_facts`: an
+    export's signature; for the pipeline row, what each order of a set gave)."""
+    facts = {
+        key: "; ".join(f"{k}: {fact_text(v)}" for k, v in value.items())
+        if isinstance(value, dict)
+        else value
+        for key, value in getattr(error, "row_facts", {}).items()
+    }
+    return {"outcome": "raises", "error": error_text(error), **facts}
+
+
+def fact_text(value) -> str:
+    return error_text(value) if isinstance(value, BaseException) else str(value)
 
 
 # --- running an operation -------------------------------------------------------------------------
@@ -219,12 +253,17 @@ def missing_packages(op: Operation) -> list[str]:
 
 def outcomes(op: Operation, tied: TiedModel) -> tuple[dict, dict | None]:
     """Run `op` on a fresh `tied` model: the outcome, then (where the operation leaves something to
-    train) the outcome of one optimizer step after it.
+    train) the outcome of one optimizer step after it. An operation on several ranks runs in
+    processes of its own (`on_ranks`), unless this is one of them.
     """
+    import torch.distributed as dist
+
     missing = missing_packages(op)
     if missing:
         absent = {"outcome": f"not installed: pip install {' '.join(missing)}"}
         return absent, (absent if op.trains else None)
+    if op.ranks > 1 and not dist.is_initialized():
+        return on_ranks(op, (tied,))[tied.name]
     with contextlib.ExitStack() as stack:
         stack.enter_context(warnings.catch_warnings())
         warnings.simplefilter("ignore")  # the table records outcomes; deprecation notes are noise
@@ -256,13 +295,18 @@ ROW_KEYS = (
 )
 
 
+# Facts only some operations record (visits: a visiting operation; signature: an export; backend:
+# a compile whose backend depends on the machine; set_orders: a pipeline row whose outcome depends on
+# a set's order): the other rows stay as they were.
+FACT_KEYS = ("visits", "signature", "backend", "set_orders")
+
+
 def row(op: Operation, then_step: bool, tied: TiedModel, found: dict) -> dict:
     return {
         "operation": op.name + (STEP if then_step else ""),
         "model": tied.name,
         **{key: found.get(key) for key in ROW_KEYS},
-        # Only an operation that visits modules records its visits: other rows stay as they were.
-        **({"visits": found["visits"]} if "visits" in found else {}),
+        **{key: found[key] for key in FACT_KEYS if key in found and not then_step},
     }
 
 
@@ -273,11 +317,120 @@ def kept_outcomes(operation_name: str, model_name: str) -> tuple[dict, dict | No
     return outcomes(operation(operation_name), tied_model(model_name))
 
 
+@functools.cache
+def kept_outcomes_on_ranks(operation_name: str) -> dict[str, tuple[dict, dict | None]]:
+    """`outcomes` of an operation on several ranks, for every built-in model: the ranks are started
+    once for all five (starting them costs seconds)."""
+    return on_ranks(operation(operation_name), MODELS)
+
+
 def rows_of(op: Operation, tied: TiedModel) -> list[dict]:
     """The operation's row for `tied` and, where it trains, the row of the step after it."""
-    kept = op.once and tied in MODELS  # a user's own model is not cached by name
-    found, stepped = kept_outcomes(op.name, tied.name) if kept else outcomes(op, tied)
+    built_in = tied in MODELS  # a user's own model is not cached by name
+    if op.ranks > 1 and built_in and not missing_packages(op):
+        found, stepped = kept_outcomes_on_ranks(op.name)[tied.name]
+    elif op.once and built_in:
+        found, stepped = kept_outcomes(op.name, tied.name)
+    else:
+        found, stepped = outcomes(op, tied)
     return [row(op, False, tied, found)] + ([row(op, True, tied, stepped)] if stepped else [])
+
+
+# --- an operation on several ranks ------------------------------------------------------------------
+
+RANKS_TIMEOUT = 300.0  # seconds for every model on the ranks; a model takes about 5 s each
+
+
+class RanksFailed(RuntimeError):
+    pass
+
+
+def model_named(name: str):
+    """A built-in tied model by name, or a user's by its `package.module:factory`."""
+    if ":" in name:
+        from .own_model import own_tied_model
+
+        return own_tied_model(name)
+    return tied_model(name)
+
+
+def rank_worker(rank: int, world_size: int, folder: str, operation_name: str, names: list) -> None:
+    """One rank: join the gloo group through a file in `folder`, run the operation on each model
+    (every rank the same code, in the same order: the collectives meet), write its rows there."""
+    import json
+    from datetime import timedelta
+    from pathlib import Path
+
+    import torch.distributed as dist
+
+    os.dup2(2, 1)  # what gloo's C++ side prints must not reach the table's standard output
+    torch.set_num_threads(1)  # the ranks share the machine's cores
+    gloo_on_loopback()
+    dist.init_process_group(
+        "gloo",
+        init_method=Path(folder, "rendezvous").resolve().as_uri(),
+        rank=rank,
+        world_size=world_size,
+        timeout=timedelta(seconds=60),
+    )
+    try:
+        op = operation(operation_name)
+        found = {name: outcomes(op, model_named(name)) for name in names}
+        Path(folder, f"rank{rank}.json").write_text(json.dumps(found), encoding="utf-8")
+    finally:
+        dist.destroy_process_group()
+
+
+def on_ranks(op: Operation, models) -> dict[str, tuple[dict, dict | None]]:
+    """`outcomes` of `op` for each model, measured on `op.ranks` processes joined in one gloo group
+    (started as distributed.start_method says: forked where safe, else from a fresh interpreter).
+    Each model's rows are rank 0's, which every rank must agree with; a rank that dies or a group
+    that does not finish makes every row read so."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import torch.multiprocessing as mp
+
+    from .distributed import start_method
+
+    names = [m.name for m in models]
+    sys.stdout.flush()  # a forked rank must not write out what this process had buffered
+    method = start_method()
+    if method == "forkserver":
+        mp.set_forkserver_preload(["torch", __name__])
+    with tempfile.TemporaryDirectory() as folder:
+        context = mp.start_processes(
+            rank_worker,
+            args=(op.ranks, folder, op.name, names),
+            nprocs=op.ranks,
+            join=False,
+            start_method=method,
+        )
+        try:
+            deadline = time.monotonic() + RANKS_TIMEOUT
+            while not context.join(timeout=max(0.0, deadline - time.monotonic())):
+                if time.monotonic() >= deadline:
+                    raise RanksFailed(
+                        f"the {op.ranks} ranks did not finish in {RANKS_TIMEOUT:.0f} s"
+                    )
+            ranks = [json.loads(Path(folder, f"rank{r}.json").read_text(encoding="utf-8")) for r in range(op.ranks)]  # fmt: skip
+        except (RanksFailed, mp.ProcessExitedException, mp.ProcessRaisedException) as error:
+            failed = raised(RanksFailed(str(error).splitlines()[0]))
+            return {name: (failed, failed if op.trains else None) for name in names}
+        finally:
+            for process in context.processes:
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
+    found = {}
+    for name in names:
+        first, *others = (tuple(rank[name]) for rank in ranks)
+        if any(other != first for other in others):
+            differ = raised(RanksFailed("the ranks' rows differ"))
+            first = (differ, differ if op.trains else None)
+        found[name] = first
+    return found
 
 
 def rows(operations=OPERATIONS, models=MODELS) -> list[dict]:

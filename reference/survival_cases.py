@@ -34,14 +34,16 @@ from .survival_operations import (
     assign_load_then_default_load,
     children,
     compiled,
+    compiled_by_inductor,
     ddp,
     deepcopy,
     deepcopy_then_to_float64,
     distributed_checkpoint_flat_optimizer,
     distributed_checkpoint_model,
     distributed_checkpoint_optimizer,
-    exported,
     exported_joint,
+    exported_non_strict,
+    exported_strict,
     fully_shard_root,
     fully_shard_separately,
     fully_shard_together,
@@ -50,21 +52,26 @@ from .survival_operations import (
     functional_call_untied,
     half,
     handed_in,
+    init_empty_weights_on_meta,
+    init_empty_weights_rank0_load,
     load_state_dict_assign,
     load_state_dict_copy,
     meta_fully_shard_root_then_to_empty,
     meta_fully_shard_separately_then_to_empty,
+    meta_rank0_load,
     modules,
     named_modules,
     named_modules_with_duplicates,
     named_parameters,
     named_parameters_with_duplicates,
     parameters,
+    pipeline_split_backward,
     quantized_dynamic,
     safetensors_file,
     safetensors_model,
     state_dict,
     state_dict_keep_vars,
+    tensor_parallel,
     to_empty_from_cpu,
     to_empty_from_meta,
     to_empty_then_load,
@@ -255,6 +262,20 @@ FROM_FLOAT = KnownError("AssertionError", "from_float only works for")
 UNFLATTEN_CANNOT_OUTLINE = KnownError("RuntimeError", "is not a descendant of parent")
 FSDP_NEEDS_CUDA = KnownError("RuntimeError", "FSDP requires CUDA for streams")
 NO_RECORD_EVENT = KnownError("AttributeError", "object has no attribute 'record_event'")
+BACKWARD_TWICE = KnownError("RuntimeError", "Trying to backward through the graph a second time")
+# What the strict export's module lacks on the newest releases (the whole message: the attribute
+# named is the name the graph signature dropped; earlier releases dropped others, see Earlier).
+EXPORTED_MODULE_LACKS = tuple(
+    KnownError("AttributeError", f"'{kind}' object has no attribute '{name}'")
+    for kind, name in (
+        ("GraphModule", "4"),
+        ("GraphModule", "lm_head"),
+        ("Module", "parametrizations"),
+    )
+)
+SPLIT_SET_ORDER = KnownError(
+    "SplitDependsOnSetOrder", "the outcome depends on the order of a set of autograd nodes"
+)
 
 KNOWN_ERRORS = (
     WEIGHTS_ONLY,
@@ -267,12 +288,34 @@ KNOWN_ERRORS = (
     UNFLATTEN_CANNOT_OUTLINE,
     FSDP_NEEDS_CUDA,
     NO_RECORD_EVENT,
+    BACKWARD_TWICE,
+    SPLIT_SET_ORDER,
+    *EXPORTED_MODULE_LACKS,
 )
 
 
 def known_error(type_name: str, message: str) -> KnownError | None:
     return next((k for k in KNOWN_ERRORS if k.type == type_name and k.phrase in message), None)
 
+
+# The same error has three causes in the table: each operation that meets it says which.
+RESHARDED_AFTER_ITS_GROUPS_FORWARD = Why(
+    Reason(
+        "the group holding a tie made in forward reshards it after its own forward (the "
+        "registered parameters are then the sharded ones), so the read outside that group "
+        "meets a sharded DTensor beside plain tensors",
+        (
+            Reference(
+                "docs: torch.distributed.fsdp.fully_shard (reshard_after_forward)",
+                "",
+                DOCUMENTS,
+            ),
+            Reference("pytorch/pytorch#153354", "closed", SAME_ERROR),
+        ),
+    ),
+    ANY_TIE,
+    raises(MIXED_DTENSOR.text),
+)
 
 FSDP2_ON_CPU = Reason(
     "FSDP2 needed CUDA streams (2.5), then a CPU Stream without record_event (2.6); the PR made the "
@@ -315,23 +358,6 @@ ERROR_WHYS = (
         ),
         ANY_TIE,
         raises(SHARED_MEMORY.text),
-    ),
-    Why(
-        Reason(
-            "the group holding a tie made in forward reshards it after its own forward (the "
-            "registered parameters are then the sharded ones), so the read outside that group "
-            "meets a sharded DTensor beside plain tensors",
-            (
-                Reference(
-                    "docs: torch.distributed.fsdp.fully_shard (reshard_after_forward)",
-                    "",
-                    DOCUMENTS,
-                ),
-                Reference("pytorch/pytorch#153354", "closed", SAME_ERROR),
-            ),
-        ),
-        ANY_TIE,
-        raises(MIXED_DTENSOR.text),
     ),
     Why(
         Reason(
@@ -407,26 +433,141 @@ OBJECT_COLLECTIVES_NUMPY = Requirement(
     "NumPy",
 )
 
+ACCELERATE = Requirement(
+    "accelerate",
+    "accelerate",
+    "init_empty_weights is accelerate's (the hf extra: pip install -e '.[hf]')",
+)
+
 # --- what rows read before a change -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Earlier:
-    """On releases before `until`, the operation's rows for `models` read `outcome` (and `error`)
-    instead of what the snapshots lock (their reasons are the `Why`s that match them there)."""
+    """On releases before `until`, the operation's rows for `models` read `outcome` (and `error`,
+    and the `facts` the row records, as (key, value) pairs: an export's signature) instead of what
+    the snapshots lock (their reasons are the `Why`s that match them there)."""
 
     until: Release
     outcome: str
     models: tuple[str, ...]
     error: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def read(self) -> tuple[str, str | None, dict[str, str]]:
+        """What the row reads: its outcome, its error and its facts."""
+        return self.outcome, self.error, dict(self.facts)
 
 
 ALL_MODELS = ("tied_embeddings", "tied_sequential", "tied_autoencoder", "registered_lm_head", "parametrized_autoencoder")  # fmt: skip
 TWO_HOLDER_MODELS = ("registered_lm_head", "parametrized_autoencoder")
 
-FSDP2_BEFORE_CPU_SUPPORT = (
-    Earlier((2, 6), "raises", ALL_MODELS, FSDP_NEEDS_CUDA.text),
-    Earlier((2, 7), "raises", ALL_MODELS, NO_RECORD_EVENT.text),
+
+def fsdp2_before_cpu_support(models: tuple[str, ...]) -> tuple[Earlier, ...]:
+    return (
+        Earlier((2, 6), "raises", models, FSDP_NEEDS_CUDA.text),
+        Earlier((2, 7), "raises", models, NO_RECORD_EVENT.text),
+    )
+
+
+FSDP2_BEFORE_CPU_SUPPORT = fsdp2_before_cpu_support(ALL_MODELS)
+# The rank-0 loads: tied_sequential's load fails before FSDP2 meets the CPU, on every release.
+RANK0_LOAD_BEFORE_CPU_SUPPORT = fsdp2_before_cpu_support(
+    tuple(m for m in ALL_MODELS if m != "tied_sequential")
+)
+
+
+def signature_before(
+    until: Release, model: str, signature: str, error: str | None = None
+) -> Earlier:
+    """An export row's reading before a change: tied (or `error`), with the graph signature it
+    kept."""
+    return Earlier(
+        until, "raises" if error else "tied", (model,), error, (("signature", signature),)
+    )
+
+
+def no_attribute(kind: str, name: str) -> str:
+    return f"AttributeError: '{kind}' object has no attribute '{name}'"
+
+
+PARAMETRIZED_ORIGINAL = "decoder.parametrizations.weight.original"
+# Measured on every release: strict export kept the later name of a two-name tie up to 2.8 and the
+# first from 2.9; it listed a tie's parameter twice on 2.5 (one read each) and on 2.6-2.9 (the
+# second unread), once from 2.10.
+STRICT_EXPORT_BEFORE = (
+    signature_before((2, 6), "tied_embeddings", "embed_tokens.weight ×1, embed_tokens.weight ×1"),
+    signature_before((2, 10), "tied_embeddings", "embed_tokens.weight ×0, embed_tokens.weight ×2"),
+    signature_before((2, 6), "tied_autoencoder", "encoder.weight ×1, encoder.weight ×1"),
+    signature_before((2, 10), "tied_autoencoder", "encoder.weight ×0, encoder.weight ×2"),
+    signature_before((2, 9), "tied_sequential", "4.weight ×2", no_attribute("GraphModule", "2")),
+    signature_before(
+        (2, 6),
+        "registered_lm_head",
+        "lm_head.weight ×1, lm_head.weight ×1",
+        no_attribute("GraphModule", "embed_tokens"),
+    ),
+    signature_before(
+        (2, 9),
+        "registered_lm_head",
+        "lm_head.weight ×0, lm_head.weight ×2",
+        no_attribute("GraphModule", "embed_tokens"),
+    ),
+    signature_before(
+        (2, 10),
+        "registered_lm_head",
+        "embed_tokens.weight ×0, embed_tokens.weight ×2",
+        no_attribute("GraphModule", "lm_head"),
+    ),
+    signature_before(
+        (2, 6),
+        "parametrized_autoencoder",
+        f"{PARAMETRIZED_ORIGINAL} ×1, {PARAMETRIZED_ORIGINAL} ×1",
+        no_attribute("Module", "weight"),
+    ),
+    signature_before(
+        (2, 9),
+        "parametrized_autoencoder",
+        f"{PARAMETRIZED_ORIGINAL} ×0, {PARAMETRIZED_ORIGINAL} ×2",
+        no_attribute("Module", "weight"),
+    ),
+    signature_before(
+        (2, 10),
+        "parametrized_autoencoder",
+        "encoder.weight ×0, encoder.weight ×2",
+        no_attribute("Module", "parametrizations"),
+    ),
+)
+# Non-strict export read each name of a two-holder tie once on 2.5; from 2.6 both uses read the last.
+NON_STRICT_EXPORT_BEFORE = (
+    signature_before((2, 6), "registered_lm_head", "embed_tokens.weight ×1, lm_head.weight ×1"),
+    signature_before(
+        (2, 6), "parametrized_autoencoder", f"encoder.weight ×1, {PARAMETRIZED_ORIGINAL} ×1"
+    ),
+)
+
+
+def split_differs(name: str) -> str:
+    return f"SplitGradientDiffers: the split-backward gradient of {name} differs from eager"
+
+
+# Before the fix (2.13), the split counted a weight used on one path twice (#180952); in
+# tied_autoencoder's other set order too.
+SPLIT_BACKWARD_BEFORE = (
+    Earlier((2, 13), "raises", ("tied_sequential",), split_differs("2.weight")),
+    Earlier((2, 13), "raises", ("parametrized_autoencoder",), split_differs("encoder.weight")),
+    Earlier(
+        (2, 13),
+        "raises",
+        ("tied_autoencoder",),
+        SPLIT_SET_ORDER.text,
+        (
+            (
+                "set_orders",
+                f"forward: {BACKWARD_TWICE.text}; backward: {split_differs('encoder.weight')}",
+            ),
+        ),
+    ),
 )
 
 # --- the operations -----------------------------------------------------------------------------------
@@ -444,6 +585,10 @@ class Operation:
     needs: tuple[Requirement, ...] = ()  # optional packages it (or torch, for it) imports
     trains: bool = True  # it leaves a module or a listing of parameters: an optimizer step follows
     once: bool = False  # deterministic and costly: run once per model and process (`kept_outcomes`)
+    ranks: int = 1  # more than one: run in that many processes joined in a gloo group (spawned)
+    # It costs seconds a model (ranks started, inductor's compile): `survival --quick` leaves it
+    # out, and so does the default suite, which checks its stored rows instead.
+    slow: bool = False
     # It leaves uninitialised memory (to_empty): two separate tensors' values are whatever was there.
     uninitialised: bool = False
 
@@ -518,11 +663,11 @@ EXPORT_OF_A_TIE_IN_FORWARD = Why(
 
 STRICT_EXPORT_KEEPS_ONE_NAME = Why(
     Reason(
-        "strict export (the default before 2.8) keeps one name per tied Parameter, so the "
-        "exported module lacks the other (measured on 2.13 with strict=True); non-strict export, "
-        "the default from 2.8, keeps both names and the tie",
+        "strict export (Dynamo) keeps the tied Parameter under one of its names (the later up "
+        "to 2.8, the first from 2.9: the row's signature says which), so the exported module "
+        "lacks the other and reading it raises; strict=True was export's default up to 2.7",
         (
-            Reference("pytorch/pytorch#160600", "closed", REPORTS, bug=True),
+            Reference("pytorch/pytorch#160600", "closed, not merged", REPORTS, bug=True),
             Reference(
                 "pytorch/pytorch#148790",
                 "closed; torch 2.7.1 reads strict=True, 2.8.0 strict=False",
@@ -532,7 +677,33 @@ STRICT_EXPORT_KEEPS_ONE_NAME = Why(
     ),
     TWO_NAMES,
     raises("AttributeError: "),
-    Releases(until=(2, 8)),
+)
+
+
+def reads_a_name_never(row: dict) -> bool:
+    """An export whose graph signature keeps a name of the tie that no graph node reads."""
+    return any(part.endswith(" ×0") for part in (row.get("signature") or "").split(", "))
+
+
+NON_STRICT_EXPORT_READS_ONE_NAME = Why(
+    Reason(
+        "non-strict export keeps a parameter input for each name of a tied Parameter, but both "
+        "uses read one of them (the last name) and the other is never read (from 2.6; 2.5 read "
+        "each name once, a Sequential's repeated module aside): a pass that maps the graph's "
+        "reads back to names finds the input embedding reading the output projection; the tie "
+        "itself holds",
+        (
+            Reference("huggingface/transformers#47979", "open", REPORTS),
+            Reference(
+                "pytorch/pytorch#185803",
+                "closed, not merged; describes the unused duplicate placeholder",
+                CONTEXT,
+            ),
+        ),
+    ),
+    TWO_NAMES,
+    Outcomes("a name kept but never read", reads_a_name_never),
+    context=True,
 )
 
 JOINT_EXPORT_ONE_INPUT_PER_NAME = Why(
@@ -664,6 +835,157 @@ TO_EMPTY_AFTER_ROOT_SHARDING = Why(
     TWO_HOLDERS,
     Outcomes("tied", lambda row: row["outcome"] in ("tied", "once")),
     context=True,
+)
+
+INDUCTOR_ON_THE_CPU = Why(
+    Reason(
+        "inductor computed wrong gradients for slices of one shared scale/shift table read by two "
+        "chained LayerNorms (2.10 until its fix, pytorch/pytorch#193103): the bug is in Triton's "
+        "mix-order reduction, GPU code that the CPU backend does not have, so no CPU row can show "
+        "it; compiled for the CPU, the report's pattern gives eager's gradient "
+        "(tests/test_survival_slow.py)",
+        (Reference("pytorch/pytorch#193061", "closed; GPU only", CONTEXT),),
+    ),
+    ANY_TIE,
+    ANY_OUTCOME,
+    context=True,
+)
+
+SPLIT_BACKWARD_COUNTS_TWICE = Why(
+    Reason(
+        "stage_backward_weight starts the weight gradient from each saved intermediate of a "
+        "parameter group; when the weight's two uses lie on one path, the later use's gradient "
+        "also flows into the earlier one, counting it twice",
+        (
+            Reference("pytorch/pytorch#180952", "open", REPORTS, bug=True),
+            Reference("pytorch/pytorch#181365", "closed", THE_FIX),
+        ),
+    ),
+    ANY_TIE,
+    raises("SplitGradientDiffers"),
+    Releases(until=(2, 13)),
+)
+
+SPLIT_BACKWARD_SET_ORDER = Why(
+    Reason(
+        "get_param_groups groups parameters by the intermediates they reach, iterating each "
+        "parameter's set of them; where a parameter earlier in parameters() (tied_autoencoder's "
+        "decoder_bias) has taken one of the tied weight's two intermediates, the weight joins its "
+        "group only if the set yields that node first: otherwise the weight ends in two groups, "
+        "and the second dW pass meets the graph the first freed (Trying to backward through the "
+        "graph a second time). The set's order follows the nodes' addresses: unpinned, a run "
+        "fails by chance (measured here, 20 runs in one process: from 0 to 12 failing on 2.13.0, 0 "
+        "to 2 on 2.15.0, 5 to 7 on 2.5.1). No tracker issue found",
+        (
+            Reference(
+                "torch/distributed/pipelining/_backward.py (get_param_groups)",
+                "read in the source of 2.13.0",
+                CONTEXT,
+            ),
+        ),
+    ),
+    ANY_TIE,
+    raises(SPLIT_SET_ORDER.text),
+)
+
+EMPTY_BY_INIT_EMPTY_WEIGHTS = Reason(
+    "init_empty_weights registers every Parameter anew on meta (a new Parameter each time one is "
+    "registered), so a tie made by registration inside it is two objects before anything else "
+    "runs; to_empty and the load keep them two: the values load right, the tie is gone",
+    (
+        Reference("huggingface/accelerate#3668", "open", REPORTS),
+        Reference("huggingface/accelerate#3752", "open pull request", THE_FIX),
+        Reference("verl-project/verl#7834", "open; the rank-0 load unties silently", REPORTS),
+        Reference(
+            "verl-project/verl#7835",
+            "open pull request; re-ties after to_empty, which it blames: measured here, the tie is "
+            "gone inside init_empty_weights",
+            CONTEXT,
+        ),
+    ),
+)
+
+ROOT_GROUP_LOAD_KEEPS_THE_TIE = Why(
+    Reason(
+        "verl#7835 blames to_empty for untying lm_head in this load; with the tie in the root's "
+        "FSDP group (as verl groups a tied embedding), FSDP2 keeps one sharded Parameter per tie "
+        "through to_empty and set_model_state_dict: tied. The split verl met comes from building "
+        "the empty model with accelerate's init_empty_weights (the row after)",
+        (
+            Reference("verl-project/verl#7834", "open", CONTEXT),
+            Reference("verl-project/verl#7835", "open pull request; measured otherwise", CONTEXT),
+        ),
+    ),
+    TWO_HOLDERS,
+    Outcomes("tied", lambda row: row["outcome"] in ("tied", "once")),
+    context=True,
+)
+
+LOAD_INTO_A_MODULE_REGISTERED_TWICE = Why(
+    Reason(
+        "set_model_state_dict shards the full state dict's entries into DTensors, one name per "
+        "parameter; a module registered under two names keeps its second name's entries plain, "
+        "and load_state_dict copies them into the sharded Parameters (measured on 2.13.0: "
+        "raised copying 4.bias). No tracker issue found",
+        (
+            Reference(
+                "torch/distributed/checkpoint/state_dict.py (set_model_state_dict)",
+                "read in the source of 2.13.0",
+                CONTEXT,
+            ),
+        ),
+    ),
+    MODULE_TWICE,
+    raises(MIXED_DTENSOR.text),
+)
+
+RANK0_LOAD = (
+    "verl's rank-0 load on one rank (gloo, a group of one): fully_shard on the root alone, "
+    "to_empty(device='cpu'), set_model_state_dict(StateDictOptions(full_state_dict=True, "
+    "broadcast_from_rank0=True)) of a model whose every parameter is one higher; one forward and "
+    "backward"
+)
+
+TENSOR_PARALLEL_SPLITS = Why(
+    Reason(
+        "parallelize_module replaces each holder's Parameter with a DTensor of its own: a tie of "
+        "two holders ends as two Parameters, each trained on its own use only. Re-tie after "
+        "parallelize_module (a DTensor assigned to both holders stays one)",
+        (
+            Reference("NVIDIA-NeMo/RL#227", "closed", REPORTS),
+            Reference("pytorch/pytorch#116475", "closed; ties after sharding", CONTEXT),
+        ),
+    ),
+    TWO_HOLDERS,
+    BROKE,
+)
+
+TENSOR_PARALLEL_IN_FORWARD = Why(
+    Reason(
+        "the plan shards the holder's own use; the forward's second read (F.linear with the same "
+        "weight) gets the DTensor beside plain activations",
+        (Reference("NVIDIA-NeMo/RL#227", "closed", CONTEXT),),
+    ),
+    IN_FORWARD,
+    raises(MIXED_DTENSOR.text),
+)
+
+TENSOR_PARALLEL_PARAMETRIZED = Why(
+    Reason(
+        "ColwiseParallel registers the sharded weight under the module's parameter names, and a "
+        "parametrized weight's is parametrizations.weight.original, which register_parameter "
+        "refuses",
+        (
+            Reference(
+                "torch/distributed/tensor/parallel/style.py (ColwiseParallel)",
+                "read in the source of 2.13.0",
+                CONTEXT,
+            ),
+        ),
+    ),
+    ANY_TIE,
+    # KeyError's text is its key's repr: 'parameter name can\'t contain "."'
+    raises("KeyError: 'parameter name can"),
 )
 
 OPERATIONS = (
@@ -822,6 +1144,26 @@ OPERATIONS = (
         once=True,
     ),
     Operation(
+        "torch.compile(backend='inductor')",
+        compiled_by_inductor,
+        "inductor where a C++ compiler works, else aot_eager: backend says which ran; one forward "
+        "and backward, both models in eval mode (inductor draws dropout's masks its own way); "
+        "gradient checked against eager's, within a relative 1e-4 (inductor sums in its own order)",
+        whys=(INDUCTOR_ON_THE_CPU,),
+        once=True,
+        slow=True,
+    ),
+    Operation(
+        "pipelining stage_backward_input → stage_backward_weight",
+        pipeline_split_backward,
+        "the model as one pipeline stage, its backward as a ZeroBubble schedule runs it: the input "
+        "gradient, then the weight gradient, where the input carries a gradient; one full backward "
+        "for token input (a first stage); run in both orders a set of autograd nodes can take "
+        "(set_orders: what each gave where they differ); the tie's gradient checked against eager",
+        whys=(SPLIT_BACKWARD_COUNTS_TWICE, SPLIT_BACKWARD_SET_ORDER),
+        earlier=SPLIT_BACKWARD_BEFORE,
+    ),
+    Operation(
         "apply(nn.init.normal_)",
         apply_init,
         "normal_ on every Linear/Embedding weight; " + VISITS,
@@ -905,7 +1247,7 @@ OPERATIONS = (
         fully_shard_separately,
         "the holders of the tie below the root in separate FSDP groups; a tie made in forward has "
         "one holder, whose group reshards after its own forward",
-        whys=(SHARDED_APART, HELD_BY_ROOT_HAS_ONE_GROUP),
+        whys=(SHARDED_APART, HELD_BY_ROOT_HAS_ONE_GROUP, RESHARDED_AFTER_ITS_GROUPS_FORWARD),
         earlier=(
             *FSDP2_BEFORE_CPU_SUPPORT,
             Earlier((2, 12), "split", TWO_HOLDER_MODELS),
@@ -916,7 +1258,7 @@ OPERATIONS = (
         "fully_shard([both holders]), then root",
         fully_shard_together,
         "the holders of the tie below the root in one FSDP group: the fix the error message gives",
-        whys=(HELD_BY_ROOT_HAS_ONE_GROUP,),
+        whys=(HELD_BY_ROOT_HAS_ONE_GROUP, RESHARDED_AFTER_ITS_GROUPS_FORWARD),
         earlier=FSDP2_BEFORE_CPU_SUPPORT,
         needs_process_group=True,
     ),
@@ -937,7 +1279,11 @@ OPERATIONS = (
         "given memory by to_empty; one forward and backward",
         promise=None,
         uninitialised=True,
-        whys=(SHARDED_APART_FROM_SCRATCH, HELD_BY_ROOT_HAS_ONE_GROUP),
+        whys=(
+            SHARDED_APART_FROM_SCRATCH,
+            HELD_BY_ROOT_HAS_ONE_GROUP,
+            RESHARDED_AFTER_ITS_GROUPS_FORWARD,
+        ),
         earlier=(
             *FSDP2_BEFORE_CPU_SUPPORT,
             # Measured on 2.7.1 to 2.11.0: the from-scratch start splits the tie, silently.
@@ -946,25 +1292,64 @@ OPERATIONS = (
         needs_process_group=True,
     ),
     Operation(
-        "torch.export.export → .module()",
-        exported,
-        "one input, the installed release's default strictness; the exported program's module, "
-        "its parameters under their names",
-        whys=(EXPORT_OF_A_TIE_IN_FORWARD, STRICT_EXPORT_KEEPS_ONE_NAME),
-        earlier=tuple(
-            Earlier((2, 8), "raises", (model,), error)
-            for model, error in (
-                ("tied_sequential", "AttributeError: 'GraphModule' object has no attribute '2'"),
-                (
-                    "registered_lm_head",
-                    "AttributeError: 'GraphModule' object has no attribute 'embed_tokens'",
-                ),
-                (
-                    "parametrized_autoencoder",
-                    "AttributeError: 'Module' object has no attribute 'weight'",
-                ),
-            )
+        "accelerate.init_empty_weights",
+        init_empty_weights_on_meta,
+        "the model built inside init_empty_weights(), as transformers builds one for a large "
+        "load; looked at on meta, where only identity tells a tie",
+        promise=None,
+        trains=False,
+        needs=(ACCELERATE,),
+        whys=(Why(EMPTY_BY_INIT_EMPTY_WEIGHTS, TWO_HOLDERS, BROKE),),
+    ),
+    Operation(
+        "meta → fully_shard(root) → to_empty → set_model_state_dict, from rank 0",
+        meta_rank0_load,
+        RANK0_LOAD + "; built under torch.device('meta')",
+        promise=handed_in,
+        whys=(ROOT_GROUP_LOAD_KEEPS_THE_TIE, LOAD_INTO_A_MODULE_REGISTERED_TWICE),
+        earlier=RANK0_LOAD_BEFORE_CPU_SUPPORT,
+        needs_process_group=True,
+    ),
+    Operation(
+        "init_empty_weights → fully_shard(root) → to_empty → set_model_state_dict, from rank 0",
+        init_empty_weights_rank0_load,
+        RANK0_LOAD + "; built inside accelerate's init_empty_weights() (verl's ranks other than 0)",
+        promise=handed_in,
+        needs=(ACCELERATE,),
+        whys=(
+            Why(EMPTY_BY_INIT_EMPTY_WEIGHTS, TWO_HOLDERS, BROKE),
+            LOAD_INTO_A_MODULE_REGISTERED_TWICE,
         ),
+        earlier=RANK0_LOAD_BEFORE_CPU_SUPPORT,
+        needs_process_group=True,
+    ),
+    Operation(
+        "parallelize_module, 2 ranks",
+        tensor_parallel,
+        "tensor parallel (DTensor) on two processes, gloo, spawned: an Embedding holding the tie "
+        "row-wise, a Linear column-wise, by every path to it, outputs replicated; one forward and "
+        "backward; values read as full tensors",
+        whys=(TENSOR_PARALLEL_SPLITS, TENSOR_PARALLEL_IN_FORWARD, TENSOR_PARALLEL_PARAMETRIZED),
+        ranks=2,
+        slow=True,
+    ),
+    Operation(
+        "torch.export.export(strict=True) → .module()",
+        exported_strict,
+        "one input; Dynamo traces the forward (export's default up to 2.7); the exported "
+        "program's module. signature: the parameter inputs the graph signature keeps for the "
+        "tie's names, each with how many graph nodes read it",
+        whys=(EXPORT_OF_A_TIE_IN_FORWARD, STRICT_EXPORT_KEEPS_ONE_NAME),
+        earlier=STRICT_EXPORT_BEFORE,
+        once=True,
+    ),
+    Operation(
+        "torch.export.export(strict=False) → .module()",
+        exported_non_strict,
+        "one input; traced by running the model's Python (export's default from 2.8); the "
+        "exported program's module. signature: as for strict=True",
+        whys=(EXPORT_OF_A_TIE_IN_FORWARD, NON_STRICT_EXPORT_READS_ONE_NAME),
+        earlier=NON_STRICT_EXPORT_BEFORE,
         once=True,
     ),
     Operation(

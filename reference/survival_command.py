@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--operation", metavar="TEXT", help="only operations whose name contains TEXT"
     )
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="leave out the rows that take seconds each (two processes started, inductor's "
+        "compile); their stored results are in docs/survival",
+    )
+    parser.add_argument(
         "--matrix",
         nargs="+",
         metavar="PATH",
@@ -60,6 +66,10 @@ def command(args: argparse.Namespace) -> int:
 
     models = chosen_models(args.model)
     operations = chosen_operations(args.operation)
+    if args.quick:
+        operations = tuple(op for op in operations if not op.slow)
+        if not operations:
+            raise UsageError("--quick leaves out every operation chosen: they all take seconds")
     table = survival.table(operations, models)
     print(json.dumps(table, indent=2, ensure_ascii=False) if args.json else survival_render.render(table))  # fmt: skip
     return 0

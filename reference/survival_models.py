@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 
 import torch
@@ -162,7 +163,12 @@ class TiedModel:
 
     def model_on_meta(self) -> nn.Module:
         """The same model initialised on the meta device: shapes and ties, no storage."""
-        with seeded(), torch.device("meta"):
+        return self.model_within(torch.device("meta"))
+
+    def model_within(self, context: AbstractContextManager) -> nn.Module:
+        """The same model built inside `context` (the meta device, accelerate's init_empty_weights),
+        from the same seed."""
+        with seeded(), context:
             return self.rebuild(get(self.example).build())
 
     def input(self):

@@ -36,6 +36,10 @@ LEGEND = {
     "*": "surprising: a split, a double step, an error, values other than promised, or a tie "
     "reached other than once; the notes cite why",
     "≠values": "the tie holds values other than the operation promises",
+    "signature": "(export rows) the parameter inputs the exported graph's signature keeps for the "
+    "tie's names, each with how many graph nodes read it (×N)",
+    "backend": "(compile rows) the backend that ran: inductor where a C++ compiler works",
+    "set_orders": "(pipelining) what each order of a set of autograd nodes gave, where they differ",
 }
 
 EXPECTED = {"tied", "once"}
@@ -63,6 +67,12 @@ def cell(row: dict) -> str:
         text += " ≠values"  # a step row's outcome already counts its updates
     if row.get("visits"):
         text += f", reached {row['visits']}"  # how often a visiting operation reached the tie
+    if row.get("signature"):
+        text += f", signature {row['signature']}"  # the names an export's graph keeps, its reads
+    if row.get("backend"):
+        text += f", {row['backend']}"  # the compiler backend that ran
+    if row.get("set_orders"):
+        text += f" ({row['set_orders']})"  # what each order of a set gave
     return ("*" if surprising(row) else "") + text
 
 
@@ -334,7 +344,7 @@ def render_matrix(tables: list[dict]) -> str:
     out.append("Each operation, then each model's outcome, by release where they differ.")
     for op, rows in blocks.items():
         table = render_table(["", ""], rows, wrap=(1,), width=terminal_width() - 2)
-        out += ["", op, textwrap.indent(table, "  ")]
+        out += ["", wrap_text(op, hanging="  "), textwrap.indent(table, "  ")]  # a long name wraps
     out += ["", "Measured:"] + [wrap_text(measured(t), indent="  ", hanging="    ") for t in tables]
     return "\n".join(out)
 

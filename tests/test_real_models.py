@@ -39,6 +39,13 @@ DISAGREEMENTS = {
     # The two names the table follows are Embeddings (shared, encoder.embed_tokens), which
     # quantize_dynamic leaves alone; lm_head, the Linear it replaces, is T5's fourth name.
     ("t5", "quantize_dynamic(nn.Linear, qint8)"): "the first two names are Embeddings",
+    # Strict export keeps one name of the four (model.shared.weight, read by three uses): the
+    # module lacks another of T5's, so its AttributeError names another attribute (embed_tokens).
+    ("t5", "torch.export.export(strict=True) → .module()"): "four names: another attribute lost",
+    (
+        "t5",
+        "torch.export.export(strict=True) → .module() + SGD step",
+    ): "four names: another attribute lost",
 }
 
 
@@ -65,7 +72,9 @@ def without_model(row):
     return {key: value for key, value in row.items() if key != "model"}
 
 
-@pytest.mark.timeout(300)  # the whole table on one model: dozens of operations, two compiles
+@pytest.mark.timeout(
+    900
+)  # the whole table on one model: dozens of operations, three compiles, two ranks
 @pytest.mark.parametrize("name", MODELS)
 def test_the_table_predicts_a_real_tied_language_model(name, predicted):
     """Row by row as registered_lm_head reads, save the declared disagreements; every surprise

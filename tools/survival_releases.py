@@ -1,7 +1,7 @@
 """The survival table on every release it is kept for, and what is said of it.
 
     python tools/survival_releases.py --render
-    python tools/survival_releases.py [RELEASE ...] [--venv DIR] [--pytest ARGS]
+    python tools/survival_releases.py [RELEASE ...] [--venv DIR] [--pytest ARGS] [--keep]
 
 `--render` installs nothing: it describes every `docs/survival/*.json` again from what it measured
 (the rows, the kinds of tie, the release: `survival_render.with_described`), so that its legend,
@@ -9,7 +9,8 @@ models, errors and notes are what this code says of those rows, then regenerates
 (docs/survival-matrix.md and its heat map). Run it after changing a reason, a note or a citation.
 
 With releases (default: every `docs/survival/*.json` there is), it measures again: for each, a fresh
-venv with that torch (safetensors, numpy and the test tools beside it), `python -m reference
+venv with that torch (safetensors, numpy, accelerate and the test tools beside it, torch pinned so
+that nothing moves it), `python -m reference
 survival --json` written to `docs/survival/RELEASE.json` and, with `--pytest`, pytest there too
 (e.g. `--pytest "tests/test_survival.py -q -n 2"`); then the venv is removed: on Linux a PyPI torch
 is a CUDA build of several GB. The matrix is regenerated at the end. Only a change to what an
@@ -33,6 +34,7 @@ SURVIVAL = ROOT / "docs" / "survival"
 PACKAGES = (
     "safetensors",
     "numpy",
+    "accelerate",  # the init_empty_weights rows (the hf extra); constrained not to move torch
     "pytest",
     "pytest-xdist",
     "syrupy",
@@ -54,14 +56,38 @@ def run(command: list[str], **options) -> subprocess.CompletedProcess:
     return subprocess.run(command, **{"check": False, **options})
 
 
-def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
+def measure(release: str, venv: Path, pytest_args: str | None, keep: bool = False) -> bool:
     shutil.rmtree(venv, ignore_errors=True)
     started = time.monotonic()
     run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    installed = run([python, "-m", "pip", "install", "-q", f"torch=={release}", *PACKAGES])
+    # The release stays the release: accelerate's newest asks for a newer torch and pip would
+    # upgrade it (measured: 2.5.1 became 2.15.0); pinned, pip picks an accelerate that fits. Any
+    # constraint file of the caller's would pin torch elsewhere: it is set aside.
+    constraints = venv / "constraints.txt"
+    constraints.write_text(f"torch=={release}\n", encoding="utf-8")
+    installed = run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"torch=={release}",
+            *PACKAGES,
+            "-c",
+            str(constraints),
+        ],
+        env={**os.environ, "PIP_CONSTRAINT": ""},
+    )
     if installed.returncode != 0:
         print(f"{release}: the install failed", file=sys.stderr)
+        shutil.rmtree(venv, ignore_errors=True)
+        return False
+    version = run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)  # fmt: skip
+    if version.stdout.strip().split("+")[0] != release:
+        print(f"{release}: the venv has torch {version.stdout.strip()}", file=sys.stderr)
+        shutil.rmtree(venv, ignore_errors=True)
         return False
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     target = SURVIVAL / f"{release}.json"
@@ -89,7 +115,8 @@ def measure(release: str, venv: Path, pytest_args: str | None) -> bool:
             env=environment,
         )
         ok = ok and tests.returncode == 0
-    shutil.rmtree(venv, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(venv, ignore_errors=True)
     print(
         f"{release}: {'ok' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s", flush=True
     )
@@ -136,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--venv", type=Path, default=Path("/tmp/survival-release-venv"))
     parser.add_argument("--pytest", metavar="ARGS", help="also run pytest with these arguments")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the venv of the last release (to run more there)"
+    )
     args = parser.parse_args(argv)
     if args.render:
         if args.releases or args.pytest:
@@ -143,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = render()
         print(f"described again: {', '.join(changed) or 'nothing changed'}", flush=True)
         return regenerate_matrix()
-    failed = [r for r in args.releases or kept_releases() if not measure(r, args.venv, args.pytest)]
+    failed = [r for r in args.releases or kept_releases() if not measure(r, args.venv, args.pytest, args.keep)]  # fmt: skip
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return regenerate_matrix() or (1 if failed else 0)
