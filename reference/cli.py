@@ -477,11 +477,12 @@ def trace_one(args: argparse.Namespace) -> int:
             plots.check_plot_target(args.plot)  # before the training, which takes a while
         except plots.PlotError as error:
             raise UsageError(str(error)) from None
+    from .probes import training_trace
     from .seeding import configure_determinism
 
     configure_determinism()
     try:
-        data = example.train(device)
+        data = training_trace(example, device)
     except Exception as error:
         raise Failure(
             f"{args.name} on {device}: {type(error).__name__}: {first_line(error)}"

@@ -363,7 +363,7 @@ def collect() -> list[Entry]:
     import torch
 
     from . import registry, survival_command
-    from .probes import summary, values
+    from .probes import check_says, summary, training_trace, values
 
     extra = survival_command.tied_models_as_examples()
     found = [(registry.get(n), "example") for n in registry.names()]
@@ -374,7 +374,9 @@ def collect() -> list[Entry]:
         data = summary(example, cpu)
         model = example.model(cpu)
         code = code_for(example.build, model)
-        counters = {c.name: [c.proven_at(k, cpu) for k in c.counters] for c in example.claims}
+        counters = {
+            c.name: [check_says(c, cpu, k).value for k in c.counters] for c in example.claims
+        }
         variants = []
         for label, build in example.variants:
             variant_model = example.model(cpu, label)
@@ -396,7 +398,7 @@ def collect() -> list[Entry]:
                 code=code,
                 counters=counters,
                 variants=variants,
-                trace=example.train(cpu) if example.train is not None else None,
+                trace=training_trace(example, cpu) if example.train is not None else None,
             )
         )
     return entries

@@ -5,14 +5,17 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .example import Example
+from .example import Claim, Counter, Example
 from .tying import alias_groups, parameter_count, shared_gradients
 
 LEADING_VALUES = 4
@@ -53,6 +56,58 @@ NOT_DECIDED = "not decided here"
 DEVICE_DEPENDENT = ("verdict", "proven", "decided_by", "check_on_this_device")
 
 
+@dataclass(frozen=True)
+class Said:
+    """What a claim's check returned, at its default or at a counter-case, and whether running it
+    moved the caller's global (CPU) RNG: every draw belongs inside `seeded()` or to a
+    `generator()`, and the guard that says so (reference_testing.locked, the counter sweep) reads
+    this, so that it sees a check that draws whoever ran it first."""
+
+    value: bool
+    moved_the_global_rng: bool
+
+
+# (claim, device, counter) by identity -> (claim, counter, Said). A check is deterministic (seeded,
+# or drawing from its own generator) and some cost a training or a sweep; the summary of each build
+# and variant, the pages and the command line ask for the same ones many times in one process (the
+# suite's command-line tests asked for every default check about five times). The claim and the
+# counter are kept in the entry, so that their ids are not reused while it stands.
+_SAID: dict[tuple[int, str, int], tuple[Claim, Counter | None, Said]] = {}
+
+
+def check_says(
+    claim: Claim, device: torch.device | str = "cpu", counter: Counter | None = None
+) -> Said:
+    """What `claim`'s check says on `device` (`claim.proven`), or at `counter`
+    (`claim.proven_at`): run once per claim, device and counter in this process."""
+    device = torch.device(device)
+    key = (id(claim), str(device), id(counter))
+    if key not in _SAID:
+        before = torch.random.get_rng_state()
+        value = claim.proven(device) if counter is None else claim.proven_at(counter, device)
+        moved = not torch.equal(before, torch.random.get_rng_state())
+        _SAID[key] = (claim, counter, Said(value, moved))
+    return _SAID[key][2]
+
+
+# (training function, device) by identity -> (function, trace). A training is seeded and costs a
+# few hundred optimizer steps; the trace command, the pages and the snapshot of each trained example
+# read the same trace.
+_TRACES: dict[tuple[int, str], tuple[Callable[..., dict], dict[str, Any]]] = {}
+
+
+def training_trace(example: Example, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """`example.train(device)`, trained once per training function and device in this process;
+    each caller gets its own copy."""
+    if example.train is None:
+        raise ValueError(f"{example.name} has no training trace")
+    device = torch.device(device)
+    key = (id(example.train), str(device))
+    if key not in _TRACES:
+        _TRACES[key] = (example.train, example.train(device))
+    return copy.deepcopy(_TRACES[key][1])
+
+
 def claim_results(example: Example, device: torch.device | str = "cpu") -> list[dict[str, Any]]:
     """Each claim's verdict and whether its check proves it (`proven`).
 
@@ -64,7 +119,7 @@ def claim_results(example: Example, device: torch.device | str = "cpu") -> list[
     device = torch.device(device)
     results = []
     for c in example.claims:
-        said = c.proven(device)
+        said = check_says(c, device).value
         decided = c.decided_on(device)
         result = {
             "claim": c.name,

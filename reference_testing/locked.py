@@ -18,11 +18,13 @@ import torch
 import reference
 from reference.probes import (
     DEVICE_DEPENDENT,
+    check_says,
     gradient_facts,
     initial_parameters,
     summary,
     tensor_stats,
 )
+from reference.probes import training_trace as trained
 
 from .kinds import stem
 
@@ -65,7 +67,11 @@ def drawing_from_the_global_rng(make: Callable[[], Any]) -> tuple[Any, bool]:
 def computed_structure_and_where(
     name: str, device: str
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    data, drew = drawing_from_the_global_rng(lambda: summary(reference.get(name), device))
+    example = reference.get(name)
+    data, drew = drawing_from_the_global_rng(lambda: summary(example, device))
+    # The checks run once a process (probes.check_says), maybe before this summary: each records
+    # whether it drew.
+    drew = drew or any(check_says(c, device).moved_the_global_rng for c in example.claims)
     MOVED_THE_GLOBAL_RNG[name, device] = drew
     if drew:
         raise DrewFromTheGlobalRNG(
@@ -112,7 +118,7 @@ def shared_gradients(name: str, device: str) -> list[dict[str, Any]]:
 
 
 def training_trace(name: str, device: str) -> dict[str, Any]:
-    return reference.get(name).train(device)
+    return trained(reference.get(name), device)
 
 
 Producer = Callable[[str], Any]

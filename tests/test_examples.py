@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import reference
-from reference import documents, registry
-from reference.example import HOLDS, Claim, Example
+from reference import documents, probes, registry
+from reference.example import HOLDS, Claim, Example, counter
 from reference.tying import shared_parameter_names
 from reference_testing import locked
 
@@ -103,3 +103,44 @@ def test_the_global_rng_guard_sees_a_claim_check_that_draws(monkeypatch, check, 
         data, _ = make("cpu")
         assert [c["proven"] for c in data["claims"]] == [True]  # the check ran
     assert {("rng_guard_probe", "cpu"): drew} == locked.MOVED_THE_GLOBAL_RNG
+
+
+@pytest.mark.parametrize(
+    ("check", "drew"), [(draws_from_the_global_rng, True), (draws_from_its_own_generator, False)]
+)
+def test_the_guard_sees_a_draw_made_before_the_summary_by_a_check_run_once(
+    monkeypatch, check, drew
+):
+    """A check runs once a process (probes.check_says): where the command line or the pages ran
+    it before the snapshot's summary, the guard reads what that run did to the RNG."""
+    example = an_example_whose_claim(check)
+    monkeypatch.setitem(registry.EXAMPLES, "rng_guard_probe", example)
+    monkeypatch.setattr(locked, "MOVED_THE_GLOBAL_RNG", {})
+    (claim,) = example.claims
+    assert probes.check_says(claim, "cpu") == probes.Said(True, drew)  # the first run, recorded
+    make = functools.partial(locked.computed_structure_and_where.__wrapped__, "rng_guard_probe")
+    if drew:
+        with pytest.raises(locked.DrewFromTheGlobalRNG, match="rng_guard_probe on cpu"):
+            make("cpu")
+    else:
+        make("cpu")
+    assert {("rng_guard_probe", "cpu"): drew} == locked.MOVED_THE_GLOBAL_RNG
+
+
+def test_a_check_runs_once_per_claim_device_and_counter():
+    """What the summary, the pages and the counter sweep read: the check's one run, not a rerun."""
+    calls = []
+
+    def check(device, flipped=False):
+        calls.append((device.type, flipped))
+        return not flipped
+
+    example = an_example_whose_claim(check)
+    (claim,) = example.claims
+    flip = counter("flipped", flipped=True)
+    said = [probes.check_says(claim, "cpu", k) for k in (None, flip, None, flip)]
+    assert [s.value for s in said] == [True, False, True, False]
+    assert calls == [("cpu", False), ("cpu", True)]
+    # Another claim with the same check runs it again: the runs are told apart by the claim.
+    probes.check_says(an_example_whose_claim(check).claims[0], torch.device("cpu"))
+    assert calls[-1] == ("cpu", False) and len(calls) == 3
