@@ -85,6 +85,15 @@ def version_line() -> str:
     return f"{DISTRIBUTION} {installed(DISTRIBUTION)} (torch {installed('torch')}, Python {python})"
 
 
+class VersionAction(argparse._VersionAction):
+    """`--version`, its line read from the metadata when asked for: not at every start (the suite
+    starts the command line about a hundred times in one process)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.version = version_line()
+        super().__call__(parser, namespace, values, option_string)
+
+
 # The status when the reader of our output went away (`... | head -1`): what a shell reports for a
 # POSIX tool that SIGPIPE ended (128 + 13), and no traceback.
 CLOSED_PIPE = 141
@@ -156,10 +165,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "disagrees with its verdict).",
     )
     parser.add_argument(
-        "--version",
-        action="version",
-        version=version_line(),
-        help="the project's version, torch's and Python's",
+        "--version", action=VersionAction, help="the project's version, torch's and Python's"
     )
     parser.set_defaults(handler=run_all)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
