@@ -30,6 +30,9 @@ coverage = load_tool("condition_coverage")
 # --- the tool, on a synthetic module --------------------------------------------------------------
 
 SYNTHETIC = """
+import functools
+
+
 def both(a, b):
     return a and b
 
@@ -88,6 +91,22 @@ def helper(a):
 
 def draws(g, tries):
     return all(g.pop() for _ in range(tries))
+
+
+@functools.cache
+def cached_within(x):
+    return 0 <= x and x < 10
+
+
+def calls_cached(x):
+    return cached_within(x)
+
+
+HELD = {"cached": cached_within}  # a reference outside the module's globals
+
+
+def calls_cached_through_a_dict(x):
+    return HELD["cached"](x)
 """
 
 
@@ -260,6 +279,30 @@ def test_methods_keep_their_private_names_and_helpers_called_are_instrumented(sy
     assert found["Checker.within", "x <= self.__limit"][1] == ["over"]
     assert ("helper", "a") in found  # reached through calls_a_helper's run
     assert said["synthetic", "over"] is False
+
+
+def test_a_cached_function_is_measured_and_the_cache_it_held_is_kept(synthetic):
+    """Warm before the measurement, its code runs all the same (traced, then instrumented); after
+    it, the process has the cache it had: what the other tests computed stays, and nothing the
+    instrumented code computed is kept."""
+    original = synthetic.cached_within
+    original(5)
+    info = original.cache_info()
+    found, said = measured(
+        synthetic, [("in", synthetic.calls_cached, (5,)), ("over", synthetic.calls_cached, (11,))]
+    )
+    assert found["cached_within", "x < 10"][1] == ["over"]
+    assert said["synthetic", "in"] is True and said["synthetic", "over"] is False
+    assert synthetic.cached_within is original and original.cache_info() == info
+
+
+def test_a_cache_reached_outside_its_module_is_an_error(synthetic):
+    """Through a reference the measurement cannot replace, the call skips the code measured (or
+    keeps what the instrumented code computed): said, not left to look like coverage."""
+    synthetic.cached_within(5)
+    runs = [coverage.Run("synthetic", "in", lambda: synthetic.calls_cached_through_a_dict(5), True)]
+    _, _, _, errors, _ = coverage.measure_runs(runs, synthetic.__name__)
+    assert len(errors) == 1 and "cached_within: its cache was reached" in errors[0]
 
 
 def test_the_original_code_is_back_after_the_measurement(synthetic):

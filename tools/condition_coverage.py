@@ -744,8 +744,8 @@ def function_objects(roots: Iterable[Any], package: str) -> Iterator[types.Funct
 
 
 def caches(roots: Iterable[Any], package: str) -> list[Any]:
-    """The functools.cache'd functions of `package`: cleared around the measurement, so that the
-    instrumented code runs (and nothing it computed is kept)."""
+    """The functools.cache'd functions of `package`: set aside around the measurement, so that the
+    instrumented code runs (and nothing it computed is kept): `caches_set_aside`."""
     found = []
     for module in roots:
         if isinstance(module, types.ModuleType):
@@ -753,6 +753,46 @@ def caches(roots: Iterable[Any], package: str) -> list[Any]:
                 if hasattr(value, "cache_clear") and hasattr(value, "__wrapped__"):
                     found.append(value)
     return found
+
+
+@contextmanager
+def caches_set_aside(
+    cached: list[Any], modules: list[types.ModuleType], errors: list[str]
+) -> Iterator[Callable[[], None]]:
+    """Each functools.cache'd function of `cached` replaced, in every module that holds it, by an
+    empty cache of the same function while the measurement runs, so that the code under it runs
+    (traced, then instrumented: the function given empties the replacements between the two); the
+    original put back afterwards with what it held. What the process computed before (a training
+    the other tests read) is kept; what the measurement computed is not. A call that reached an
+    original during the measurement (through a reference held outside a module's globals) skipped
+    the code measured: it is an error."""
+    originals = {id(function): function for function in cached}
+    fresh = {key: functools.cache(function.__wrapped__) for key, function in originals.items()}
+    places = [
+        (module, name, id(value))
+        for module in modules
+        for name, value in list(vars(module).items())
+        if id(value) in originals and value is originals[id(value)]
+    ]
+    before = {key: function.cache_info() for key, function in originals.items()}
+
+    def clear() -> None:
+        for function in fresh.values():
+            function.cache_clear()
+
+    for module, name, key in places:
+        setattr(module, name, fresh[key])
+    try:
+        yield clear
+    finally:
+        for module, name, key in places:
+            setattr(module, name, originals[key])
+        errors += [
+            f"{function.__module__}.{function.__qualname__}: its cache was reached during the "
+            "measurement, not through its module: the code under it was not measured there"
+            for key, function in originals.items()
+            if function.cache_info() != before[key]
+        ]
 
 
 # --- the measurement ------------------------------------------------------------------------------
@@ -923,28 +963,29 @@ def measure_runs(
     if not modules:
         raise SystemExit(f"condition_coverage: the package {package!r} is not imported")
     directory = str(Path(modules[0].__file__).resolve().parent) + "/"
-    cached = caches(modules, package)
-    for function in cached:
-        function.cache_clear()
-    codes: set[types.CodeType] = set()
-    originals: dict[tuple[str, str], Any] = {}
-    for run in runs:
-        if run.traced:
-            with tracing(codes, directory):
-                originals[run.claim, run.label] = outcome(run.call)
-    for function in cached:
-        function.cache_clear()
-    recorder = Recorder()
-    said: dict[tuple[str, str], Any] = {}
-    with instrumented(codes, [*modules, *roots], package, recorder) as (units, errors, skipped):
-        try:
-            for run in runs:
-                recorder.run = (run.claim, run.label)
-                said[run.claim, run.label] = outcome(run.call)
-        finally:
-            recorder.run = None
-            for function in cached:
-                function.cache_clear()
+    bypassed: list[str] = []
+    with caches_set_aside(caches(modules, package), modules, bypassed) as clear_caches:
+        codes: set[types.CodeType] = set()
+        originals: dict[tuple[str, str], Any] = {}
+        for run in runs:
+            if run.traced:
+                with tracing(codes, directory):
+                    originals[run.claim, run.label] = outcome(run.call)
+        clear_caches()
+        recorder = Recorder()
+        said: dict[tuple[str, str], Any] = {}
+        with instrumented(codes, [*modules, *roots], package, recorder) as (
+            units,
+            errors,
+            skipped,
+        ):
+            try:
+                for run in runs:
+                    recorder.run = (run.claim, run.label)
+                    said[run.claim, run.label] = outcome(run.call)
+            finally:
+                recorder.run = None
+    errors += bypassed
     for key, original in originals.items():
         if said[key] != original:
             errors.append(f"{key[0]} ({key[1]}): instrumented it says {said[key]}; the original "
