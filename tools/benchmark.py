@@ -13,6 +13,15 @@ shared machine are noisy, so read the load beside each figure and repeat when it
 each wall-clock time, in brackets, the CPU time of the processes it waited for (user + system): it
 varies less with the load, but it is not the figure that counts (with -n auto it adds up the
 workers).
+
+Against another checkout (an earlier commit: `git worktree add ../base COMMIT`, with its own
+environment), back to back:
+
+    python tools/benchmark.py --against ../base --against-python ../base-venv/bin/python
+
+runs the suite (`pytest -n 2`, or `--workers`) there and here in turn, `--runs` times each (default
+3), and prints each run's CPU time, wall-clock time and the load before it, then the medians and
+here's multiple of there's. On a shared machine the CPU time is the steadier of the two.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import argparse
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -39,10 +49,12 @@ class Timing:
     cpu: float  # user + system seconds of the processes waited for: less sensitive to the load
 
 
-def timed(command: list[str]) -> tuple[Timing, subprocess.CompletedProcess]:
+def timed(
+    command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> tuple[Timing, subprocess.CompletedProcess]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -82,19 +94,67 @@ def outcome(done: subprocess.CompletedProcess) -> str:
     return f"exit {done.returncode}: {summary}" if summary else f"exit {done.returncode}"
 
 
+def compare(against: Path, against_python: str, runs: int, workers: str) -> int:
+    """The suite in `against` and here, alternately, `runs` times each: each run's CPU time (user +
+    system of pytest and its workers), wall-clock time and the load before it; then the medians."""
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}  # as tox runs it
+    sides = {"there": (against, against_python), "here": (ROOT, sys.executable)}
+    command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers]
+    found: dict[str, list[Timing]] = {side: [] for side in sides}
+    failed = False
+    for run in range(1, runs + 1):
+        for side, (root, python) in sides.items():
+            before = load()
+            timing, done = timed([python, *command], cwd=root, env=environment)
+            found[side].append(timing)
+            failed = failed or done.returncode != 0
+            print(
+                f"run {run} {side:5} cpu {timing.cpu:6.2f} s  wall {timing.wall:6.2f} s  "
+                f"({before}; {outcome(done)})",
+                flush=True,
+            )
+    median = {side: (statistics.median(t.cpu for t in ts), statistics.median(t.wall for t in ts))
+              for side, ts in found.items()}  # fmt: skip
+    for side, (root, _) in sides.items():
+        print(
+            f"median {side:5} cpu {median[side][0]:6.2f} s  wall {median[side][1]:6.2f} s  {root}"
+        )
+    print(
+        f"here / there: cpu x{median['here'][0] / median['there'][0]:.2f}, "
+        f"wall x{median['here'][1] / median['there'][1]:.2f} (pytest -n {workers})"
+    )
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-reference", action="store_true", help="skip `python -m reference`")
     parser.add_argument(
         "--runs",
         type=int,
-        default=2,
+        default=None,
         help="runs of the suite per -n (default 2): the best counts, as for import torch, since a "
-        "shared machine only ever adds time",
+        "shared machine only ever adds time; with --against, runs on each side (default 3)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout of the project: its suite and this one's, back to back",
+    )
+    parser.add_argument(
+        "--against-python",
+        default=sys.executable,
+        help="the interpreter of --against's environment (default: this one)",
+    )
+    parser.add_argument("--workers", default="2", help="pytest -n, with --against (default 2)")
     args = parser.parse_args(argv)
-    if args.runs < 1:
+    if args.runs is not None and args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.against is not None:
+        if not (args.against / "pyproject.toml").is_file():
+            parser.error(f"--against {args.against}: no pyproject.toml there")
+        return compare(args.against.resolve(), args.against_python, args.runs or 3, args.workers)
+    args.runs = args.runs or 2
 
     print(f"python {sys.version.split()[0]} at {sys.executable}")
     print(f"before: {load()}")
