@@ -130,11 +130,11 @@ def test_reproduced_pytorch_bug_still_reproduces(op, why):
         # gradient, and token ids do not).
         shown_here = tied.name in showed or not stored
         if why.ties.test(tied.tie()) and not op.earlier_on(RELEASE, tied.name) and shown_here:
-            found, _ = survival.outcomes(op, survival.tied_model(tied.name))
-            row = {"operation": op.name, "model": tied.name, **found}
+            # The row as test_row reads it: a costly operation (`once`) runs once a process.
+            row, *_ = survival.rows_of(op, survival.tied_model(tied.name))
             assert why in whys_for(row, tied.tie(), RELEASE), (
                 f"{why.reason.references[0].source} no longer reproduces on torch "
-                f"{torch.__version__} ({op.name}, {tied.name}: {found['outcome']}): it looks "
+                f"{torch.__version__} ({op.name}, {tied.name}: {row['outcome']}): it looks "
                 "fixed. Update its reason in survival_cases.py (the releases it covers, the "
                 "references' states), rerun `pytest --snapshot-update` and measure this release "
                 "again (tools/survival_releases.py)"
