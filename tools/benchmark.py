@@ -113,6 +113,9 @@ def compare(against: Path, against_python: str, runs: int, workers: str) -> int:
                 f"({before}; {outcome(done)})",
                 flush=True,
             )
+            for line in done.stdout.splitlines():  # what failed, since the time includes it
+                if line.startswith(("FAILED", "ERROR")):
+                    print(f"  {line}", flush=True)
     median = {side: (statistics.median(t.cpu for t in ts), statistics.median(t.wall for t in ts))
               for side, ts in found.items()}  # fmt: skip
     for side, (root, _) in sides.items():
