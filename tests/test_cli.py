@@ -35,7 +35,7 @@ from reference.layout import display_width, render_table
 from reference.probes import left_behind, summary, ties_in_forward, values
 from reference.seeding import available_devices
 from reference.summary_text import (
-    REPOSITORY,
+    PACKAGE_PARENT,
     number,
     render_summary,
     ties_cell,
@@ -43,6 +43,9 @@ from reference.summary_text import (
 )
 
 WIDTH = 100
+# The checkout's files (README, pyproject, docs), found from here: tox installs the package
+# into site-packages, where `reference.__file__` has no README beside it.
+REPOSITORY = Path(__file__).resolve().parents[1]
 SHORT_TRACE = "train_shared_weight_net"
 
 
@@ -273,7 +276,7 @@ def test_open_names_the_class_or_function_at_its_line_never_a_lambda(name, varia
     for line in lines:
         place, shown = line.split()
         path, number = place.rsplit(":", 1)
-        source = (REPOSITORY / path).read_text(encoding="utf-8").splitlines()[int(number) - 1 :]
+        source = (PACKAGE_PARENT / path).read_text(encoding="utf-8").splitlines()[int(number) - 1 :]
         defined = next(s.strip() for s in source if not s.lstrip().startswith("@"))
         assert re.match(rf"(class|def) {shown.split('(')[0]}\b", defined), (line, defined)
 

@@ -31,7 +31,7 @@ def entries():
 
 @pytest.fixture(scope="module")
 def rendered(entries):
-    return pages.render(entries, COMMITTED)
+    return pages.render(entries, COMMITTED, REPOSITORY)
 
 
 def committed_torch() -> str:
