@@ -830,7 +830,7 @@ def test_help_does_not_import_torch():
         capture_output=True,
         encoding="utf-8",
         check=True,
-        timeout=60,
+        timeout=25,  # below pytest-timeout's 30 s, so a hang is named here
     )
     assert done.stdout.startswith("usage: python -m reference ")
     assert done.stdout.rstrip().endswith("False")
