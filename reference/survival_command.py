@@ -126,7 +126,8 @@ def matrix_command(args: argparse.Namespace) -> int:
     tables = [filtered(table, args.model, args.operation) for table in tables]
     if args.heatmap:
         try:
-            plots.check_plot_target(args.heatmap)  # the format, matplotlib, a writable place
+            # The format, matplotlib, a writable place; a mistake names --heatmap.
+            plots.check_plot_target(args.heatmap, "--heatmap")
         except plots.PlotError as error:
             raise UsageError(str(error)) from None
         survival_render.plot_heatmap(tables, args.heatmap, every_row=args.all_rows)
