@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -669,11 +670,13 @@ def test_the_text_form_groups_by_operation_and_explains_surprises(printed_table)
     text = survival_render.render(printed_table)
     for tied in survival.MODELS:
         assert tied.name in text
-    # A long name wraps in the operations' column (its words go on, at the line's start).
-    starts = " ".join(line.split("  ")[0] for line in text.splitlines() if not line.startswith(" "))
+    # A long name wraps in the operations' column (its words go on, at the line's start; a word
+    # wider than the column breaks after a '(' or '='); its step row follows it, '+ SGD step'.
+    starts = "".join(line.split("  ")[0] for line in text.splitlines() if not line.startswith(" "))
+    starts = "".join(starts.split())
     for op in FAST:
-        assert op.name in starts, op.name
-    assert "*split, shared" in text and "Why (surprising cells):" in text
+        assert "".join(op.name.split()) + ("+SGDstep" if op.trains else "") in starts, op.name
+    assert "*split, shared" in text and "Why (surprising cells" in text
     assert "pytorch/pytorch#188346" in text
 
 
@@ -725,12 +728,85 @@ def test_the_matrix_collapses_rows_that_agree_and_lists_runs_where_they_differ(p
 
 @pytest.mark.parametrize("columns", [80, 100])
 def test_the_text_table_fits_the_terminal(printed_table, monkeypatch, columns):
-    """Models go in blocks of as many columns as fit; notes wrap under their own indent."""
+    """Models go in blocks of as many columns as fit, several a block, spread evenly; notes wrap
+    under their own indent."""
     monkeypatch.setenv("COLUMNS", str(columns))
     text = survival_render.render(printed_table)
     assert [line for line in text.splitlines() if display_width(line) > columns] == []
     for tied in survival.MODELS:
         assert tied.name in text
+    blocks = [tuple(map(int, b)) for b in re.findall(r"^models (\d+)-(\d+) of \d+:$", text, re.M)]
+    sizes = [last - first + 1 for first, last in blocks]
+    assert sum(sizes) == len(survival.MODELS) and min(sizes) >= 2, sizes
+    assert max(sizes) - min(sizes) <= 1 and max(sizes) >= 3, sizes
+
+
+def entries_under(text: str, heading: str) -> list[str]:
+    """The entries of a section of the text table ('  key: words', continued under a deeper
+    indent), each unwrapped to one line."""
+    lines = text.splitlines()
+    at = next(k for k, line in enumerate(lines) if line.startswith(heading))
+    entries: list[str] = []
+    for line in lines[at + 1 :]:
+        if not line.strip():
+            break
+        if line.startswith("   "):
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line.strip())
+    return entries
+
+
+def cited(text: str) -> tuple[dict[str, str], list[str]]:
+    """The reasons the Why and Notes sections print in full, by number; and their entries with
+    every '[n]' read as the reason it cites."""
+    entries = entries_under(text, "Why (") + entries_under(text, "Notes:")
+    printed: dict[str, str] = {}
+    for entry in entries:
+        found = re.search(r": \[(\d+)\] (.+)$", entry)
+        if found:
+            assert found[1] not in printed, f"[{found[1]}] printed twice"
+            printed[found[1]] = found[2]
+    expanded = [
+        re.sub(r": \[(\d+)\]( .+)?$", lambda m: ": " + printed[m[1]], entry) for entry in entries
+    ]
+    return printed, expanded
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_text_table_prints_each_reason_once_and_loses_no_note(printed_table, monkeypatch, columns):  # fmt: skip
+    """Each reason (its references and what it says) is printed in full once, numbered, and cited
+    by its number after that; read back through the numbers, the notes are the table's own (its
+    JSON's `notes`), and the Why section names each surprising row's reasons, computed here."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = survival_render.render(printed_table)
+    flat = " ".join(text.split())
+    printed, expanded = cited(text)
+    shown = {
+        why.reason.line() for _, whys in survival_render.row_whys(printed_table) for why in whys
+    }
+    assert sorted(printed.values()) == sorted(shown)
+    assert all(flat.count(" ".join(line.split())) == 1 for line in shown)
+    notes = [f"{op}: {line}" for op, lines in printed_table["notes"].items() for line in lines]
+    assert expanded[len(expanded) - len(notes) :] == [" ".join(n.split()) for n in notes]
+    why = set()
+    for row, whys in survival_render.row_whys(printed_table):
+        if survival_render.surprising(row):
+            op = row["operation"].removesuffix(STEP)
+            lines = [w.reason.line() for w in survival_render.explaining(whys)]
+            why |= {f"{op}: {line}" for line in lines or [f"{row['model']}: no reason found: unexplained"]}  # fmt: skip
+    assert set(expanded[: len(expanded) - len(notes)]) == {" ".join(w.split()) for w in why}
+
+
+def test_the_text_table_prints_each_error_once_under_the_key_its_cells_give(printed_table):
+    text = survival_render.render(printed_table)
+    errors = {r["error"] for r in printed_table["rows"] if r.get("error")}
+    keyed = dict(re.match(r"\[(E\d+)\] (.+)$", e).groups() for e in entries_under(text, "Errors:"))  # fmt: skip
+    assert sorted(keyed.values()) == sorted(errors)
+    table = text[: text.index("\nErrors:")]
+    for key, error in keyed.items():
+        assert " ".join(text.split()).count(error) == 1, error
+        assert f"{error.split(':')[0]} [{key}]" in " ".join(table.split()), key
 
 
 def test_the_matrix_command_writes_markdown_and_reads_folders(printed_table, tmp_path, capsys):
