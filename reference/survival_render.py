@@ -591,17 +591,24 @@ def heat_class(row: dict | None, tie: Tie | None = None, release: Release | None
     return BY_BUG if any(w.reason.pytorch_bug for w in whys) else BY_DESIGN
 
 
+def heat_cells(tables: list[dict]) -> list[tuple[str, str, list[int]]]:
+    """(operation, model, one class per release) for every row, in the matrix's order."""
+    by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
+    kinds = [(ties_of(t), release_of(t)) for t in tables]
+    return [
+        (op, model, [
+            heat_class(rows.get((op, model)), ties.get(model), release)
+            for rows, (ties, release) in zip(by_release, kinds, strict=True)
+        ])
+        for op, model, _ in matrix_rows(tables)
+    ]  # fmt: skip
+
+
 def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]]:
     """(label, one class per release): every row, or only those that change across the releases
     that measured them or are anything but tied on some release."""
-    by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
-    kinds = [(ties_of(t), release_of(t)) for t in tables]
     found = []
-    for op, model, _ in matrix_rows(tables):
-        classes = [
-            heat_class(rows.get((op, model)), ties.get(model), release)
-            for rows, (ties, release) in zip(by_release, kinds, strict=True)
-        ]
+    for op, model, classes in heat_cells(tables):
         # A release that did not measure the row (or lacked its package) shows no change.
         measured = set(classes) - {ABSENT}
         if every_row or len(measured) > 1 or measured - {TIED}:
@@ -609,38 +616,129 @@ def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]
     return found
 
 
+# A grid row: an operation, then per model its classes (one per release) and its step row's (None:
+# the operation has no step row).
+GridRow = tuple[str, list[tuple[list[int], list[int] | None]]]
+
+
+def heat_grid(tables: list[dict], every_row: bool) -> tuple[list[str], list[GridRow]]:
+    """The heat map's layout: the models (the newest table's order), and a row per operation that
+    has a row among `heat_rows` (its own or its step row's), holding every model's classes for the
+    operation and for its step: the rows `heat_rows` leaves out there read tied (or unmeasured) on
+    every release, and are drawn as they are. A model without the row reads ABSENT."""
+    cells = heat_cells(tables)
+    chosen = {label for label, _ in heat_rows(tables, every_row)}
+    models = list(dict.fromkeys([*models_of(tables[-1]), *(m for _, m, _ in cells)]))
+    found = {(op, model): classes for op, model, classes in cells}
+    absent = [ABSENT] * len(tables)
+    grid: list[GridRow] = []
+    for name in dict.fromkeys(op.removesuffix(STEP) for op, _, _ in cells):
+        ops = (name, name + STEP)
+        if not any(f"{op} · {m}" in chosen for op in ops for m in models):
+            continue
+        stepped = any((name + STEP, m) in found for m in models)
+        grid.append((name, [
+            (found.get((name, m), absent), found.get((name + STEP, m), absent) if stepped else None)
+            for m in models
+        ]))  # fmt: skip
+    return models, grid
+
+
 def plot_heatmap(tables: list[dict], path: str, every_row: bool = False) -> None:
-    """The rows that change across releases or surprise (every row with `every_row`), one colour per
-    class of outcome, surprising cells marked with *, at page width (needs matplotlib). Drawn on a
-    Figure of its own: pyplot's state is the caller's."""
+    """`heatmap_figure`, written to `path` in the format its name gives (needs matplotlib). A png
+    carries the data it draws (its rows, grid and classes), so that a test can compare the
+    committed picture with the results by data, whatever the matplotlib that drew it."""
+    from .plots import plot_format
+
+    figure = heatmap_figure(tables, every_row)
+    tables = by_release(tables)
+    models, grid = heat_grid(tables, every_row)
+    data = {
+        "releases": [release_name(t) for t in tables],
+        "rows": heat_rows(tables, every_row),
+        "models": models,
+        "grid": grid,
+        "classes": [name for name, _ in HEAT_CLASSES],
+    }
+    metadata = {"Description": json.dumps(data)} if plot_format(path) == "png" else None
+    figure.savefig(path, format=plot_format(path), dpi=HEAT_DPI, metadata=metadata)
+
+
+HEAT_DPI = 110
+# The heat map's rows and margins, in inches: a row per operation; above the rows the title, the
+# key to a cell, the legend and the releases; below them the releases and the legend again.
+HEAT_ROW, HEAT_TOP, HEAT_BOTTOM, HEAT_WIDTH, HEAT_LABELS = 0.3, 1.85, 1.3, 12.5, 3.6
+
+
+def heatmap_figure(tables: list[dict], every_row: bool = False):
+    """A row per operation that changes across releases or surprises on some model (every
+    operation with `every_row`), a column per release; each cell holds a stripe per model, left to
+    right in the key's order, its upper half the operation and its lower half its step row (the
+    whole stripe where there is no step); one colour per class of outcome. The releases and the
+    legend above the rows and below them. Drawn on a Figure of its own: pyplot's state is the
+    caller's."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    from .plots import plot_format
-
     tables = by_release(tables)
     releases = [release_name(t) for t in tables]
-    rows = heat_rows(tables, every_row)
-    values = [classes for _, classes in rows] or [[ABSENT] * len(releases)]
-    figure = Figure(figsize=(8.0, 1.6 + 0.24 * max(len(rows), 1)))
+    models, grid = heat_grid(tables, every_row)
+    across = len(models) or 1
+    # Two image rows per operation (the operation, its step), `across` image columns per release.
+    values = [
+        [
+            (step if half and step is not None else classes)[r]
+            for r in range(len(releases))
+            for classes, step in stripes
+        ]
+        for _, stripes in grid
+        for half in (0, 1)
+    ] or [[ABSENT] * len(releases) * across] * 2
+    height = HEAT_TOP + HEAT_BOTTOM + HEAT_ROW * max(len(grid), 1)
+    figure = Figure(figsize=(HEAT_WIDTH, height))
+    figure.subplots_adjust(
+        left=HEAT_LABELS / HEAT_WIDTH,
+        right=1 - 0.2 / HEAT_WIDTH,
+        top=1 - HEAT_TOP / height,
+        bottom=HEAT_BOTTOM / height,
+    )
     axes = figure.add_subplot()
     colours = ListedColormap([colour for _, colour in HEAT_CLASSES])
-    axes.imshow(values, cmap=colours, vmin=0, vmax=len(HEAT_CLASSES) - 1, aspect="auto")
-    for y, (_, classes) in enumerate(rows):
-        for x, kind in enumerate(classes):
-            if kind not in (TIED, ABSENT):
-                mark = "white" if kind in (BY_BUG, ERROR, OTHER_VALUES, UNEXPLAINED) else "black"
-                axes.text(x, y, "*", ha="center", va="center", fontsize=9, color=mark)
-    axes.set_xticks(range(len(releases)), releases, rotation=45, fontsize=8)
-    axes.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=8)
-    shown = "every row" if every_row else "the rows that change across releases or surprise"
-    axes.set_title(f"Tie survival per release: {shown} (* surprising)", fontsize=9)
+    axes.imshow(values, cmap=colours, vmin=0, vmax=len(HEAT_CLASSES) - 1, aspect="auto",
+                interpolation="nearest")  # fmt: skip
+    # White lines part the releases and the operations; thin ones the models and the halves.
+    for x in range(1, len(releases) * across):
+        axes.axvline(x - 0.5, color="white", linewidth=2.0 if x % across == 0 else 0.4)
+    for y, (_, stripes) in enumerate(grid):
+        if y:
+            axes.axhline(2 * y - 0.5, color="white", linewidth=2.0)
+        if any(step is not None for _, step in stripes):
+            axes.axhline(2 * y + 0.5, color="white", linewidth=0.4, linestyle=":")
+    # The releases, and within each the models' numbers (the key names them), above and below.
+    centres = [r * across + (across - 1) / 2 for r in range(len(releases))]
+    axes.set_xticks(centres, releases, fontsize=8)
+    numbers = [str(m + 1) for _ in releases for m in range(across)]
+    axes.set_xticks(range(len(releases) * across), numbers, minor=True, fontsize=5.5)
+    axes.xaxis.remove_overlapping_locs = False  # the middle model's number is under its release
+    axes.tick_params(axis="x", which="both", top=True, labeltop=True, length=0)
+    axes.tick_params(axis="x", which="major", pad=11)
+    axes.set_yticks([2 * y + 0.5 for y in range(len(grid))],
+                    [textwrap.fill(name, 60) for name, _ in grid], fontsize=7.5)  # fmt: skip
+    axes.tick_params(axis="y", length=0)
+    shown = "every operation" if every_row else "the operations that change across releases or surprise"  # fmt: skip
+    figure.text(0.5, 1 - 0.12 / height, f"Tie survival per release: {shown}", ha="center",
+                va="top", fontsize=10)  # fmt: skip
+    named = ", ".join(f"{m + 1} {name}" for m, name in enumerate(models))
+    key = (
+        f"In each release, a stripe per model: {named}. Upper half: the operation; lower half: "
+        "+ SGD step (a whole stripe: no step). Every colour but green (and white: nothing "
+        "measured) is a surprise."
+    )
+    figure.text(0.5, 1 - 0.42 / height, textwrap.fill(key, 150), ha="center", va="top", fontsize=8)  # fmt: skip
     legend = [Patch(facecolor=c, edgecolor="black", label=n) for n, c in HEAT_CLASSES]
-    figure.legend(handles=legend, loc="lower center", ncols=3, fontsize=8, frameon=False)
-    figure.subplots_adjust(bottom=min(0.45, 1.3 / figure.get_figheight()))
-    # A png carries the data it draws (its rows and classes), so that a test can compare the
-    # committed picture with the results by data, whatever the matplotlib that drew it.
-    data = {"releases": releases, "rows": rows, "classes": [name for name, _ in HEAT_CLASSES]}
-    metadata = {"Description": json.dumps(data)} if plot_format(path) == "png" else None
-    figure.savefig(path, format=plot_format(path), dpi=110, bbox_inches="tight", metadata=metadata)
+    figure.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.8 / height),
+                  ncols=3, fontsize=8, frameon=False)  # fmt: skip
+    figure.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.05 / height),
+                  ncols=3, fontsize=8, frameon=False)  # fmt: skip
+    return figure

@@ -634,7 +634,72 @@ def test_the_committed_heat_map_draws_what_the_saved_tables_say():
     data = png_description(ROOT / "docs" / "survival-matrix.png")
     assert data["releases"] == [survival_render.release_name(t) for t in tables]
     assert data["rows"] == [[label, classes] for label, classes in survival_render.heat_rows(tables, False)]  # fmt: skip
+    models, grid = survival_render.heat_grid(tables, False)
+    assert [data["models"], data["grid"]] == json.loads(json.dumps([models, grid]))
     assert data["classes"] == [name for name, _ in survival_render.HEAT_CLASSES]
+
+
+@pytest.mark.parametrize("every_row", [False, True])
+def test_the_heat_maps_grid_holds_every_row_it_shows_and_only_those_operations(every_row):
+    """A row per operation, a stripe per model: each row `heat_rows` shows is in its operation's
+    row, at its model and half, with its classes; what the grid holds besides reads tied (or not
+    measured) on every release; and no operation is there without a row `heat_rows` shows."""
+    r = survival_render
+    tables = committed_tables()
+    models, grid = r.heat_grid(tables, every_row)
+    shown = dict(r.heat_rows(tables, every_row))
+    drawn = {}
+    for name, stripes in grid:
+        for model, (classes, step) in zip(models, stripes, strict=True):
+            drawn[f"{name} · {model}"] = classes
+            if step is not None:
+                drawn[f"{name}{STEP} · {model}"] = step
+    assert {label: drawn.get(label) for label in shown} == shown
+    assert all(set(drawn[label]) <= {r.TIED, r.ABSENT} for label in drawn.keys() - shown.keys())
+    operations = {label.split(" · ")[0].removesuffix(STEP) for label in shown}
+    assert [name for name, _ in grid] == [n for n in dict.fromkeys(
+        op.removesuffix(STEP) for op, _, _ in r.matrix_rows(tables)) if n in operations]  # fmt: skip
+
+
+def test_the_heat_map_fits_a_page_with_releases_and_legend_above_and_below(tmp_path):
+    """At most 1,800 px tall as committed (the rows that change or surprise: a row per operation);
+    the releases and the whole legend both above the rows and below them; every label inside the
+    picture."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    with Image.open(ROOT / "docs" / "survival-matrix.png") as image:
+        assert image.size[1] <= 1800, image.size
+    figure = survival_render.heatmap_figure(committed_tables())
+    assert figure.get_size_inches()[1] * survival_render.HEAT_DPI <= 1800
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    (axes,) = figure.axes
+    rows = axes.get_window_extent(renderer)
+    classes = [name for name, _ in survival_render.HEAT_CLASSES]
+    above = [g for g in figure.legends if g.get_window_extent(renderer).y0 >= rows.y1]
+    below = [g for g in figure.legends if g.get_window_extent(renderer).y1 <= rows.y0]
+    for legends in (above, below):
+        assert [[t.get_text() for t in g.get_texts()] for g in legends] == [classes]
+    releases = [survival_render.release_name(t) for t in committed_tables()]
+    ticks = axes.xaxis.get_major_ticks()
+    for label in ("label1", "label2"):  # below the rows, above them
+        shown = [getattr(t, label) for t in ticks if getattr(t, label).get_visible()]
+        assert [text.get_text() for text in shown] == releases
+        assert all(
+            (text.get_window_extent(renderer).y0 >= rows.y1)
+            if label == "label2"
+            else (text.get_window_extent(renderer).y1 <= rows.y0)
+            for text in shown
+        )
+    picture = figure.bbox
+    texts = [*axes.get_yticklabels(), *axes.get_xticklabels(), *figure.texts]
+    texts += [t for g in figure.legends for t in g.get_texts()]
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert picture.x0 <= box.x0 and box.x1 <= picture.x1, text.get_text()
+        assert picture.y0 <= box.y0 and box.y1 <= picture.y1, text.get_text()
 
 
 def committed_column() -> Path:
