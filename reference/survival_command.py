@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--heatmap",
         metavar="PNG",
-        help="with --matrix: write a heat map of the rows that change or surprise (png, pdf, svg; "
-        "needs matplotlib)",
+        help="with --matrix: write a heat map of the operations that change or surprise, a row "
+        "each, a stripe per model in each release (png, pdf, svg; needs matplotlib)",
     )
     parser.add_argument(
-        "--all-rows", action="store_true", help="with --heatmap: every row of the table"
+        "--all-rows", action="store_true", help="with --heatmap: every operation of the table"
     )
 
 
