@@ -312,7 +312,9 @@ def render(table: dict) -> str:
         m: max([display_width(m)] + [fitted(cells[n, m], NARROWEST_CELL) for n in names])
         for m in models
     }
-    out = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})"]
+    out = [
+        wrap_text(f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})")
+    ]
     blocks = model_blocks(models, column, operations, width)
     for block in blocks:
         rows = []
@@ -332,7 +334,8 @@ def render(table: dict) -> str:
     out += ["", "Models:"] + [indented(m, how) for m, how in table["models"].items() if m in models]
     # Each reason in full where it is first cited, then by its number.
     citations = Citations()
-    out += ["", "Why (surprising cells; each reason printed once, then cited by its [number]):"]
+    out += ["", wrap_text("Each reason is printed in full where it is first cited, numbered; later notes cite its [number].")]  # fmt: skip
+    out += ["", "Why (surprising cells):"]
     seen = set()
     for row, whys in row_whys(table):
         if surprising(row):
