@@ -720,12 +720,14 @@ def heatmap_figure(tables: list[dict], every_row: bool = False):
             axes.axhline(2 * y + 0.5, color="white", linewidth=0.4, linestyle=":")
     # The releases, and within each the models' numbers (the key names them), above and below.
     centres = [r * across + (across - 1) / 2 for r in range(len(releases))]
-    axes.set_xticks(centres, releases, fontsize=8)
+    axes.set_xticks(centres, releases)
     numbers = [str(m + 1) for _ in releases for m in range(across)]
-    axes.set_xticks(range(len(releases) * across), numbers, minor=True, fontsize=5.5)
+    axes.set_xticks(range(len(releases) * across), numbers, minor=True)
     axes.xaxis.remove_overlapping_locs = False  # the middle model's number is under its release
     axes.tick_params(axis="x", which="both", top=True, labeltop=True, length=0)
-    axes.tick_params(axis="x", which="major", pad=11)
+    # Sizes set on the axis, not on the labels: ticks matplotlib makes later get them too.
+    axes.tick_params(axis="x", which="major", pad=11, labelsize=8)
+    axes.tick_params(axis="x", which="minor", labelsize=5.5)
     axes.set_yticks([2 * y + 0.5 for y in range(len(grid))],
                     [textwrap.fill(name, 60) for name, _ in grid], fontsize=7.5)  # fmt: skip
     axes.tick_params(axis="y", length=0)

@@ -1582,3 +1582,24 @@ def test_the_inductor_rows_tolerance_lies_between_its_noise_and_a_lost_use():
     assert not agree(expected * 0.44, expected, tolerance)  # a relative 0.56 lost
     assert not agree(expected[:2], expected, tolerance)  # another shape
     assert agree(expected, expected, None)
+
+
+def test_every_release_gets_the_models_numbers_alike_above_and_below():
+    """Each release's stripes are numbered 1..N (the key names the models), in one small size
+    under every release: with every operation, ticks matplotlib made after the labels were set
+    once came out large."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    tables = committed_tables()
+    figure = survival_render.heatmap_figure(tables, every_row=True)
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    (axes,) = figure.axes
+    models, _ = survival_render.heat_grid(tables, True)
+    numbers = [str(m + 1) for _ in tables for m in range(len(models))]
+    for label in ("label1", "label2"):
+        shown = [getattr(t, label) for t in axes.xaxis.get_minor_ticks()]
+        assert [text.get_text() for text in shown if text.get_visible()] == numbers
+        releases = [getattr(t, label).get_fontsize() for t in axes.xaxis.get_major_ticks()]
+        sizes = {text.get_fontsize() for text in shown}
+        assert len(sizes) == 1 and sizes.pop() < min(releases), sizes
