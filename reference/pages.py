@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import documents
+from .errors import install_hint
 from .summary_text import PACKAGE_PARENT, number, rounded, ties_cell
 
 COMMAND = "python -m reference pages"
@@ -1117,9 +1118,8 @@ def write(out: Path | str = DEFAULT_OUT, with_images: bool = True) -> Written:
         try:
             import matplotlib  # noqa: F401  (only its presence is checked here)
         except ImportError:
-            raise PagesError(
-                "the pages' images need matplotlib: pip install 'torch-builders-reference[plot]'"
-            ) from None
+            hint = install_hint("matplotlib") or "pip install matplotlib"
+            raise PagesError(f"the pages' images need matplotlib: {hint}") from None
     try:
         (out / IMAGES).mkdir(parents=True, exist_ok=True)
         entries = collect()

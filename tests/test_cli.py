@@ -605,6 +605,22 @@ def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
 
 
+def test_every_heat_map_mistake_names_heatmap_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    """The heat map's path is checked as a plot's is, but the user typed --heatmap: the one line
+    names that, never --plot."""
+    matrix = str(Path(__file__).resolve().parent.parent / "docs" / "survival")
+    for path, fragment in plot_target_cases(tmp_path):
+        status, out, err = run(capsys, "survival", "--matrix", matrix, "--heatmap", path)
+        assert (status, out) == (2, ""), path
+        fragment = fragment.replace("--plot", "--heatmap")
+        assert fragment in err and err.count("\n") == 1, (path, err)
+        assert "--heatmap" in err and "--plot" not in err, err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    status, _, err = run(capsys, "survival", "--matrix", matrix, "--heatmap", str(tmp_path / "h.png"))  # fmt: skip
+    assert status == 2 and "--heatmap needs matplotlib: pip install -e '.[plot]' in the" in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
+
+
 def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
     falling = {"step_loss": [5.0, 0.5, 1e-3, 1e-5], "epoch_loss": [2.0, 1e-4]}
     flat = {"step_loss": [0.0380, 0.0379, 0.0378], "epoch_loss": [0.0380, 0.0379, 0.0378]}
