@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import documents
-from .summary_text import REPOSITORY, number, rounded, ties_cell
+from .errors import install_hint
+from .summary_text import PACKAGE_PARENT, number, rounded, ties_cell
 
 COMMAND = "python -m reference pages"
 DEFAULT_OUT = Path("docs") / "learn"
@@ -490,20 +491,21 @@ class Site:
     """The pages being written to `out`: which page each entry is on, and links between them and
     to the repository's files, relative to `out`."""
 
-    def __init__(self, entries: list[Entry], out: Path):
-        self.entries, self.out = entries, Path(out)
+    def __init__(self, entries: list[Entry], out: Path, checkout: Path):
+        self.entries, self.out, self.checkout = entries, Path(out), Path(checkout)
         self.page_of = {e.example.name: e.page for e in entries}
 
-    def to_file(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self.out.resolve())).as_posix()
+    def to_file(self, in_checkout: str) -> str:
+        """A link from `out` to a file of the checkout, named by its path in the checkout."""
+        return Path(os.path.relpath(self.checkout / in_checkout, self.out.resolve())).as_posix()
 
     def to_code(self, code: Code) -> str:
-        shown = (
-            code.path.relative_to(REPOSITORY).as_posix()
-            if code.path.is_relative_to(REPOSITORY)
-            else code.path.name
-        )
-        return f"[`{shown}`, line {code.line}]({self.to_file(code.path)}#L{code.line})"
+        # The package's own path ("reference/x.py"), wherever it is installed: the link goes to the
+        # checkout's copy, which a non-editable install (tox's) does not run from.
+        if not code.path.is_relative_to(PACKAGE_PARENT):
+            return f"`{code.path.name}`, line {code.line}"
+        shown = code.path.relative_to(PACKAGE_PARENT).as_posix()
+        return f"[`{shown}`, line {code.line}]({self.to_file(shown)}#L{code.line})"
 
     def to_example(self, name: str, from_page: str) -> str:
         page = self.page_of[name]
@@ -899,7 +901,7 @@ def gpu_lines(site: Site, section: Section) -> list[str]:
 def survival_page(site: Site) -> str:
     from .survival_models import MODELS, as_built
 
-    matrix = REPOSITORY / "docs" / "survival-matrix.md"
+    matrix = "docs/survival-matrix.md"
     as_they_are = [
         site.to_example(m.example, SURVIVAL_PAGE) for m in MODELS if m.rebuild is as_built
     ]
@@ -1017,9 +1019,12 @@ def page_titles() -> dict[str, str]:
     return titles | {SURVIVAL_PAGE: "the survival table's models", INDEX: "all pages"}
 
 
-def render(entries: list[Entry], out: Path = DEFAULT_OUT) -> dict[str, str]:
-    """Every page, by file name (relative to `out`), as Markdown."""
-    site = Site(entries, out)
+def render(
+    entries: list[Entry], out: Path = DEFAULT_OUT, checkout: Path | None = None
+) -> dict[str, str]:
+    """Every page, by file name (relative to `out`), as Markdown. Links to the project's files go
+    into `checkout` (by default the folder the command runs in, as `--out docs/learn` assumes)."""
+    site = Site(entries, out, Path.cwd() if checkout is None else checkout)
     pages = {INDEX: index_page(site)}
     pages |= {s.page: document_page(site, d) for d, s in DOCUMENT_SOURCES.items()}
     pages |= {s.page: section_page(site, s) for s in SECTIONS}
@@ -1115,9 +1120,8 @@ def write(out: Path | str = DEFAULT_OUT, with_images: bool = True) -> Written:
         try:
             import matplotlib  # noqa: F401  (only its presence is checked here)
         except ImportError:
-            raise PagesError(
-                "the pages' images need matplotlib: pip install 'torch-builders-reference[plot]'"
-            ) from None
+            hint = install_hint("matplotlib") or "pip install matplotlib"
+            raise PagesError(f"the pages' images need matplotlib: {hint}") from None
     try:
         (out / IMAGES).mkdir(parents=True, exist_ok=True)
         entries = collect()

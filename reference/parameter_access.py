@@ -367,7 +367,9 @@ PARAM_ACCESS_MLP = Example(
             place="cell [14], printing tensor([0.0393]), the bias's value of cell [9]",
             reading=(
                 "the state_dict's entry is the bias's data itself (a detached tensor on its "
-                "storage: a write to it writes the model), so it shows the bias's value"
+                "storage: a write to it writes the model), so it shows the bias's value; the "
+                "cell's .data adds nothing, the entry is already detached (with keep_vars=True "
+                "it would not be: the check reads the entry without .data)"
             ),
             reviewed=REVIEWED,
         ),

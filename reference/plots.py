@@ -18,32 +18,34 @@ class PlotError(Exception):
     """A plot that cannot be made as asked; the command line prints it as one line, exit 2."""
 
 
-def plot_format(path: str) -> str:
-    """The format the file name asks for: its extension, one of FORMATS."""
+def plot_format(path: str, option: str = "--plot") -> str:
+    """The format the file name asks for: its extension, one of FORMATS. `option` is the command
+    line's name for the path (`--plot`, `--heatmap`), which a mistake names."""
     if not path.strip():
-        raise PlotError("--plot needs a file name, e.g. --plot loss.png")
+        raise PlotError(f"{option} needs a file name, e.g. {option} loss.png")
     extension = os.path.splitext(path)[1].lower().lstrip(".")
     if extension not in FORMATS:
         raise PlotError(
-            f"cannot tell the plot format from {path!r}: end the name in "
+            f"{option}: cannot tell the plot format from {path!r}: end the name in "
             + ", ".join(f".{f}" for f in FORMATS)
         )
     return extension
 
 
-def check_plot_target(path: str) -> str:
-    """Check, before any training, that a plot can be written to `path`; its format."""
-    plot_format(path)
+def check_plot_target(path: str, option: str = "--plot") -> str:
+    """Check, before any training, that a plot can be written to `path`; its format. Each mistake
+    names `option`, the command line's name for the path (`--plot`, `--heatmap`)."""
+    plot_format(path, option)
     try:
         import matplotlib  # noqa: F401  (only its presence is checked here)
     except ImportError:
         hint = install_hint("matplotlib") or "pip install matplotlib"
-        raise PlotError(f"--plot needs matplotlib: {hint}") from None
-    check_writable(path)
-    return plot_format(path)
+        raise PlotError(f"{option} needs matplotlib: {hint}") from None
+    check_writable(path, option)
+    return plot_format(path, option)
 
 
-def check_writable(path: str) -> None:
+def check_writable(path: str, option: str = "--plot") -> None:
     """A regular file there can be opened for writing, or a new one created there (and removed).
 
     A trial write finds what permission bits do not: a read-only or full file system, /proc, a
@@ -66,7 +68,7 @@ def check_writable(path: str) -> None:
             if not existed and os.path.isfile(path):
                 os.remove(path)
     if problem:
-        raise PlotError(f"cannot write the plot to {path!r}: {problem}")
+        raise PlotError(f"{option}: cannot write the plot to {path!r}: {problem}")
 
 
 def plot_losses(name: str, trace: dict[str, Any], path: str) -> None:

@@ -820,10 +820,10 @@ PARAMETER_DICT_CHAIN = Example(
                 ),
             ),
             condition=(
-                "the parameters are not given through a plain dict, or are put in it in sorted "
-                "key order: a plain dict, like any mapping but an OrderedDict or a ParameterDict, "
-                "is taken in sorted key order ('weight10' before 'weight2'), so keys inserted "
-                "already sorted keep their order, others do not; an OrderedDict, another "
+                "the parameters are not given through a plain dict (or any mapping but an "
+                "OrderedDict or a ParameterDict), or are put in it in sorted key order: such a "
+                "mapping is taken in sorted key order ('weight10' before 'weight2'), so keys "
+                "inserted already sorted keep their order, others do not; an OrderedDict, another "
                 "ParameterDict, a list of (key, Parameter) pairs or keys set one at a time keep "
                 "any order given; the article's plain dict writes weight1…weight3 sorted, so its "
                 "chain runs in the order written"

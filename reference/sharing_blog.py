@@ -813,10 +813,11 @@ CONV_SHARED_TRANSPOSE = Example(
                 ),
             ),
             condition=(
-                "the PyTorch predates 2018 (cited, not run here): its cuDNN binding refused a "
-                "non-contiguous weight, 'cuDNN requires contiguous weight tensor' (the check of "
-                "pytorch/pytorch#548, January 2017; still met on 0.3 in #5044, February 2018); "
-                "#4543 (merged January 2018) makes conv2d copy the weight to contiguous itself, "
+                "the PyTorch is 0.3 or older, a release before 0.4.0 (April 2018) (cited, not run "
+                "here): its cuDNN binding refused a non-contiguous weight, 'cuDNN requires "
+                "contiguous weight tensor' (the check of pytorch/pytorch#548, January 2017; still "
+                "met on 0.3 in #5044, February 2018); #4543 (merged January 2018, first released "
+                "in 0.4.0) makes conv2d copy the weight to contiguous itself, "
                 "#13556 (November 2018) likewise on the GPU's path without cuDNN. On the releases "
                 "run here the check decides it on CUDA only"
             ),

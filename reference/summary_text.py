@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
     from .example import Example
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+# The folder that holds the `reference` package: the checkout in a development install, the
+# site-packages folder in a regular one. Source places are shown relative to it ("reference/x.py").
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
 def table_row(
@@ -109,7 +111,7 @@ def where_to_read(example: Example, variant: str | None) -> list[str]:
         except (TypeError, OSError):  # built in, or defined where there is no source
             places.append(("", name))
             continue
-        shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
+        shown = path.relative_to(PACKAGE_PARENT) if path.is_relative_to(PACKAGE_PARENT) else path
         places.append((f"{shown}:{line}", name))
     width = max(len(place) for place, _ in places)
     return [f"{place:<{width}}  {name}" if place else name for place, name in places]

@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--heatmap",
         metavar="PNG",
-        help="with --matrix: write a heat map of the rows that change or surprise (png, pdf, svg; "
-        "needs matplotlib)",
+        help="with --matrix: write a heat map of the operations that change or surprise, a row "
+        "each, a stripe per model in each release (png, pdf, svg; needs matplotlib)",
     )
     parser.add_argument(
-        "--all-rows", action="store_true", help="with --heatmap: every row of the table"
+        "--all-rows", action="store_true", help="with --heatmap: every operation of the table"
     )
 
 
@@ -126,7 +126,8 @@ def matrix_command(args: argparse.Namespace) -> int:
     tables = [filtered(table, args.model, args.operation) for table in tables]
     if args.heatmap:
         try:
-            plots.check_plot_target(args.heatmap)  # the format, matplotlib, a writable place
+            # The format, matplotlib, a writable place; a mistake names --heatmap.
+            plots.check_plot_target(args.heatmap, "--heatmap")
         except plots.PlotError as error:
             raise UsageError(str(error)) from None
         survival_render.plot_heatmap(tables, args.heatmap, every_row=args.all_rows)

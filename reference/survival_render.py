@@ -12,11 +12,12 @@ described again without its release installed (`with_described`, `tools/survival
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
-from .layout import breakable, display_width, render_table, terminal_width, wrap_text
-from .survival_cases import OPERATIONS, STEP, Release, Why, whys_for
+from .layout import breakable, display_width, render_table, terminal_width, wrap_text, wrap_words
+from .survival_cases import OPERATIONS, STEP, Reason, Release, Why, whys_for
 from .survival_models import MODELS, Tie
 from .survival_operations import COMPILE_BACKEND
 
@@ -56,13 +57,15 @@ def surprising(row: dict) -> bool:
     )
 
 
-def cell(row: dict) -> str:
-    """The short text of a row: its outcome, the error's type, a mark where it surprises."""
+def cell(row: dict, error: str | None = None) -> str:
+    """The short text of a row: its outcome, the error (`error`, else its type and phrase), a mark
+    where it surprises."""
     text = row["outcome"]
     if text.startswith("not installed"):
         return text  # what to install: "not installed: pip install numpy"
     if row.get("error"):
-        text = "raises " + row["error"]  # its type and its phrase: two errors never share a cell
+        # Its type and its phrase (two errors never share a cell), or what stands for them.
+        text = "raises " + (error or row["error"])
     if row.get("promised_values") is False and not row["operation"].endswith(STEP):
         text += " ≠values"  # a step row's outcome already counts its updates
     if row.get("visits"):
@@ -137,26 +140,24 @@ def kind_and_releases(why: Why) -> str:
     return f" — {limits}" if limits else ""
 
 
-def why_line(why: Why, models: list[str]) -> str:
-    """'models — their kind of tie, the releases: the reason and its references'."""
-    return f"{', '.join(models)}{kind_and_releases(why)}: {why.reason.line()}"
+# A note: its own words, then the reason it cites (None: the words are all of it).
+Note = tuple[str, Reason | None]
 
 
-def described(measured: dict) -> dict:
-    """The legend, the models, the errors and the notes of a table, from its measured part: each
-    note is an operation's own, what it needs on the table's release, and the reasons that match
-    its rows there, each with the models whose rows they match. Only the operations and models the
-    table shows are described."""
+def note_parts(measured: dict) -> dict[str, list[Note]]:
+    """Each operation's notes, from a table's measured part: its own note, what it needs on the
+    table's release, and the reasons that match its rows there, each after the models whose rows
+    they match ('models — their kind of tie, the releases: ', the reason). Only the operations the
+    table shows."""
     found = row_whys(measured)
     release = release_of(measured)
-    notes: dict[str, list[str]] = {}
-    errors: dict[str, list[str]] = {}
+    notes: dict[str, list[Note]] = {}
     for name in dict.fromkeys(r["operation"].removesuffix(STEP) for r in measured["rows"]):
         op = next((op for op in OPERATIONS if op.name == name), None)
         if op is None:  # a saved row of an operation this code no longer has: nothing to say
             continue
-        lines = [op.note] if op.note else []
-        lines += [f"needs {r.pip}: {r.why}" for r in op.needed_on(release)]
+        parts: list[Note] = [(op.note, None)] if op.note else []
+        parts += [(f"needs {r.pip}: {r.why}", None) for r in op.needed_on(release)]
         by_why: dict[Why, list[str]] = {}
         for row, whys in found:
             if row["operation"].removesuffix(STEP) == name:
@@ -164,9 +165,23 @@ def described(measured: dict) -> dict:
                     by_why.setdefault(why, [])
                     if row["model"] not in by_why[why]:
                         by_why[why].append(row["model"])
-        lines += [why_line(why, models) for why, models in by_why.items()]
-        if lines:
-            notes[name] = lines
+        parts += [(f"{', '.join(ms)}{kind_and_releases(why)}: ", why.reason) for why, ms in by_why.items()]  # fmt: skip
+        if parts:
+            notes[name] = parts
+    return notes
+
+
+def note_line(note: Note) -> str:
+    words, reason = note
+    return words + reason.line() if reason else words
+
+
+def described(measured: dict) -> dict:
+    """The legend, the models, the errors and the notes of a table, from its measured part (the
+    notes: `note_parts`, as lines). Only the operations and models the table shows are described."""
+    found = row_whys(measured)
+    notes = {name: [note_line(n) for n in parts] for name, parts in note_parts(measured).items()}
+    errors: dict[str, list[str]] = {}
     for row, whys in found:
         if row.get("error"):
             lines = errors.setdefault(row["error"], [])
@@ -189,20 +204,70 @@ def with_described(measured: dict) -> dict:
 
 # --- one release ----------------------------------------------------------------------------------
 
+# The narrowest a model's column is laid out to (narrower, its cells break into many short lines).
+NARROWEST_CELL = 16
 
-def model_blocks(
-    models: list[str], column: dict[str, int], operations: int, width: int
-) -> list[list[str]]:
-    """The models in blocks, each as many columns as fit beside the operations' column."""
-    blocks: list[list[str]] = [[]]
-    used = operations
+
+def model_blocks(models: list[str], column: dict[str, int], operations: int, width: int) -> list[list[str]]:  # fmt: skip
+    """The models in blocks of as many columns as fit beside the operations' column (each at least
+    `column[model]` wide), spread evenly: five models at three a block are three and two."""
+    fit, used = 0, operations
     for model in models:
-        if blocks[-1] and used + 2 + column[model] > width - 1:
-            blocks.append([])
-            used = operations
-        blocks[-1].append(model)
         used += 2 + column[model]
-    return blocks
+        if fit and used > width - 1:
+            break
+        fit += 1
+    count = -(-len(models) // fit)  # as few blocks as that allows,
+    size = -(-len(models) // count)  # each as full as the others
+    return [models[at : at + size] for at in range(0, len(models), size)]
+
+
+# Where a word of an operation's name may break, most readable first: after '(', ',' or '=', then
+# after '_' or '.', then between the words of a CamelCase name.
+NAME_BREAKS = (r"[^(,=]*[(,=]|[^(,=]+", r"[^_.]*[_.]|[^_.]+", r"[A-Z]?[^A-Z]+|[A-Z]+")
+
+
+def name_pieces(word: str, room: int) -> list[str]:
+    """A word of an operation's name as pieces of at most `room` columns where it is wider
+    (named_parameters( remove_duplicate=False)); a piece that cannot break stays whole."""
+    if display_width(word) <= room:
+        return [word]
+    units = [word]
+    for pattern in NAME_BREAKS:
+        units = [p for u in units for p in ([u] if display_width(u) <= room else re.findall(pattern, u))]  # fmt: skip
+    pieces, piece = [], ""
+    for unit in units:
+        if piece and display_width(piece + unit) > room:
+            pieces.append(piece)
+            piece = ""
+        piece += unit
+    return [*pieces, piece]
+
+
+def wrapped_name(name: str, room: int) -> str:
+    """An operation's name in lines of at most `room` columns (a piece wider than that stays)."""
+    pieces = [p for word in name.split() for p in name_pieces(word, room)]
+    return "\n".join(wrap_words(pieces, room))
+
+
+class Citations:
+    """Each reason printed once: in full, numbered, where it is first cited, then by its number."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Reason, int] = {}
+
+    def cite(self, reason: Reason) -> str:
+        if reason in self.numbers:
+            return f"[{self.numbers[reason]}]"
+        self.numbers[reason] = len(self.numbers) + 1
+        return f"[{self.numbers[reason]}] {reason.line()}"
+
+
+def error_keys(rows: list[dict]) -> dict[str, str]:
+    """A key for each error the rows raise ('E1' …), in the order they are met: a cell reads
+    'raises RuntimeError [E1]' and the error's phrase is printed once, under the table."""
+    errors = dict.fromkeys(r["error"] for r in rows if r.get("error"))
+    return {error: f"E{number}" for number, error in enumerate(errors, start=1)}
 
 
 def fitted(text: str, limit: int) -> int:
@@ -219,53 +284,74 @@ def indented(key: str, text: str) -> str:
 
 
 def render(table: dict) -> str:
-    """Operations down, models across (in blocks of as many models as the terminal fits); an
-    operation and its step row together, a blank line between operations; surprising cells marked
-    with * and explained under the table.
+    """Operations down, models across, in blocks of as many models as the terminal fits; an
+    operation and its step row together ('+ SGD step'), a blank line between operations; surprising
+    cells marked with * and explained under the table. Each error's phrase and each reason (its
+    references and what it says) is printed once: an error under a key (E1), a reason in full where
+    it is first cited, with a number that later notes cite.
     """
     width = terminal_width()
     models = list(dict.fromkeys(r["model"] for r in table["rows"]))
     found = {(r["operation"], r["model"]): r for r in table["rows"]}
     names = list(dict.fromkeys(r["operation"] for r in table["rows"]))
-    cells = {(n, m): cell(found[n, m]) if (n, m) in found else "" for n in names for m in models}
-    # A column is as wide as its widest cell, or its widest word where that is too wide (it wraps).
+    keys = error_keys(table["rows"])
+
+    def text(row: dict) -> str:
+        return cell(row, f"{row['error'].split(':')[0]} [{keys[row['error']]}]" if row.get("error") else None)  # fmt: skip
+
+    cells = {(n, m): text(found[n, m]) if (n, m) in found else "" for n in names for m in models}
+    # The operations' column is a quarter of the line: a longer name wraps, so that models fit.
+    room = max(NARROWEST_CELL, width // 4)
+    labels = {
+        name: "+ SGD step" if name.removesuffix(STEP) in names[:k] else wrapped_name(name, room)
+        for k, name in enumerate(names)
+    }
+    operations = max(display_width(p) for label in labels.values() for p in label.split("\n"))
+    # A model's column: its name, its widest cell up to NARROWEST_CELL, and its widest word.
     column = {
-        m: max([display_width(m)] + [fitted(cells[n, m], width // 3) for n in names])
+        m: max([display_width(m)] + [fitted(cells[n, m], NARROWEST_CELL) for n in names])
         for m in models
     }
-    # The operations' column narrows to its longest word, so that more models fit beside it.
-    operations = max(display_width(word) for name in names for word in name.split())
-    out = [f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})"]
+    out = [
+        wrap_text(f"Tie survival on torch {table['torch']} (compile backend: {COMPILE_BACKEND})")
+    ]
     blocks = model_blocks(models, column, operations, width)
     for block in blocks:
         rows = []
         for name in names:
             if not name.endswith(STEP) and rows:
                 rows.append([""] * (len(block) + 1))
-            rows.append([name] + [cells[name, m] for m in block])
+            rows.append([labels[name]] + [cells[name, m] for m in block])
         out.append("")
         if len(blocks) > 1:
             first = models.index(block[0]) + 1
             out += [f"models {first}-{first + len(block) - 1} of {len(models)}:", ""]
-        # The models' cells wrap first; the operations only where that is not enough.
-        text = render_table(["", *block], rows, wrap=tuple(range(1, len(block) + 1)), width=width)
-        if max(display_width(line) for line in text.splitlines()) > width:
-            text = render_table(["", *block], rows, wrap=tuple(range(len(block) + 1)), width=width)
-        out.append(text)
+        out.append(render_table(["", *block], rows, wrap=tuple(range(1, len(block) + 1)), width=width))  # fmt: skip
+    if keys:
+        out += ["", "Errors:"]
+        out += [wrap_text(f"[{key}] {error}", indent="  ", hanging="      ") for error, key in keys.items()]  # fmt: skip
     out += ["", "Legend:"] + [indented(key, text) for key, text in table["legend"].items()]
     out += ["", "Models:"] + [indented(m, how) for m, how in table["models"].items() if m in models]
+    # Each reason in full where it is first cited, then by its number.
+    citations = Citations()
+    out += ["", wrap_text("Each reason is printed in full where it is first cited, numbered; later notes cite its [number].")]  # fmt: skip
     out += ["", "Why (surprising cells):"]
     seen = set()
     for row, whys in row_whys(table):
         if surprising(row):
             name = row["operation"].removesuffix(STEP)
-            lines = [w.reason.line() for w in explaining(whys)]
-            for line in lines or [f"{row['model']}: no reason found: unexplained"]:
-                if (name, line) not in seen:
-                    seen.add((name, line))
-                    out.append(indented(name, line))
-    notes = table["notes"]
-    out += ["", "Notes:"] + [indented(op, line) for op, lines in notes.items() for line in lines]
+            reasons = [w.reason for w in explaining(whys)]
+            for reason in reasons or [f"{row['model']}: no reason found: unexplained"]:
+                if (name, reason) not in seen:
+                    seen.add((name, reason))
+                    said = citations.cite(reason) if isinstance(reason, Reason) else reason
+                    out.append(indented(name, said))
+    notes = note_parts(measured_part(table))
+    out += ["", "Notes:"] + [
+        indented(op, words + (citations.cite(reason) if reason else ""))
+        for op, parts in notes.items()
+        for words, reason in parts
+    ]
     return "\n".join(out)
 
 
@@ -508,17 +594,24 @@ def heat_class(row: dict | None, tie: Tie | None = None, release: Release | None
     return BY_BUG if any(w.reason.pytorch_bug for w in whys) else BY_DESIGN
 
 
+def heat_cells(tables: list[dict]) -> list[tuple[str, str, list[int]]]:
+    """(operation, model, one class per release) for every row, in the matrix's order."""
+    by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
+    kinds = [(ties_of(t), release_of(t)) for t in tables]
+    return [
+        (op, model, [
+            heat_class(rows.get((op, model)), ties.get(model), release)
+            for rows, (ties, release) in zip(by_release, kinds, strict=True)
+        ])
+        for op, model, _ in matrix_rows(tables)
+    ]  # fmt: skip
+
+
 def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]]:
     """(label, one class per release): every row, or only those that change across the releases
     that measured them or are anything but tied on some release."""
-    by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
-    kinds = [(ties_of(t), release_of(t)) for t in tables]
     found = []
-    for op, model, _ in matrix_rows(tables):
-        classes = [
-            heat_class(rows.get((op, model)), ties.get(model), release)
-            for rows, (ties, release) in zip(by_release, kinds, strict=True)
-        ]
+    for op, model, classes in heat_cells(tables):
         # A release that did not measure the row (or lacked its package) shows no change.
         measured = set(classes) - {ABSENT}
         if every_row or len(measured) > 1 or measured - {TIED}:
@@ -526,38 +619,131 @@ def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]
     return found
 
 
+# A grid row: an operation, then per model its classes (one per release) and its step row's (None:
+# the operation has no step row).
+GridRow = tuple[str, list[tuple[list[int], list[int] | None]]]
+
+
+def heat_grid(tables: list[dict], every_row: bool) -> tuple[list[str], list[GridRow]]:
+    """The heat map's layout: the models (the newest table's order), and a row per operation that
+    has a row among `heat_rows` (its own or its step row's), holding every model's classes for the
+    operation and for its step: the rows `heat_rows` leaves out there read tied (or unmeasured) on
+    every release, and are drawn as they are. A model without the row reads ABSENT."""
+    cells = heat_cells(tables)
+    chosen = {label for label, _ in heat_rows(tables, every_row)}
+    models = list(dict.fromkeys([*models_of(tables[-1]), *(m for _, m, _ in cells)]))
+    found = {(op, model): classes for op, model, classes in cells}
+    absent = [ABSENT] * len(tables)
+    grid: list[GridRow] = []
+    for name in dict.fromkeys(op.removesuffix(STEP) for op, _, _ in cells):
+        ops = (name, name + STEP)
+        if not any(f"{op} · {m}" in chosen for op in ops for m in models):
+            continue
+        stepped = any((name + STEP, m) in found for m in models)
+        grid.append((name, [
+            (found.get((name, m), absent), found.get((name + STEP, m), absent) if stepped else None)
+            for m in models
+        ]))  # fmt: skip
+    return models, grid
+
+
 def plot_heatmap(tables: list[dict], path: str, every_row: bool = False) -> None:
-    """The rows that change across releases or surprise (every row with `every_row`), one colour per
-    class of outcome, surprising cells marked with *, at page width (needs matplotlib). Drawn on a
-    Figure of its own: pyplot's state is the caller's."""
+    """`heatmap_figure`, written to `path` in the format its name gives (needs matplotlib). A png
+    carries the data it draws (its rows, grid and classes), so that a test can compare the
+    committed picture with the results by data, whatever the matplotlib that drew it."""
+    from .plots import plot_format
+
+    figure = heatmap_figure(tables, every_row)
+    tables = by_release(tables)
+    models, grid = heat_grid(tables, every_row)
+    data = {
+        "releases": [release_name(t) for t in tables],
+        "rows": heat_rows(tables, every_row),
+        "models": models,
+        "grid": grid,
+        "classes": [name for name, _ in HEAT_CLASSES],
+    }
+    metadata = {"Description": json.dumps(data)} if plot_format(path) == "png" else None
+    figure.savefig(path, format=plot_format(path), dpi=HEAT_DPI, metadata=metadata)
+
+
+HEAT_DPI = 110
+# The heat map's rows and margins, in inches: a row per operation; above the rows the title, the
+# key to a cell, the legend and the releases; below them the releases and the legend again.
+HEAT_ROW, HEAT_TOP, HEAT_BOTTOM, HEAT_WIDTH, HEAT_LABELS = 0.3, 1.85, 1.3, 12.5, 3.6
+
+
+def heatmap_figure(tables: list[dict], every_row: bool = False):
+    """A row per operation that changes across releases or surprises on some model (every
+    operation with `every_row`), a column per release; each cell holds a stripe per model, left to
+    right in the key's order, its upper half the operation and its lower half its step row (the
+    whole stripe where there is no step); one colour per class of outcome. The releases and the
+    legend above the rows and below them. Drawn on a Figure of its own: pyplot's state is the
+    caller's."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    from .plots import plot_format
-
     tables = by_release(tables)
     releases = [release_name(t) for t in tables]
-    rows = heat_rows(tables, every_row)
-    values = [classes for _, classes in rows] or [[ABSENT] * len(releases)]
-    figure = Figure(figsize=(8.0, 1.6 + 0.24 * max(len(rows), 1)))
+    models, grid = heat_grid(tables, every_row)
+    across = len(models) or 1
+    # Two image rows per operation (the operation, its step), `across` image columns per release.
+    values = [
+        [
+            (step if half and step is not None else classes)[r]
+            for r in range(len(releases))
+            for classes, step in stripes
+        ]
+        for _, stripes in grid
+        for half in (0, 1)
+    ] or [[ABSENT] * len(releases) * across] * 2
+    height = HEAT_TOP + HEAT_BOTTOM + HEAT_ROW * max(len(grid), 1)
+    figure = Figure(figsize=(HEAT_WIDTH, height))
+    figure.subplots_adjust(
+        left=HEAT_LABELS / HEAT_WIDTH,
+        right=1 - 0.2 / HEAT_WIDTH,
+        top=1 - HEAT_TOP / height,
+        bottom=HEAT_BOTTOM / height,
+    )
     axes = figure.add_subplot()
     colours = ListedColormap([colour for _, colour in HEAT_CLASSES])
-    axes.imshow(values, cmap=colours, vmin=0, vmax=len(HEAT_CLASSES) - 1, aspect="auto")
-    for y, (_, classes) in enumerate(rows):
-        for x, kind in enumerate(classes):
-            if kind not in (TIED, ABSENT):
-                mark = "white" if kind in (BY_BUG, ERROR, OTHER_VALUES, UNEXPLAINED) else "black"
-                axes.text(x, y, "*", ha="center", va="center", fontsize=9, color=mark)
-    axes.set_xticks(range(len(releases)), releases, rotation=45, fontsize=8)
-    axes.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=8)
-    shown = "every row" if every_row else "the rows that change across releases or surprise"
-    axes.set_title(f"Tie survival per release: {shown} (* surprising)", fontsize=9)
+    axes.imshow(values, cmap=colours, vmin=0, vmax=len(HEAT_CLASSES) - 1, aspect="auto",
+                interpolation="nearest")  # fmt: skip
+    # White lines part the releases and the operations; thin ones the models and the halves.
+    for x in range(1, len(releases) * across):
+        axes.axvline(x - 0.5, color="white", linewidth=2.0 if x % across == 0 else 0.4)
+    for y, (_, stripes) in enumerate(grid):
+        if y:
+            axes.axhline(2 * y - 0.5, color="white", linewidth=2.0)
+        if any(step is not None for _, step in stripes):
+            axes.axhline(2 * y + 0.5, color="white", linewidth=0.4, linestyle=":")
+    # The releases, and within each the models' numbers (the key names them), above and below.
+    centres = [r * across + (across - 1) / 2 for r in range(len(releases))]
+    axes.set_xticks(centres, releases)
+    numbers = [str(m + 1) for _ in releases for m in range(across)]
+    axes.set_xticks(range(len(releases) * across), numbers, minor=True)
+    axes.xaxis.remove_overlapping_locs = False  # the middle model's number is under its release
+    axes.tick_params(axis="x", which="both", top=True, labeltop=True, length=0)
+    # Sizes set on the axis, not on the labels: ticks matplotlib makes later get them too.
+    axes.tick_params(axis="x", which="major", pad=11, labelsize=8)
+    axes.tick_params(axis="x", which="minor", labelsize=5.5)
+    axes.set_yticks([2 * y + 0.5 for y in range(len(grid))],
+                    [textwrap.fill(name, 60) for name, _ in grid], fontsize=7.5)  # fmt: skip
+    axes.tick_params(axis="y", length=0)
+    shown = "every operation" if every_row else "the operations that change across releases or surprise"  # fmt: skip
+    figure.text(0.5, 1 - 0.12 / height, f"Tie survival per release: {shown}", ha="center",
+                va="top", fontsize=10)  # fmt: skip
+    named = ", ".join(f"{m + 1} {name}" for m, name in enumerate(models))
+    key = (
+        f"In each release, a stripe per model: {named}. Upper half: the operation; lower half: "
+        "+ SGD step (a whole stripe: no step). Every colour but green (and white: nothing "
+        "measured) is a surprise."
+    )
+    figure.text(0.5, 1 - 0.42 / height, textwrap.fill(key, 150), ha="center", va="top", fontsize=8)  # fmt: skip
     legend = [Patch(facecolor=c, edgecolor="black", label=n) for n, c in HEAT_CLASSES]
-    figure.legend(handles=legend, loc="lower center", ncols=3, fontsize=8, frameon=False)
-    figure.subplots_adjust(bottom=min(0.45, 1.3 / figure.get_figheight()))
-    # A png carries the data it draws (its rows and classes), so that a test can compare the
-    # committed picture with the results by data, whatever the matplotlib that drew it.
-    data = {"releases": releases, "rows": rows, "classes": [name for name, _ in HEAT_CLASSES]}
-    metadata = {"Description": json.dumps(data)} if plot_format(path) == "png" else None
-    figure.savefig(path, format=plot_format(path), dpi=110, bbox_inches="tight", metadata=metadata)
+    figure.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.8 / height),
+                  ncols=3, fontsize=8, frameon=False)  # fmt: skip
+    figure.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.05 / height),
+                  ncols=3, fontsize=8, frameon=False)  # fmt: skip
+    return figure

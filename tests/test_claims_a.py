@@ -83,6 +83,18 @@ def test_close_at_scale_refuses_two_shapes():
         sharing_blog.close_at_scale(torch.zeros(2, 3), torch.zeros(3, 2), 1e-5)
 
 
+def test_the_gpu_notes_condition_is_bounded_by_a_release_as_its_correction_is():
+    """#4543 was merged in January 2018 but first released in 0.4.0 (April 2018), and #5044 met
+    the refusal on 0.3 in February 2018, the month 0.3.1 came out: a year of merging ("predates
+    2018") is not where the statement stops holding. The condition names the releases, as the
+    example's correction does ("0.3 and earlier")."""
+    example = reference.get("conv_shared_transpose")
+    (claim,) = [c for c in example.claims if c.name == "contiguous_required_on_gpu"]
+    assert claim.condition.startswith("the PyTorch is 0.3 or older, a release before 0.4.0")
+    assert "first released in 0.4.0" in claim.condition
+    assert any("0.3 and earlier" in correction for correction in example.corrections)
+
+
 # --- 002, 注意: 2/n with ReLU ------------------------------------------------------------------------
 
 # Orders of magnitude moved through 50 layers of 256 units (torch 2.13, CPU). The rounding of another

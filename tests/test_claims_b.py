@@ -153,7 +153,7 @@ def test_weight10_sorts_before_weight2_as_the_condition_says():
 
 
 def test_a_dict_subclass_other_than_ordered_dict_is_sorted_too():
-    """'like any mapping but an OrderedDict or a ParameterDict': a dict subclass is such a mapping."""
+    """'(or any mapping but an OrderedDict or a ParameterDict)': a dict subclass is such a mapping."""
 
     class Registry(dict):
         pass

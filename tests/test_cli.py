@@ -35,7 +35,7 @@ from reference.layout import display_width, render_table
 from reference.probes import left_behind, summary, ties_in_forward, values
 from reference.seeding import available_devices
 from reference.summary_text import (
-    REPOSITORY,
+    PACKAGE_PARENT,
     number,
     render_summary,
     ties_cell,
@@ -43,6 +43,9 @@ from reference.summary_text import (
 )
 
 WIDTH = 100
+# The checkout's files (README, pyproject, docs), found from here: tox installs the package
+# into site-packages, where `reference.__file__` has no README beside it.
+REPOSITORY = Path(__file__).resolve().parents[1]
 SHORT_TRACE = "train_shared_weight_net"
 
 
@@ -273,7 +276,7 @@ def test_open_names_the_class_or_function_at_its_line_never_a_lambda(name, varia
     for line in lines:
         place, shown = line.split()
         path, number = place.rsplit(":", 1)
-        source = (REPOSITORY / path).read_text(encoding="utf-8").splitlines()[int(number) - 1 :]
+        source = (PACKAGE_PARENT / path).read_text(encoding="utf-8").splitlines()[int(number) - 1 :]
         defined = next(s.strip() for s in source if not s.lstrip().startswith("@"))
         assert re.match(rf"(class|def) {shown.split('(')[0]}\b", defined), (line, defined)
 
@@ -602,6 +605,22 @@ def test_every_plot_mistake_is_found_before_training(capsys, tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
 
 
+def test_every_heat_map_mistake_names_heatmap_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    """The heat map's path is checked as a plot's is, but the user typed --heatmap: the one line
+    names that, never --plot."""
+    matrix = str(Path(__file__).resolve().parent.parent / "docs" / "survival")
+    for path, fragment in plot_target_cases(tmp_path):
+        status, out, err = run(capsys, "survival", "--matrix", matrix, "--heatmap", path)
+        assert (status, out) == (2, ""), path
+        fragment = fragment.replace("--plot", "--heatmap")
+        assert fragment in err and err.count("\n") == 1, (path, err)
+        assert "--heatmap" in err and "--plot" not in err, err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    status, _, err = run(capsys, "survival", "--matrix", matrix, "--heatmap", str(tmp_path / "h.png"))  # fmt: skip
+    assert status == 2 and "--heatmap needs matplotlib: pip install -e '.[plot]' in the" in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "folder.png"]  # the trial writes left nothing
+
+
 def test_a_loss_that_falls_by_decades_is_plotted_on_a_log_scale():
     falling = {"step_loss": [5.0, 0.5, 1e-3, 1e-5], "epoch_loss": [2.0, 1e-4]}
     flat = {"step_loss": [0.0380, 0.0379, 0.0378], "epoch_loss": [0.0380, 0.0379, 0.0378]}
@@ -827,7 +846,7 @@ def test_help_does_not_import_torch():
         capture_output=True,
         encoding="utf-8",
         check=True,
-        timeout=60,
+        timeout=25,  # below pytest-timeout's 30 s, so a hang is named here
     )
     assert done.stdout.startswith("usage: python -m reference ")
     assert done.stdout.rstrip().endswith("False")

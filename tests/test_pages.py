@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def entries():
 
 @pytest.fixture(scope="module")
 def rendered(entries):
-    return pages.render(entries, COMMITTED)
+    return pages.render(entries, COMMITTED, REPOSITORY)
 
 
 def committed_torch() -> str:
@@ -296,3 +297,18 @@ def test_an_out_that_cannot_be_made_is_refused_in_one_line_before_anything_runs(
     assert cli.main(["pages", "--out", str(tmp_path / "file" / "learn")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "cannot write the pages to" in err, err
+
+
+def test_without_matplotlib_the_command_says_what_to_install_before_anything_runs(
+    tmp_path, capsys, monkeypatch
+):
+    """The hint is the project's own (`errors.install_hint`: the extra that declares matplotlib),
+    as `trace --plot` and `survival --heatmap` give it."""
+    from reference.errors import install_hint
+
+    monkeypatch.setattr(pages, "collect", lambda: pytest.fail("the examples ran"))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    assert cli.main(["pages", "--out", str(tmp_path / "learn")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.endswith(f"need matplotlib: {install_hint('matplotlib')}")
+    assert install_hint("matplotlib").startswith("pip install -e '.[plot]'")

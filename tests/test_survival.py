@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -633,7 +634,72 @@ def test_the_committed_heat_map_draws_what_the_saved_tables_say():
     data = png_description(ROOT / "docs" / "survival-matrix.png")
     assert data["releases"] == [survival_render.release_name(t) for t in tables]
     assert data["rows"] == [[label, classes] for label, classes in survival_render.heat_rows(tables, False)]  # fmt: skip
+    models, grid = survival_render.heat_grid(tables, False)
+    assert [data["models"], data["grid"]] == json.loads(json.dumps([models, grid]))
     assert data["classes"] == [name for name, _ in survival_render.HEAT_CLASSES]
+
+
+@pytest.mark.parametrize("every_row", [False, True])
+def test_the_heat_maps_grid_holds_every_row_it_shows_and_only_those_operations(every_row):
+    """A row per operation, a stripe per model: each row `heat_rows` shows is in its operation's
+    row, at its model and half, with its classes; what the grid holds besides reads tied (or not
+    measured) on every release; and no operation is there without a row `heat_rows` shows."""
+    r = survival_render
+    tables = committed_tables()
+    models, grid = r.heat_grid(tables, every_row)
+    shown = dict(r.heat_rows(tables, every_row))
+    drawn = {}
+    for name, stripes in grid:
+        for model, (classes, step) in zip(models, stripes, strict=True):
+            drawn[f"{name} · {model}"] = classes
+            if step is not None:
+                drawn[f"{name}{STEP} · {model}"] = step
+    assert {label: drawn.get(label) for label in shown} == shown
+    assert all(set(drawn[label]) <= {r.TIED, r.ABSENT} for label in drawn.keys() - shown.keys())
+    operations = {label.split(" · ")[0].removesuffix(STEP) for label in shown}
+    assert [name for name, _ in grid] == [n for n in dict.fromkeys(
+        op.removesuffix(STEP) for op, _, _ in r.matrix_rows(tables)) if n in operations]  # fmt: skip
+
+
+def test_the_heat_map_fits_a_page_with_releases_and_legend_above_and_below(tmp_path):
+    """At most 1,800 px tall as committed (the rows that change or surprise: a row per operation);
+    the releases and the whole legend both above the rows and below them; every label inside the
+    picture."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    with Image.open(ROOT / "docs" / "survival-matrix.png") as image:
+        assert image.size[1] <= 1800, image.size
+    figure = survival_render.heatmap_figure(committed_tables())
+    assert figure.get_size_inches()[1] * survival_render.HEAT_DPI <= 1800
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    (axes,) = figure.axes
+    rows = axes.get_window_extent(renderer)
+    classes = [name for name, _ in survival_render.HEAT_CLASSES]
+    above = [g for g in figure.legends if g.get_window_extent(renderer).y0 >= rows.y1]
+    below = [g for g in figure.legends if g.get_window_extent(renderer).y1 <= rows.y0]
+    for legends in (above, below):
+        assert [[t.get_text() for t in g.get_texts()] for g in legends] == [classes]
+    releases = [survival_render.release_name(t) for t in committed_tables()]
+    ticks = axes.xaxis.get_major_ticks()
+    for label in ("label1", "label2"):  # below the rows, above them
+        shown = [getattr(t, label) for t in ticks if getattr(t, label).get_visible()]
+        assert [text.get_text() for text in shown] == releases
+        assert all(
+            (text.get_window_extent(renderer).y0 >= rows.y1)
+            if label == "label2"
+            else (text.get_window_extent(renderer).y1 <= rows.y0)
+            for text in shown
+        )
+    picture = figure.bbox
+    texts = [*axes.get_yticklabels(), *axes.get_xticklabels(), *figure.texts]
+    texts += [t for g in figure.legends for t in g.get_texts()]
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert picture.x0 <= box.x0 and box.x1 <= picture.x1, text.get_text()
+        assert picture.y0 <= box.y0 and box.y1 <= picture.y1, text.get_text()
 
 
 def committed_column() -> Path:
@@ -669,11 +735,13 @@ def test_the_text_form_groups_by_operation_and_explains_surprises(printed_table)
     text = survival_render.render(printed_table)
     for tied in survival.MODELS:
         assert tied.name in text
-    # A long name wraps in the operations' column (its words go on, at the line's start).
-    starts = " ".join(line.split("  ")[0] for line in text.splitlines() if not line.startswith(" "))
+    # A long name wraps in the operations' column (its words go on, at the line's start; a word
+    # wider than the column breaks after a '(' or '='); its step row follows it, '+ SGD step'.
+    starts = "".join(line.split("  ")[0] for line in text.splitlines() if not line.startswith(" "))
+    starts = "".join(starts.split())
     for op in FAST:
-        assert op.name in starts, op.name
-    assert "*split, shared" in text and "Why (surprising cells):" in text
+        assert "".join(op.name.split()) + ("+SGDstep" if op.trains else "") in starts, op.name
+    assert "*split, shared" in text and "Why (surprising cells" in text
     assert "pytorch/pytorch#188346" in text
 
 
@@ -725,12 +793,85 @@ def test_the_matrix_collapses_rows_that_agree_and_lists_runs_where_they_differ(p
 
 @pytest.mark.parametrize("columns", [80, 100])
 def test_the_text_table_fits_the_terminal(printed_table, monkeypatch, columns):
-    """Models go in blocks of as many columns as fit; notes wrap under their own indent."""
+    """Models go in blocks of as many columns as fit, several a block, spread evenly; notes wrap
+    under their own indent."""
     monkeypatch.setenv("COLUMNS", str(columns))
     text = survival_render.render(printed_table)
     assert [line for line in text.splitlines() if display_width(line) > columns] == []
     for tied in survival.MODELS:
         assert tied.name in text
+    blocks = [tuple(map(int, b)) for b in re.findall(r"^models (\d+)-(\d+) of \d+:$", text, re.M)]
+    sizes = [last - first + 1 for first, last in blocks]
+    assert sum(sizes) == len(survival.MODELS) and min(sizes) >= 2, sizes
+    assert max(sizes) - min(sizes) <= 1 and max(sizes) >= 3, sizes
+
+
+def entries_under(text: str, heading: str) -> list[str]:
+    """The entries of a section of the text table ('  key: words', continued under a deeper
+    indent), each unwrapped to one line."""
+    lines = text.splitlines()
+    at = next(k for k, line in enumerate(lines) if line.startswith(heading))
+    entries: list[str] = []
+    for line in lines[at + 1 :]:
+        if not line.strip():
+            break
+        if line.startswith("   "):
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line.strip())
+    return entries
+
+
+def cited(text: str) -> tuple[dict[str, str], list[str]]:
+    """The reasons the Why and Notes sections print in full, by number; and their entries with
+    every '[n]' read as the reason it cites."""
+    entries = entries_under(text, "Why (") + entries_under(text, "Notes:")
+    printed: dict[str, str] = {}
+    for entry in entries:
+        found = re.search(r": \[(\d+)\] (.+)$", entry)
+        if found:
+            assert found[1] not in printed, f"[{found[1]}] printed twice"
+            printed[found[1]] = found[2]
+    expanded = [
+        re.sub(r": \[(\d+)\]( .+)?$", lambda m: ": " + printed[m[1]], entry) for entry in entries
+    ]
+    return printed, expanded
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_text_table_prints_each_reason_once_and_loses_no_note(printed_table, monkeypatch, columns):  # fmt: skip
+    """Each reason (its references and what it says) is printed in full once, numbered, and cited
+    by its number after that; read back through the numbers, the notes are the table's own (its
+    JSON's `notes`), and the Why section names each surprising row's reasons, computed here."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = survival_render.render(printed_table)
+    flat = " ".join(text.split())
+    printed, expanded = cited(text)
+    shown = {
+        why.reason.line() for _, whys in survival_render.row_whys(printed_table) for why in whys
+    }
+    assert sorted(printed.values()) == sorted(shown)
+    assert all(flat.count(" ".join(line.split())) == 1 for line in shown)
+    notes = [f"{op}: {line}" for op, lines in printed_table["notes"].items() for line in lines]
+    assert expanded[len(expanded) - len(notes) :] == [" ".join(n.split()) for n in notes]
+    why = set()
+    for row, whys in survival_render.row_whys(printed_table):
+        if survival_render.surprising(row):
+            op = row["operation"].removesuffix(STEP)
+            lines = [w.reason.line() for w in survival_render.explaining(whys)]
+            why |= {f"{op}: {line}" for line in lines or [f"{row['model']}: no reason found: unexplained"]}  # fmt: skip
+    assert set(expanded[: len(expanded) - len(notes)]) == {" ".join(w.split()) for w in why}
+
+
+def test_the_text_table_prints_each_error_once_under_the_key_its_cells_give(printed_table):
+    text = survival_render.render(printed_table)
+    errors = {r["error"] for r in printed_table["rows"] if r.get("error")}
+    keyed = dict(re.match(r"\[(E\d+)\] (.+)$", e).groups() for e in entries_under(text, "Errors:"))  # fmt: skip
+    assert sorted(keyed.values()) == sorted(errors)
+    table = text[: text.index("\nErrors:")]
+    for key, error in keyed.items():
+        assert " ".join(text.split()).count(error) == 1, error
+        assert f"{error.split(':')[0]} [{key}]" in " ".join(table.split()), key
 
 
 def test_the_matrix_command_writes_markdown_and_reads_folders(printed_table, tmp_path, capsys):
@@ -1441,3 +1582,24 @@ def test_the_inductor_rows_tolerance_lies_between_its_noise_and_a_lost_use():
     assert not agree(expected * 0.44, expected, tolerance)  # a relative 0.56 lost
     assert not agree(expected[:2], expected, tolerance)  # another shape
     assert agree(expected, expected, None)
+
+
+def test_every_release_gets_the_models_numbers_alike_above_and_below():
+    """Each release's stripes are numbered 1..N (the key names the models), in one small size
+    under every release: with every operation, ticks matplotlib made after the labels were set
+    once came out large."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    tables = committed_tables()
+    figure = survival_render.heatmap_figure(tables, every_row=True)
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    (axes,) = figure.axes
+    models, _ = survival_render.heat_grid(tables, True)
+    numbers = [str(m + 1) for _ in tables for m in range(len(models))]
+    for label in ("label1", "label2"):
+        shown = [getattr(t, label) for t in axes.xaxis.get_minor_ticks()]
+        assert [text.get_text() for text in shown if text.get_visible()] == numbers
+        releases = [getattr(t, label).get_fontsize() for t in axes.xaxis.get_major_ticks()]
+        sizes = {text.get_fontsize() for text in shown}
+        assert len(sizes) == 1 and sizes.pop() < min(releases), sizes
