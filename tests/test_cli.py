@@ -941,6 +941,11 @@ def test_a_real_sigint_ends_the_process_with_one_line_and_status_130():
     where the command is, and the process exits 130 with one line."""
     script = (
         "import os, signal, sys\n"
+        # A suite started in the background (`nohup`, `&` in a script) passes SIGINT on ignored,
+        # and Python then installs no handler: the signal would be lost and the child would wait
+        # for 20 s. A terminal never starts the command so; Python's own handler, as it starts.
+        "if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:\n"
+        "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from reference import cli\n"
         "cli.list_examples = lambda args: (os.kill(os.getpid(), signal.SIGINT), signal.pause())\n"
         "sys.exit(cli.main(['list'], prog='python -m reference'))\n"
