@@ -16,8 +16,10 @@ that finds it changed says so. The copy runs with PYTHONPATH pointing at it and 
 so every import, a nested pytest project's and a spawned rank's too, reads the mutated source.
 
 Honest counting, as tools/mutants.py counts:
-- "caught": pytest's exit 1 with at least one FAILED test. An import or collection error, or a run
-  with errors only, is no catch: it is reported as "error, no test failed".
+- "caught": at least one FAILED test, and pytest's exit 1, or exit 2 where xdist stopped the run at
+  that failure (`-x` under xdist ends "xdist.dsession.Interrupted: stopping after 1 failures", exit
+  2: seen). An import or collection error, or a run with errors only, is no catch: it is reported
+  as "error, no test failed".
 - A survivor marked `equivalent` carries the argument that no input tells it from the original; an
   equivalent one that is caught has a wrong argument, and is reported.
 - The held-out part (`held_out = true`: written from the code alone, before any fix, the tests
@@ -69,6 +71,8 @@ REQUIRED = FIELDS - {"equivalent", "held_out"}
 
 PYTEST = ["-m", "pytest", "-x", "-q", "-n", "2", "-p", "no:cacheprovider"]
 FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)")
+# How xdist ends a run that -x stopped at a failure (its exit status is then 2, not 1).
+XDIST_STOPPED = "xdist.dsession.Interrupted: stopping after"
 SHOWN_FAILURES = 1
 
 
@@ -200,22 +204,30 @@ class Result:
     failures: tuple[str, ...]
     seconds: float
     last_line: str = ""
+    stopped: bool = False  # xdist stopped the run at a failure (-x)
 
     @property
     def caught(self) -> bool:
-        """Failing tests: exit 1 with a FAILED test (not an ERROR, an import error or a crash)."""
-        return self.returncode == 1 and any(not f.startswith("ERROR ") for f in self.failures)
+        return is_caught(self.returncode, self.failures, self.stopped)
 
     @property
     def outcome(self) -> str:
-        return outcome(self.returncode, self.failures, self.mutant.equivalent)
+        return outcome(self.returncode, self.failures, self.mutant.equivalent, self.stopped)
 
 
-def outcome(returncode: int, failures: tuple[str, ...], equivalent: str = "") -> str:
+def is_caught(returncode: int, failures: tuple[str, ...], stopped: bool = False) -> bool:
+    """Failing tests: a FAILED test (not an ERROR, an import error or a crash), and exit 1, or exit
+    2 where xdist's -x stopped the run."""
+    failed = any(not f.startswith("ERROR ") for f in failures)
+    return failed and (returncode == 1 or (returncode == 2 and stopped))
+
+
+def outcome(
+    returncode: int, failures: tuple[str, ...], equivalent: str = "", stopped: bool = False
+) -> str:
     """caught, survived, equivalent (survived, with an argument), error (no test failed), or
     caught though declared equivalent (the argument is wrong)."""
-    caught = returncode == 1 and any(not f.startswith("ERROR ") for f in failures)
-    if caught:
+    if is_caught(returncode, failures, stopped):
         return "CAUGHT THOUGH DECLARED EQUIVALENT" if equivalent else "caught"
     if returncode != 0:
         return f"ERROR, no test failed (exit {returncode})"
@@ -258,7 +270,20 @@ def run(mutant: Mutant, copy: Path, pytest_args: list[str]) -> Result:
     finally:
         path.write_text(original, encoding="utf-8")
     lines = [line for line in output.splitlines() if line.strip()]
-    return Result(mutant, returncode, failures_in(output), seconds, lines[-1] if lines else "")
+    result = Result(
+        mutant,
+        returncode,
+        failures_in(output),
+        seconds,
+        lines[-1] if lines else "",
+        XDIST_STOPPED in output,
+    )
+    if not result.caught and returncode != 0:
+        print(
+            f"{mutant.name}: exit {returncode}, the output's end:\n{output[-2000:]}",
+            file=sys.stderr,
+        )
+    return result
 
 
 # --- the report -----------------------------------------------------------------------------------
@@ -271,7 +296,7 @@ def table(results: list[Result]) -> str:
     ]
     for r in results:
         shown = ", ".join(f"`{f.replace('tests/', '', 1)}`" for f in r.failures[:SHOWN_FAILURES])
-        if not r.caught and r.returncode not in (0, 1):
+        if not r.caught and r.returncode != 0:
             shown = f"exit {r.returncode}: {r.last_line}"
         rows.append(
             f"| `{r.mutant.name}` | {r.mutant.kind} | `{r.mutant.file}` | {r.outcome} "
@@ -369,7 +394,11 @@ def main(argv: list[str]) -> int:
                 )
     finally:
         if fingerprint(ROOT, files) != before:
-            print("THE WORKING TREE CHANGED DURING THE RUN", file=sys.stderr)
+            print(
+                "the working tree changed during the run (the run mutates only its copy: was "
+                "the tree edited beside it?)",
+                file=sys.stderr,
+            )
     print(report(results))
     minutes = (time.monotonic() - start) / 60
     print(f"\n{len(results)} mutant(s) in {minutes:.1f} min")

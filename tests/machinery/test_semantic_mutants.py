@@ -87,6 +87,10 @@ def test_only_failing_tests_count_as_caught():
     an equivalent mutant that is caught has a wrong argument."""
     outcome = semantic.outcome
     assert outcome(1, ("tests/t.py::x",)) == "caught"
+    # xdist's -x ends a run it stopped at a failure with exit 2 (seen): a catch, but only then.
+    assert outcome(2, ("tests/t.py::x",), stopped=True) == "caught"
+    assert outcome(2, ("tests/t.py::x",)).startswith("ERROR, no test failed")
+    assert outcome(2, ("ERROR tests/t.py",), stopped=True).startswith("ERROR, no test failed")
     assert outcome(1, ("ERROR tests/t.py::x",)).startswith("ERROR, no test failed")
     assert outcome(2, ("ERROR tests/t.py",)).startswith("ERROR, no test failed")
     assert outcome(4, ()) == "ERROR, no test failed (exit 4)"
