@@ -559,3 +559,24 @@ def test_an_input_is_the_examples_or_a_counter_cases_at_the_examples_seed_or_ano
     assert torch.equal(example.input(), example.make_input(generator(example.seed)))
     assert torch.equal(example.input(make_input=three_rows), three_rows(generator(example.seed)))
     assert torch.equal(example.input(seed=SEED, make_input=three_rows), three_rows(generator(SEED)))
+
+
+class LossFlipsSign(nn.Module):
+    """A model whose output is its one weight, 3: the loss w² has gradient 2w, so one SGD step at
+    lr 1 moves w to -3 exactly and the loss comes back bit-equal."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([3.0]))
+
+    def forward(self, x):
+        return self.w
+
+
+def test_a_step_that_moves_every_weight_but_leaves_the_loss_equal_does_not_lower_it():
+    """The loss must drop, not merely not rise: `<=` in place of `<` (recorded once as equivalent,
+    true only of the example's own build) passes this step."""
+    from reference.construction_exercises import one_sgd_step_lowers_the_loss
+
+    assert not one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=1.0, build=LossFlipsSign)
+    assert one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=0.1, build=LossFlipsSign)
