@@ -580,3 +580,20 @@ def test_a_step_that_moves_every_weight_but_leaves_the_loss_equal_does_not_lower
 
     assert not one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=1.0, build=LossFlipsSign)
     assert one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=0.1, build=LossFlipsSign)
+
+
+def test_add_module_check_compares_the_outputs_dtype_not_only_their_values():
+    """A variant whose output is the same numbers in float64: torch.equal says equal (it ignores
+    the dtype); the check, comparing the same data, must not."""
+    from reference.construction_exercises import (
+        add_module_registers_the_same,
+        muti_module_add_module,
+    )
+
+    class OutputInFloat64(muti_module_add_module):
+        def forward(self, X):
+            return super().forward(X).double()
+
+    cpu = torch.device("cpu")
+    assert add_module_registers_the_same(cpu)
+    assert not add_module_registers_the_same(cpu, variants=[("add_module", OutputInFloat64)])
