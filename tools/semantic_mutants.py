@@ -69,8 +69,12 @@ CLASSES = {
 FIELDS = {"name", "file", "original", "replacement", "class", "why", "held_out", "equivalent"}
 REQUIRED = FIELDS - {"equivalent", "held_out"}
 
-PYTEST = ["-m", "pytest", "-x", "-q", "-n", "2", "-p", "no:cacheprovider"]
-FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)")
+# The suite's 30 s limit per test is there to name a hang; on a loaded machine (the harness runs
+# 2 workers beside whatever else runs) a slow fixture passed it with no mutant applied (seen: the
+# unmutated suite failed on a condition-coverage fixture). 120 s still names a hang, and a test
+# that fails only by its time is reported apart, never counted as a catch.
+PYTEST = ["-m", "pytest", "-x", "-q", "-n", "2", "-p", "no:cacheprovider", "--timeout=120"]
+FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)(.*)$")
 # How xdist ends a run that -x stopped at a failure (its exit status is then 2, not 1).
 XDIST_STOPPED = "xdist.dsession.Interrupted: stopping after"
 SHOWN_FAILURES = 1
@@ -218,7 +222,7 @@ class Result:
 def is_caught(returncode: int, failures: tuple[str, ...], stopped: bool = False) -> bool:
     """Failing tests: a FAILED test (not an ERROR, an import error or a crash), and exit 1, or exit
     2 where xdist's -x stopped the run."""
-    failed = any(not f.startswith("ERROR ") for f in failures)
+    failed = any(not f.startswith(("ERROR ", "TIMEOUT ")) for f in failures)
     return failed and (returncode == 1 or (returncode == 2 and stopped))
 
 
@@ -229,6 +233,8 @@ def outcome(
     caught though declared equivalent (the argument is wrong)."""
     if is_caught(returncode, failures, stopped):
         return "CAUGHT THOUGH DECLARED EQUIVALENT" if equivalent else "caught"
+    if any(f.startswith("TIMEOUT ") for f in failures):
+        return "TIMEOUT or crash, no assertion failed: run it again"
     if returncode != 0:
         return f"ERROR, no test failed (exit {returncode})"
     return "equivalent" if equivalent else "SURVIVED"
@@ -240,11 +246,18 @@ def is_alarm(text: str) -> bool:
 
 def failures_in(output: str) -> tuple[str, ...]:
     """The failing and erroring tests pytest's short summary names, in order; an erroring one keeps
-    its `ERROR ` prefix."""
+    its `ERROR ` prefix, one that failed by its time alone gets `TIMEOUT `."""
     found = []
     for line in output.splitlines():
         if m := FAILED_LINE.match(line):
-            found.append(m.group(2) if m.group(1) == "FAILED" else f"ERROR {m.group(2)}")
+            if m.group(1) == "ERROR":
+                found.append(f"ERROR {m.group(2)}")
+            # pytest-timeout's "Failed: Timeout >120.0s", or xdist's "worker 'gw0' crashed while
+            # running" (pytest-timeout's thread method ends the worker).
+            elif "Timeout" in m.group(3) or "crashed while running" in m.group(3):
+                found.append(f"TIMEOUT {m.group(2)}")
+            else:
+                found.append(m.group(2))
     return tuple(found)
 
 
@@ -260,7 +273,7 @@ def run_suite(copy: Path, pytest_args: list[str]) -> tuple[int, str, float]:
     return done.returncode, done.stdout + done.stderr, time.monotonic() - start
 
 
-def run(mutant: Mutant, copy: Path, pytest_args: list[str]) -> Result:
+def run(mutant: Mutant, copy: Path, pytest_args: list[str], logs: Path | None = None) -> Result:
     """The suite against the copy with `mutant` applied; the copy's file is restored after."""
     path = copy / mutant.file
     original = path.read_text(encoding="utf-8")
@@ -269,6 +282,8 @@ def run(mutant: Mutant, copy: Path, pytest_args: list[str]) -> Result:
         returncode, output, seconds = run_suite(copy, pytest_args)
     finally:
         path.write_text(original, encoding="utf-8")
+    if logs is not None:
+        (logs / f"{mutant.name}.log").write_text(output, encoding="utf-8")
     lines = [line for line in output.splitlines() if line.strip()]
     result = Result(
         mutant,
@@ -344,6 +359,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the unmutated run (it must pass)"
     )
+    parser.add_argument(
+        "--logs", type=Path, help="a folder (outside the project) for each run's pytest output"
+    )
     args = parser.parse_args(argv)
     try:
         mutants = load()
@@ -364,6 +382,8 @@ def main(argv: list[str]) -> int:
             print(f"{m.name:45} {m.kind:24} {'held out' if m.held_out else '':8} {m.file}")
         return 0
 
+    if args.logs is not None:
+        args.logs.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     files = project_files()
     before = fingerprint(ROOT, files)
@@ -386,7 +406,7 @@ def main(argv: list[str]) -> int:
                     print("the unmutated suite fails: no mutant can be judged", file=sys.stderr)
                     return 2
             for i, mutant in enumerate(chosen, 1):
-                result = run(mutant, copy, [])
+                result = run(mutant, copy, [], args.logs)
                 results.append(result)
                 print(
                     f"[{i}/{len(chosen)}] {mutant.name}: {result.outcome} in {result.seconds:.0f} s",

@@ -95,6 +95,8 @@ def test_only_failing_tests_count_as_caught():
     assert outcome(2, ("ERROR tests/t.py",)).startswith("ERROR, no test failed")
     assert outcome(4, ()) == "ERROR, no test failed (exit 4)"
     assert outcome(0, ()) == "SURVIVED"
+    # A test that failed by its time alone (a loaded machine) is no catch either.
+    assert outcome(1, ("TIMEOUT tests/t.py::x",)).startswith("TIMEOUT")
     assert outcome(0, (), "no input tells") == "equivalent"
     assert outcome(1, ("tests/t.py::x",), "no input tells") == "CAUGHT THOUGH DECLARED EQUIVALENT"
     assert [semantic.is_alarm(o) for o in ("caught", "equivalent", "SURVIVED")] == [
@@ -105,10 +107,16 @@ def test_only_failing_tests_count_as_caught():
 
 
 def test_failures_are_read_from_pytests_summary():
-    output = "F\nFAILED tests/test_a.py::test_x[one-cpu] - assert 1 == 2\nERROR tests/b.py::y\n"
+    output = (
+        "F\nFAILED tests/test_a.py::test_x[one-cpu] - assert 1 == 2\nERROR tests/b.py::y\n"
+        "FAILED tests/c.py::z - Failed: Timeout >120.0s\n"
+        "FAILED tests/d.py::w - worker 'gw1' crashed while running 'tests/d.py::w'\n"
+    )
     assert semantic.failures_in(output) == (
         "tests/test_a.py::test_x[one-cpu]",
         "ERROR tests/b.py::y",
+        "TIMEOUT tests/c.py::z",
+        "TIMEOUT tests/d.py::w",
     )
 
 
