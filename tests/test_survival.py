@@ -1441,3 +1441,22 @@ def test_the_inductor_rows_tolerance_lies_between_its_noise_and_a_lost_use():
     assert not agree(expected * 0.44, expected, tolerance)  # a relative 0.56 lost
     assert not agree(expected[:2], expected, tolerance)  # another shape
     assert agree(expected, expected, None)
+
+
+def test_views_at_other_offsets_of_one_storage_share_it():
+    """One storage is judged by the storage's pointer, not the tensor's: a view that starts further
+    into the same memory shares it; a copy of the same values does not."""
+    weight = torch.arange(6.0)
+    assert survival.same_storage(weight, weight[2:]) and weight[2:].data_ptr() != weight.data_ptr()
+    assert not survival.same_storage(weight, weight.clone())
+
+
+def test_a_listings_ends_are_the_tie_itself_not_an_entry_of_equal_values():
+    """A listing can hold another Parameter with the tie's values (a copy made before the tie was
+    loaded): the tie's ends are found by identity."""
+    tied = survival.tied_model("registered_lm_head")
+    model = tied.model()
+    tie = tied.tensor(model, tied.names[0])
+    look_alike = torch.nn.Parameter(tie.detach().clone())
+    found = survival_operations.listing_result([look_alike, tie], model, tied)
+    assert found.ends[0] is tie and found.ends[1] is tie

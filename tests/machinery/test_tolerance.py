@@ -74,8 +74,8 @@ def test_a_long_list_is_judged_against_its_largest_entry_not_the_sum_of_its_magn
     """100 entries of 1.0: one moved by 1e-4 is 10 times the tolerance of the largest entry (1e-5),
     a tenth of what the sum of the magnitudes (100) would allow."""
     trace = [1.0] * 100
-    assert differences([1.0 + 1e-4] + trace[1:], trace, TOLERANCE) != []
-    assert differences([1.0 + 5e-6] + trace[1:], trace, TOLERANCE) == []
+    assert differences([1.0 + 1e-4, *trace[1:]], trace, TOLERANCE) != []
+    assert differences([1.0 + 5e-6, *trace[1:]], trace, TOLERANCE) == []
 
 
 LOOSE = Tolerance(rtol=0.5)  # wide enough that the locked value and the new one give other verdicts
