@@ -1460,3 +1460,16 @@ def test_a_listings_ends_are_the_tie_itself_not_an_entry_of_equal_values():
     look_alike = torch.nn.Parameter(tie.detach().clone())
     found = survival_operations.listing_result([look_alike, tie], model, tied)
     assert found.ends[0] is tie and found.ends[1] is tie
+
+
+def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
+    """The compile row's comparison seen to decide: a 'compiled' model whose gradient is a relative
+    2e-5 off the eager one (past allclose's rtol of 1e-5, the default backend's limit) raises. A
+    comparison of the eager gradient with itself, or one at inductor's 1e-4, lets it through."""
+
+    def compiled_off_by_a_little(model, backend=None):
+        return lambda x: model(x) * (1 + 2e-5)
+
+    monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
+    with pytest.raises(survival_operations.CompiledGradientDiffers):
+        survival_operations.compiled(survival.tied_model("tied_embeddings"))
