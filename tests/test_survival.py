@@ -1473,3 +1473,32 @@ def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
     monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
     with pytest.raises(survival_operations.CompiledGradientDiffers):
         survival_operations.compiled(survival.tied_model("tied_embeddings"))
+
+
+def test_a_promised_dtype_is_part_of_the_promise():
+    """`.to(torch.float64)` promises the values in float64: a tie left in float32 with the same
+    values has not kept it (torch.equal alone would say it had: it ignores the dtype)."""
+    op = survival.operation(".to(torch.float64)")
+    tied = survival.tied_model("registered_lm_head")
+    left_in_float32 = module_result(tied.model(), tied)
+    assert left_in_float32.ends[0].dtype == torch.float32
+    assert survival.outcome_of(left_in_float32, op, tied)["promised_values"] is False
+
+
+class ReadByKeyword(torch.nn.Module):
+    """A user's model that hands its weight to F.linear by keyword, twice: a tie made in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.eye(3))
+
+    def forward(self, x):
+        linear = torch.nn.functional.linear
+        return linear(linear(x, weight=self.weight), weight=self.weight)
+
+
+def test_a_parameter_read_by_keyword_is_a_read():
+    from reference.own_model import find_tie
+
+    names, how = find_tie(ReadByKeyword(), torch.ones(2, 3), "test:ReadByKeyword")
+    assert names == ("weight", "weight") and how == "in forward: weight read 2 times"
