@@ -597,3 +597,15 @@ def test_add_module_check_compares_the_outputs_dtype_not_only_their_values():
     cpu = torch.device("cpu")
     assert add_module_registers_the_same(cpu)
     assert not add_module_registers_the_same(cpu, variants=[("add_module", OutputInFloat64)])
+
+
+def test_close_to_normal_refuses_a_mean_shifted_either_way():
+    """The mean is judged in both directions: 10,000 draws of sigma 0.01 shifted by 1e-3 (10
+    standard errors of the mean; the bound is 4, 4e-4) fail below zero as above it."""
+    from reference.parameters import close_to_normal
+
+    draws = torch.randn(10_000, generator=generator(SEED), dtype=torch.float64) * 0.01
+    draws = draws - draws.mean()  # mean 0 exactly, std about 0.01
+    assert close_to_normal(draws, 0.01)
+    assert not close_to_normal(draws + 1e-3, 0.01)
+    assert not close_to_normal(draws - 1e-3, 0.01)
