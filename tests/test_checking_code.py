@@ -609,3 +609,20 @@ def test_close_to_normal_refuses_a_mean_shifted_either_way():
     assert close_to_normal(draws, 0.01)
     assert not close_to_normal(draws + 1e-3, 0.01)
     assert not close_to_normal(draws - 1e-3, 0.01)
+
+
+def test_only_the_documented_runtime_error_counts_as_raised():
+    """The deferred-initialisation checks count the RuntimeError a size mismatch raises; another
+    error (a TypeError from a typo in a build) is no evidence, and is left to fail loudly."""
+    from reference.deferred_init import raises_runtime_error
+
+    def mismatch():
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    def typo():
+        raise TypeError("forward() takes 2 positional arguments but 3 were given")
+
+    assert raises_runtime_error(mismatch)
+    assert not raises_runtime_error(lambda: None)
+    with pytest.raises(TypeError):
+        raises_runtime_error(typo)
