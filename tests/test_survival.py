@@ -184,6 +184,8 @@ def test_one_step_counts_the_updates_of_a_storage():
         False,
     )
     assert weight.tolist() == [-2.0] * 3  # zeroed, then moved by 1 twice
+    # One storage updated twice is no tie after the step: shared memory alone does not make one.
+    assert (once["tied_after"], twice["tied_after"], twice["storage_shared"]) == (True, False, True)
     apart = survival.outcome_of_one_step(survival.Result((weight, copy), [weight, copy]))
     assert (apart["outcome"], apart["storage_shared"]) == ("apart", False)
 

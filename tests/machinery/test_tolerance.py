@@ -5,7 +5,7 @@ import math
 import pytest
 
 from reference_testing.compare import Tolerance, differences, largest_deviation
-from reference_testing.tolerances import KINDS, MARGIN, OVERRIDES
+from reference_testing.tolerances import KINDS, MARGIN, OVERRIDES, tolerance_for
 
 TOLERANCE = Tolerance(rtol=1e-5, noise=4e-7)
 
@@ -109,3 +109,11 @@ def test_a_list_with_anything_but_numbers_in_it_is_no_group():
     against the largest number of a list that is no group of numbers."""
     assert differences(["x", 100.0, 0.001 + 1e-5], ["x", 100.0, 0.001], TOLERANCE) != []
     assert differences([100.0, 0.001 + 1e-5], [100.0, 0.001], TOLERANCE) == []
+
+
+def test_an_override_is_the_tolerance_its_example_gets():
+    """The per-example override is looked up: the 1000-step Adam trace gets its own, others the
+    kind's."""
+    for kind, name in OVERRIDES:
+        assert tolerance_for(kind, name) is OVERRIDES[kind, name] != KINDS[kind]
+    assert tolerance_for("trace", "no_such_example") is KINDS["trace"]
