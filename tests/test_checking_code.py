@@ -626,3 +626,30 @@ def test_only_the_documented_runtime_error_counts_as_raised():
     assert not raises_runtime_error(lambda: None)
     with pytest.raises(TypeError):
         raises_runtime_error(typo)
+
+
+def test_calling_the_module_must_give_forwards_output_in_its_dtype_too():
+    """A hook that hands back forward's output in float64 (the same numbers): `net(X)` no longer
+    gives what `net.forward(X)` gives, though torch.equal, blind to the dtype, says it does."""
+    from reference.model_construction import MLP, calling_the_module_runs_forward
+
+    class MLPWithAFloat64Hook(MLP):
+        def __init__(self):
+            super().__init__()
+            self.register_forward_hook(lambda module, inputs, output: output.double())
+
+    cpu = torch.device("cpu")
+    assert calling_the_module_runs_forward(cpu)
+    assert not calling_the_module_runs_forward(cpu, build=MLPWithAFloat64Hook)
+
+
+def test_close_to_normal_holds_the_std_to_its_own_standard_error():
+    """The standard deviation of n normal draws has a standard error of sigma/sqrt(2n), not the
+    mean's sigma/sqrt(n): 10,000 draws whose std is 3.4e-4 above sigma = 0.01 are 4.8 of the
+    former (refused) and 3.4 of the latter."""
+    from reference.parameters import close_to_normal
+
+    draws = torch.randn(10_000, generator=generator(SEED), dtype=torch.float64)
+    draws = (draws - draws.mean()) / draws.std()  # mean 0, std 1 exactly (to rounding)
+    assert close_to_normal(draws * 0.01, 0.01)
+    assert not close_to_normal(draws * (0.01 + 3.4e-4), 0.01)
