@@ -34,7 +34,7 @@ from .chapter_models import NestMLP
 from .example import FALSE, HOLDS, HOLDS_ONLY_WHEN, Claim, Example, counter
 from .seeding import SEED, generator, seeded
 from .training import reproducible_only_when_seeded
-from .tying import alias_groups
+from .tying import alias_groups, identical_tensors
 
 DOCUMENT = "003_509c77070272da3f.txt"
 
@@ -108,8 +108,8 @@ def same_output_as_registered_blocks(device: torch.device, list_seed: int | None
     for block in as_list._module:
         block.to(device)
     x = LIST_SEQUENTIAL.input(device)
-    # Values and shape: both outputs are float32 on `device`, from the same weights in the same order.
-    return torch.equal(as_list(x), registered(x))
+    # The same data (values, dtype, shape, device): the same weights in the same order.
+    return identical_tensors(as_list(x), registered(x))
 
 
 def repr_shows_only_the_name(device: torch.device, build=None) -> bool:
@@ -393,8 +393,8 @@ def batch_concatenation_mixes_samples(
     along_features = PARALLEL_CONCAT.model(device, build=per_sample_build)
     x = PARALLEL_CONCAT.input(device, make_input=two_samples_twenty_features)  # two, to mix
     out1, out2 = along_batch.net1(x), along_batch.net2(x)
-    # Values and shape (torch.equal is False for other shapes); all float32 on `device`.
-    return torch.equal(along_batch(x), torch.cat((out1, out2), 0)) and torch.equal(
+    # The same data (values, dtype, shape, device): a build's output against the branches' outputs.
+    return identical_tensors(along_batch(x), torch.cat((out1, out2), 0)) and identical_tensors(
         along_features(x), torch.cat((out1, out2), 1)
     )
 
@@ -569,8 +569,8 @@ def add_module_registers_the_same(device: torch.device, variants=None) -> bool:
         repr(public).removeprefix(type(public).__name__)
         == repr(direct).removeprefix(type(direct).__name__)
         and list(public.state_dict()) == list(direct.state_dict())
-        # Values and shape: both float32, from the same weights (the same draws in the same order).
-        and torch.equal(public(x), direct(x))
+        # The same data (values, dtype, shape, device): the same draws in the same order.
+        and identical_tensors(public(x), direct(x))
     )
 
 
@@ -854,9 +854,9 @@ def drawn_by_its_layers_when_built(device: torch.device, build=None) -> bool:
         for module in redrawn.modules():
             if hasattr(module, "reset_parameters"):
                 module.reset_parameters()
-    # Values (both float32): the same numbers, to the bit.
+    # The same data (values, dtype, shape, device), to the bit.
     return all(
-        torch.equal(p, q.to(device))
+        identical_tensors(p, q.to(device))
         for p, q in zip(built.parameters(), redrawn.parameters(), strict=True)
     )
 

@@ -559,3 +559,97 @@ def test_an_input_is_the_examples_or_a_counter_cases_at_the_examples_seed_or_ano
     assert torch.equal(example.input(), example.make_input(generator(example.seed)))
     assert torch.equal(example.input(make_input=three_rows), three_rows(generator(example.seed)))
     assert torch.equal(example.input(seed=SEED, make_input=three_rows), three_rows(generator(SEED)))
+
+
+class LossFlipsSign(nn.Module):
+    """A model whose output is its one weight, 3: the loss w² has gradient 2w, so one SGD step at
+    lr 1 moves w to -3 exactly and the loss comes back bit-equal."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([3.0]))
+
+    def forward(self, x):
+        return self.w
+
+
+def test_a_step_that_moves_every_weight_but_leaves_the_loss_equal_does_not_lower_it():
+    """The loss must drop, not merely not rise: `<=` in place of `<` (recorded once as equivalent,
+    true only of the example's own build) passes this step."""
+    from reference.construction_exercises import one_sgd_step_lowers_the_loss
+
+    assert not one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=1.0, build=LossFlipsSign)
+    assert one_sgd_step_lowers_the_loss(torch.device("cpu"), lr=0.1, build=LossFlipsSign)
+
+
+def test_add_module_check_compares_the_outputs_dtype_not_only_their_values():
+    """A variant whose output is the same numbers in float64: torch.equal says equal (it ignores
+    the dtype); the check, comparing the same data, must not."""
+    from reference.construction_exercises import (
+        add_module_registers_the_same,
+        muti_module_add_module,
+    )
+
+    class OutputInFloat64(muti_module_add_module):
+        def forward(self, X):
+            return super().forward(X).double()
+
+    cpu = torch.device("cpu")
+    assert add_module_registers_the_same(cpu)
+    assert not add_module_registers_the_same(cpu, variants=[("add_module", OutputInFloat64)])
+
+
+def test_close_to_normal_refuses_a_mean_shifted_either_way():
+    """The mean is judged in both directions: 10,000 draws of sigma 0.01 shifted by 1e-3 (10
+    standard errors of the mean; the bound is 4, 4e-4) fail below zero as above it."""
+    from reference.parameters import close_to_normal
+
+    draws = torch.randn(10_000, generator=generator(SEED), dtype=torch.float64) * 0.01
+    draws = draws - draws.mean()  # mean 0 exactly, std about 0.01
+    assert close_to_normal(draws, 0.01)
+    assert not close_to_normal(draws + 1e-3, 0.01)
+    assert not close_to_normal(draws - 1e-3, 0.01)
+
+
+def test_only_the_documented_runtime_error_counts_as_raised():
+    """The deferred-initialisation checks count the RuntimeError a size mismatch raises; another
+    error (a TypeError from a typo in a build) is no evidence, and is left to fail loudly."""
+    from reference.deferred_init import raises_runtime_error
+
+    def mismatch():
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    def typo():
+        raise TypeError("forward() takes 2 positional arguments but 3 were given")
+
+    assert raises_runtime_error(mismatch)
+    assert not raises_runtime_error(lambda: None)
+    with pytest.raises(TypeError):
+        raises_runtime_error(typo)
+
+
+def test_calling_the_module_must_give_forwards_output_in_its_dtype_too():
+    """A hook that hands back forward's output in float64 (the same numbers): `net(X)` no longer
+    gives what `net.forward(X)` gives, though torch.equal, blind to the dtype, says it does."""
+    from reference.model_construction import MLP, calling_the_module_runs_forward
+
+    class MLPWithAFloat64Hook(MLP):
+        def __init__(self):
+            super().__init__()
+            self.register_forward_hook(lambda module, inputs, output: output.double())
+
+    cpu = torch.device("cpu")
+    assert calling_the_module_runs_forward(cpu)
+    assert not calling_the_module_runs_forward(cpu, build=MLPWithAFloat64Hook)
+
+
+def test_close_to_normal_holds_the_std_to_its_own_standard_error():
+    """The standard deviation of n normal draws has a standard error of sigma/sqrt(2n), not the
+    mean's sigma/sqrt(n): 10,000 draws whose std is 3.4e-4 above sigma = 0.01 are 4.8 of the
+    former (refused) and 3.4 of the latter."""
+    from reference.parameters import close_to_normal
+
+    draws = torch.randn(10_000, generator=generator(SEED), dtype=torch.float64)
+    draws = (draws - draws.mean()) / draws.std()  # mean 0, std 1 exactly (to rounding)
+    assert close_to_normal(draws * 0.01, 0.01)
+    assert not close_to_normal(draws * (0.01 + 3.4e-4), 0.01)

@@ -196,3 +196,15 @@ def test_the_mean_tolerance_sits_between_the_measured_noise_and_an_uncentred_out
         centred, uncentred = abs(net(x).mean().item()), abs(net[0](x).mean().item())
     assert (f"{centred:.1e}", f"{uncentred:.1e}") == ("2.8e-09", "2.8e-02")
     assert centred * 5 < MEAN_TOLERANCE < uncentred / 5
+
+
+def test_a_loaded_network_computing_in_another_dtype_is_not_the_network_back(monkeypatch):
+    """The saved name finding code that gives the same numbers in float64: the class is the saved
+    one, the values are equal, the dtype is not. torch.equal alone would call it the network."""
+
+    def forward_in_float64(self, X):
+        return self.out(torch.relu(self.hidden(X))).double()
+
+    monkeypatch.setattr(read_write, "forward_through_tanh", forward_in_float64)
+    load = read_write.Load("weights_only=False", finds="changed code")
+    assert gives_the_network_back(CPU, load) is False

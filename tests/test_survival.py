@@ -185,6 +185,8 @@ def test_one_step_counts_the_updates_of_a_storage():
         False,
     )
     assert weight.tolist() == [-2.0] * 3  # zeroed, then moved by 1 twice
+    # One storage updated twice is no tie after the step: shared memory alone does not make one.
+    assert (once["tied_after"], twice["tied_after"], twice["storage_shared"]) == (True, False, True)
     apart = survival.outcome_of_one_step(survival.Result((weight, copy), [weight, copy]))
     assert (apart["outcome"], apart["storage_shared"]) == ("apart", False)
 
@@ -1603,3 +1605,64 @@ def test_every_release_gets_the_models_numbers_alike_above_and_below():
         releases = [getattr(t, label).get_fontsize() for t in axes.xaxis.get_major_ticks()]
         sizes = {text.get_fontsize() for text in shown}
         assert len(sizes) == 1 and sizes.pop() < min(releases), sizes
+
+
+def test_views_at_other_offsets_of_one_storage_share_it():
+    """One storage is judged by the storage's pointer, not the tensor's: a view that starts further
+    into the same memory shares it; a copy of the same values does not."""
+    weight = torch.arange(6.0)
+    assert survival.same_storage(weight, weight[2:]) and weight[2:].data_ptr() != weight.data_ptr()
+    assert not survival.same_storage(weight, weight.clone())
+
+
+def test_a_listings_ends_are_the_tie_itself_not_an_entry_of_equal_values():
+    """A listing can hold another Parameter with the tie's values (a copy made before the tie was
+    loaded): the tie's ends are found by identity."""
+    tied = survival.tied_model("registered_lm_head")
+    model = tied.model()
+    tie = tied.tensor(model, tied.names[0])
+    look_alike = torch.nn.Parameter(tie.detach().clone())
+    found = survival_operations.listing_result([look_alike, tie], model, tied)
+    assert found.ends[0] is tie and found.ends[1] is tie
+
+
+def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
+    """The compile row's comparison seen to decide: a 'compiled' model whose gradient is a relative
+    2e-5 off the eager one (past allclose's rtol of 1e-5, the default backend's limit) raises. A
+    comparison of the eager gradient with itself, or one at inductor's 1e-4, lets it through."""
+
+    def compiled_off_by_a_little(model, backend=None):
+        return lambda x: model(x) * (1 + 2e-5)
+
+    monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
+    with pytest.raises(survival_operations.CompiledGradientDiffers):
+        survival_operations.compiled(survival.tied_model("tied_embeddings"))
+
+
+def test_a_promised_dtype_is_part_of_the_promise():
+    """`.to(torch.float64)` promises the values in float64: a tie left in float32 with the same
+    values has not kept it (torch.equal alone would say it had: it ignores the dtype)."""
+    op = survival.operation(".to(torch.float64)")
+    tied = survival.tied_model("registered_lm_head")
+    left_in_float32 = module_result(tied.model(), tied)
+    assert left_in_float32.ends[0].dtype == torch.float32
+    assert survival.outcome_of(left_in_float32, op, tied)["promised_values"] is False
+
+
+class ReadByKeyword(torch.nn.Module):
+    """A user's model that hands its weight to F.linear by keyword, twice: a tie made in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.eye(3))
+
+    def forward(self, x):
+        linear = torch.nn.functional.linear
+        return linear(linear(x, weight=self.weight), weight=self.weight)
+
+
+def test_a_parameter_read_by_keyword_is_a_read():
+    from reference.own_model import find_tie
+
+    names, how = find_tie(ReadByKeyword(), torch.ones(2, 3), "test:ReadByKeyword")
+    assert names == ("weight", "weight") and how == "in forward: weight read 2 times"

@@ -109,3 +109,28 @@ def test_the_test_machinery_has_no_import_cycle():
     assert graph["extension"] >= {"claims"} and "plugin" not in graph["extension"]
     assert cycles(graph) == []
     assert cycles({**graph, "claims": graph["claims"] | {"plugin"}}) != []  # the check can fail
+
+
+def controller_with(worker_verdicts: list[dict], workers_down: int):
+    """An xdist controller's configuration, as `plugin.judged` reads it."""
+    from types import SimpleNamespace
+
+    from reference_testing import plugin
+
+    state = plugin.RunState(collection=None, worker_verdicts=worker_verdicts)
+    state.workers_down = workers_down
+    return SimpleNamespace(
+        stash={plugin.STATE: state},
+        pluginmanager=SimpleNamespace(has_plugin=lambda name: name == "dsession"),
+    )
+
+
+def test_the_controller_judges_orphans_only_from_every_workers_collection():
+    """A file is an orphan only where every worker found it one; a worker that went down without
+    sending its collection leaves the verdict incomplete, not judged from the others."""
+    from reference_testing import plugin
+
+    first = {"judged": 3, "orphans": ["a", "b"], "deselected": 0}
+    second = {"judged": 3, "orphans": ["a"], "deselected": 1}
+    assert plugin.judged(controller_with([first, second], 2)) == plugin.Verdict(3, ["a"], 1)
+    assert plugin.judged(controller_with([first], 2)) == plugin.Verdict(complete=False)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from reference_testing.compare import Tolerance, differences, largest_deviation
-from reference_testing.tolerances import KINDS, MARGIN, OVERRIDES
+from reference_testing.tolerances import KINDS, MARGIN, OVERRIDES, tolerance_for
 
 TOLERANCE = Tolerance(rtol=1e-5, noise=4e-7)
 
@@ -68,3 +68,52 @@ def test_the_order_of_keys_counts():
         "$: keys ['b', 'a'] -> ['a', 'b']"
     ]
     assert largest_deviation({"a": 1, "b": 2}, {"b": 2, "a": 1}) == math.inf
+
+
+def test_a_long_list_is_judged_against_its_largest_entry_not_the_sum_of_its_magnitudes():
+    """100 entries of 1.0: one moved by 1e-4 is 10 times the tolerance of the largest entry (1e-5),
+    a tenth of what the sum of the magnitudes (100) would allow."""
+    trace = [1.0] * 100
+    assert differences([1.0 + 1e-4, *trace[1:]], trace, TOLERANCE) != []
+    assert differences([1.0 + 5e-6, *trace[1:]], trace, TOLERANCE) == []
+
+
+LOOSE = Tolerance(rtol=0.5)  # wide enough that the locked value and the new one give other verdicts
+
+
+def test_a_lone_number_is_judged_against_its_locked_value_not_the_new_one():
+    """1.0 -> 1.8 moves 0.8: more than half the locked 1.0, less than half the new 1.8."""
+    assert differences(1.8, 1.0, LOOSE) == [
+        "$: 1.0 -> 1.8 (differs by 0.8 = 0.8 of scale 1 "
+        "(tolerance 0.5 of scale; no noise was measured here))"
+    ]
+    assert differences(1.4, 1.0, LOOSE) == []
+
+
+def test_a_groups_scale_is_the_locked_groups_not_the_new_ones():
+    """[1, 1] -> [1, 1.8]: the locked group's largest entry is 1, the new one's 1.8."""
+    assert differences([1.0, 1.8], [1.0, 1.0], LOOSE) != []
+    assert differences([1.0, 1.4], [1.0, 1.0], LOOSE) == []
+    assert largest_deviation([1.0, 1.8], [1.0, 1.0]) == pytest.approx(0.8)
+
+
+def test_a_boolean_is_not_the_number_it_equals():
+    """`True == 1` in Python: a fact that became a count (or the reverse) is a difference."""
+    assert differences([1], [True], TOLERANCE) == ["$[0]: True -> 1"]
+    assert differences([True], [1], TOLERANCE) == ["$[0]: 1 -> True"]
+    assert differences([0.0], [False], TOLERANCE) == ["$[0]: False -> 0.0"]
+
+
+def test_a_list_with_anything_but_numbers_in_it_is_no_group():
+    """A name beside numbers (`["x", 100.0, 0.001]`): each number is judged against itself, not
+    against the largest number of a list that is no group of numbers."""
+    assert differences(["x", 100.0, 0.001 + 1e-5], ["x", 100.0, 0.001], TOLERANCE) != []
+    assert differences([100.0, 0.001 + 1e-5], [100.0, 0.001], TOLERANCE) == []
+
+
+def test_an_override_is_the_tolerance_its_example_gets():
+    """The per-example override is looked up: the 1000-step Adam trace gets its own, others the
+    kind's."""
+    for kind, name in OVERRIDES:
+        assert tolerance_for(kind, name) is OVERRIDES[kind, name] != KINDS[kind]
+    assert tolerance_for("trace", "no_such_example") is KINDS["trace"]
