@@ -559,3 +559,13 @@ def test_an_input_is_the_examples_or_a_counter_cases_at_the_examples_seed_or_ano
     assert torch.equal(example.input(), example.make_input(generator(example.seed)))
     assert torch.equal(example.input(make_input=three_rows), three_rows(generator(example.seed)))
     assert torch.equal(example.input(seed=SEED, make_input=three_rows), three_rows(generator(SEED)))
+
+
+def test_the_model_that_forgets_super_init_fails_at_its_first_assignment():
+    """The `article_call` counter-case says "another AttributeError": the one of a Module whose
+    `__init__` never ran, at its first assignment, not the article's (weight_norm on a bare
+    Parameter) nor any later one."""
+    from reference.sharing_article import ForgetsModuleInitModel
+
+    with pytest.raises(AttributeError, match=r"before Module\.__init__\(\) call"):
+        ForgetsModuleInitModel()

@@ -109,3 +109,19 @@ def test_the_test_machinery_has_no_import_cycle():
     assert graph["extension"] >= {"claims"} and "plugin" not in graph["extension"]
     assert cycles(graph) == []
     assert cycles({**graph, "claims": graph["claims"] | {"plugin"}}) != []  # the check can fail
+
+
+def test_a_snapshot_folder_names_its_test_file_and_the_top_folder_none():
+    """The orphan judgement reads a folder back to the test file that claims it (run at the end of a
+    session, so only a nested run reaches it otherwise)."""
+    from reference_testing.claims import Layout
+
+    layout = Layout(tests=Path("/p/tests"), snapshots=Path("/p/snapshots"))
+    assert layout.module_of(Path("/p/snapshots/test_x")) == Path("/p/tests/test_x.py")
+    assert layout.module_of(Path("/p/snapshots/machinery/test_y")) == Path(
+        "/p/tests/machinery/test_y.py"
+    )
+    assert layout.module_of(Path("/p/snapshots")) is None
+    assert layout.module_of(layout.folder_of("/p/tests/machinery/test_y.py")) == Path(
+        "/p/tests/machinery/test_y.py"
+    )
