@@ -317,9 +317,9 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             tally["survived"] += 1
             unexplained.append(f"{name} ({status}): - {removed}  + {added}")
     rows = [
-        "| module | mutants | killed | survived | equivalent | device only | killed of all "
-        "| killed of all but device only |",
-        "|---|---|---|---|---|---|---|---|",
+        "| module | mutants run | killed | survived | equivalent | device only | killed of all "
+        "| killed of all but device only | not run |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
     for module, tally in sorted(counts.items()):
@@ -375,7 +375,7 @@ def _row(module: str, tally: Counter) -> str:
     return (
         f"| {module} | {tally['mutants']} | {tally['killed']} | {tally['survived']} "
         f"| {tally['equivalent']} | {tally['device only']} | {share(tally['killed'], tally['mutants'])} "
-        f"| {share(tally['killed'], tally['mutants'] - tally['device only'])} |"
+        f"| {share(tally['killed'], tally['mutants'] - tally['device only'])} | {tally['not run']} |"
     )
 
 
