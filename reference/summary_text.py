@@ -105,6 +105,7 @@ def where_to_read(example: Example, variant: str | None) -> list[str]:
     build = example.build if variant is None else dict(example.variants)[variant]
     places = []
     for found, name in what_builds(build):
+        found = inspect.unwrap(found)  # getsourcelines unwraps: the file must be the same one's
         try:
             path = Path(inspect.getsourcefile(found)).resolve()
             line = inspect.getsourcelines(found)[1]

@@ -63,12 +63,28 @@ COSTLIEST_FIRST = (
 )
 
 
+# mutmut's first run (tools/mutate.py), which learns which functions each test reaches, wraps each
+# function in a trampoline that sets a ContextVar: strict torch.export refuses to trace it, so there
+# the strict-export rows say "raises" whatever the code. In that run only, the tests that export
+# strictly or read the whole table may fail (what they reached before is still recorded); against
+# each mutant they run as always (the trampoline then reads a name, which export traces).
+MUTMUT_STATS_RUN = os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def exports_strictly(item) -> bool:
+    return ("strict" in item.name and "export" in item.name) or "printed_table" in item.fixturenames
+
+
 def pytest_collection_modifyitems(config, items):
     """The files of COSTLIEST_FIRST in that order, then the others in theirs (the sort is stable).
     Every test id is ASCII: pytest escapes any other character in a node id ("σ" as "\\u03c3"),
     and a tool that passes ids back to pytest (mutmut runs a mutant's tests by id) finds none."""
     rank = {name: i for i, name in enumerate(COSTLIEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    if MUTMUT_STATS_RUN:
+        reason = "mutmut's stats run: strict export cannot trace its trampolines"
+        for item in filter(exports_strictly, items):
+            item.add_marker(pytest.mark.xfail(strict=False, reason=reason))
     escaped = [item.nodeid for item in items if not item.nodeid.isascii() or "\\" in item.nodeid]
     if escaped:
         raise pytest.UsageError(f"test ids must be ASCII (give ids=...): {', '.join(escaped[:5])}")

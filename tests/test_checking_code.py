@@ -653,3 +653,13 @@ def test_close_to_normal_holds_the_std_to_its_own_standard_error():
     draws = (draws - draws.mean()) / draws.std()  # mean 0, std 1 exactly (to rounding)
     assert close_to_normal(draws * 0.01, 0.01)
     assert not close_to_normal(draws * (0.01 + 3.4e-4), 0.01)
+
+
+def test_the_model_that_forgets_super_init_fails_at_its_first_assignment():
+    """The `article_call` counter-case says "another AttributeError": the one of a Module whose
+    `__init__` never ran, at its first assignment, not the article's (weight_norm on a bare
+    Parameter) nor any later one."""
+    from reference.sharing_article import ForgetsModuleInitModel
+
+    with pytest.raises(AttributeError, match=r"before Module\.__init__\(\) call"):
+        ForgetsModuleInitModel()

@@ -1033,11 +1033,17 @@ def test_the_width_is_columns_else_the_terminal_else_80(monkeypatch):
 
 
 class Stream:
-    def __init__(self, fd):
-        self.fd = fd
+    """A standard stream on the file descriptor the test chooses; the rest is the real stream's (a
+    tool around pytest may write to sys.__stdout__ meanwhile: mutmut's progress line does)."""
+
+    def __init__(self, fd, real):
+        self.fd, self.real = fd, real
 
     def fileno(self):
         return self.fd
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
 
 
 @pytest.mark.parametrize(
@@ -1072,7 +1078,7 @@ def test_piped_output_follows_the_terminal_it_ends_in(monkeypatch, terminals, tt
         layout.os, "close", lambda fd: closed.append(fd) if fd == TTY else real_close(fd)
     )
     for name, fd in (("__stdout__", 1), ("__stderr__", 2), ("__stdin__", 0)):
-        monkeypatch.setattr(sys, name, Stream(fd))
+        monkeypatch.setattr(sys, name, Stream(fd, getattr(sys, name)))
     assert layout.terminal_columns() == columns
     assert closed == ([TTY] if tty is not None and not terminals else [])
 

@@ -1,31 +1,45 @@
-"""Mutation testing of the code that decides verdicts, with mutmut: `tox -e mutate`.
+"""Mutation testing of everything a verdict or a survival row runs, with mutmut: `tox -e mutate`.
 
     python tools/mutate.py [--max-children N] [--report-only]
+    python tools/mutate.py --measure-scope [--write] [--slow]
 
-The scope is the code a wrong verdict could hide in: `reference/tying.py`, `probes.py`,
-`example.py`, `training.py`, `seeding.py` whole; every claim's check function in the topic modules
-(read from the registry); the survival table's outcome logic. (The snapshot comparison, `reference_testing/compare.py`, is
-test machinery outside mutmut's `source_paths`: `tests/machinery/test_tolerance.py` tests it
-directly.) mutmut copies the project into `mutants/`, runs the suite once to learn
-which tests reach each function, then runs only those tests against each mutant.
+The scope is measured, not chosen: `--measure-scope` runs, under a profiler, the suite's tests of
+the verdicts and rows (each claim in its example's summary and against its snapshot, each
+counter-case, each quick survival row against its snapshot: VERDICT_TESTS), then every claim's check
+at its default and at each counter-case and every quick survival row directly, and lists each
+function of `reference/` and `reference_testing/` that ran (a nested function counts as the one
+around it, as mutmut mutates it). The list is committed as `tools/mutation_scope.txt`; a run
+measures again first and stops if the list is stale. The slow rows (inductor's compile, ranks
+started) are left out: `--slow` adds them (the ranks' own processes are not seen).
 
-A survivor is either killed by a test or recorded in `tools/mutation_equivalents.toml` with one line
-on why no test can tell it from the original (matched by its function and the line it changes, so
-the record outlives mutmut's numbering). Prints the table in docs/maintainers.md, per module: killed, survived,
-equivalent; exits 1 when a survivor is unexplained or fewer than 90% of the non-equivalent mutants
-are killed.
+mutmut swaps operators, constants, names and arguments inside each function of the scope; it leaves
+decorated functions whole (`functools.cache`, `property`, `contextmanager`, pytest's hooks and
+fixtures): the report names them. It copies the project into `mutants/`, runs the suite once to
+learn which tests reach each function, then runs only those tests against each mutant.
+
+A survivor is either killed by a test or recorded in `tools/mutation_equivalents.toml` with why no
+input can tell it from the original (matched by its function and the line it changes, so the record
+outlives mutmut's numbering). Prints the table in docs/maintainers.md, per module: every mutant
+counts, "device only" ones beside the others; exits 1 when a survivor is unexplained, a mutant of
+the scope has no result, or fewer than 90% of the non-equivalent mutants are killed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
-import functools
+import importlib
+import inspect
 import os
+import pkgutil
 import subprocess
 import sys
+import threading
 import tomllib
+import types
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,44 +49,147 @@ GOAL = 0.90
 KILLED = {"killed", "timeout"}
 NOT_RUN = {"not checked", "skipped"}
 
-WHOLE_MODULES = (
-    "reference.tying",
-    "reference.probes",
-    "reference.example",
-    "reference.training",
-    "reference.seeding",
-)
-SURVIVAL_OUTCOME = (
-    "same_storage",
-    "same_values",
-    "outcome_of",
-    "step_label",
-    "outcome_of_one_step",
-    "error_text",
-    "raised",
+SCOPE = ROOT / "tools" / "mutation_scope.txt"
+PACKAGES = ("reference", "reference_testing")
+# The suite's side of a verdict and of a survival row: each claim's check in the example's summary
+# and against its snapshot, each counter-case, each quick row against its snapshot. Run in-process
+# under the tracer, so that the snapshot comparison, the extension, the plugin and the skip rule
+# that judge them are measured with the code they judge.
+VERDICT_TESTS = (
+    "tests/test_snapshots.py::test_structure",
+    "tests/test_snapshots.py::test_claim_verdict_is_proven",
+    "tests/test_counter_cases.py::test_the_check_says_false_at_the_counter_case",
+    "tests/test_survival.py::test_row",
+    "tests/test_survival.py::test_earlier_row",
 )
 
 
-def claim_check_functions() -> list[tuple[str, str]]:
-    """(module, top-level function) of every claim's check, from the registry."""
+def outermost_function(qualname: str) -> str | None:
+    """What mutmut mutates a function's code as: a nested function or comprehension belongs to the
+    function around it; module-level code (and a lambda or comprehension there) to none."""
+    outer = qualname.split(".<locals>.")[0]
+    return None if outer.startswith("<") or outer.endswith(">") else outer
+
+
+@contextlib.contextmanager
+def calls_recorded(found: set[types.CodeType], directories: tuple[str, ...]) -> Iterator[None]:
+    """Every Python function of `directories` called while active, in any thread (a profiler: one
+    event a call, none a line)."""
+
+    def profile(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code.co_filename.startswith(directories):
+            found.add(frame.f_code)
+
+    previous = sys.getprofile()
+    threading.setprofile(profile)
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+        threading.setprofile(None)
+
+
+def clear_caches() -> None:
+    """functools.cache'd functions of the packages: emptied, so that what they computed is computed
+    again under the tracer."""
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.split(".")[0] in PACKAGES:
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+def measure_scope(slow: bool = False) -> list[str]:
+    """`module.qualname` of every function of `reference/` and `reference_testing/` that a verdict
+    or a survival row runs: VERDICT_TESTS in-process, then directly every claim's check at its
+    default and at each counter-case, and every survival row (the quick ones; with `slow`, also
+    those that compile with inductor or start ranks: what the ranks run in their own processes is
+    not seen)."""
+    import pytest
+
     import reference
+    import reference_testing
+    from reference import survival
 
+    directories = tuple(
+        str(Path(package.__file__).resolve().parent) + os.sep
+        for package in (reference, reference_testing)
+    )
+    # Imported first: what a module runs as it is imported (the registry built, a class body)
+    # defines the code; a verdict runs what is called afterwards.
+    for package in (reference, reference_testing):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    codes: set[types.CodeType] = set()
+    with calls_recorded(codes, directories):
+        clear_caches()
+        arguments = [*VERDICT_TESTS, "-q", "-p", "no:cacheprovider", "-n", "0"]
+        if pytest.main(["--rootdir", str(ROOT), *arguments]) != 0:
+            raise SystemExit("mutate: the verdict tests failed: a scope measured so would be wrong")
+        clear_caches()
+        for name in reference.names():
+            for claim in reference.get(name).claims:
+                claim.proven("cpu")
+                for counter in claim.counters:
+                    claim.proven_at(counter, "cpu")
+        operations = [op for op in survival.OPERATIONS if slow or not op.slow]
+        survival.rows(operations, survival.MODELS)
+    modules = {
+        str(Path(m.__file__).resolve()): name
+        for name, m in list(sys.modules.items())
+        if name.split(".")[0] in PACKAGES and getattr(m, "__file__", None)
+    }
     found = set()
-    for name in reference.names():
-        for claim in reference.get(name).claims:
-            check = claim.check
-            while isinstance(check, functools.partial):
-                check = check.func
-            found.add((check.__module__, check.__qualname__.split(".")[0]))
+    for code in codes:
+        if not code.co_flags & inspect.CO_NEWLOCALS:
+            continue  # a module's or a class's body: no function
+        function = outermost_function(code.co_qualname)
+        module = modules.get(str(Path(code.co_filename).resolve()))
+        if function is not None and module is not None:
+            found.add(f"{module}.{function}")
     return sorted(found)
 
 
+def scope_file_text(functions: list[str]) -> str:
+    header = (
+        "# Every function of reference/ and reference_testing/ that a verdict or a survival row runs,\n"
+        "# measured: python tools/mutate.py --measure-scope --write (generated; do not edit)\n"
+    )
+    return header + "".join(f"{function}\n" for function in functions)
+
+
+def scope_functions() -> list[str]:
+    """The committed measured scope."""
+    lines = SCOPE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def module_and_function(function: str) -> tuple[str, str]:
+    """`reference.survival.same_values` -> (`reference.survival`, `same_values`);
+    `reference.example.Claim.proven` -> (`reference.example`, `Claim.proven`)."""
+    parts = function.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:cut])
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
+        return module, ".".join(parts[cut:])
+    raise ValueError(f"no module in {function!r}")
+
+
+def mutmut_pattern(function: str) -> str:
+    """mutmut's mutant names: `module.x_function__mutmut_N`, `module.xǁClassǁmethod__mutmut_N`."""
+    module, qualname = module_and_function(function)
+    if "." in qualname:
+        return f"{module}.xǁ{qualname.replace('.', 'ǁ')}__mutmut_*"
+    return f"{module}.x_{qualname}__mutmut_*"
+
+
 def scope() -> list[str]:
-    """mutmut's mutant-name patterns (`module.x_function__mutmut_N`; methods: `module.xǁClassǁmethod…`)."""
-    patterns = [f"{module}.*" for module in WHOLE_MODULES]
-    patterns += [f"{module}.x_{function}__mutmut_*" for module, function in claim_check_functions()]
-    patterns += [f"reference.survival.x_{function}__mutmut_*" for function in SURVIVAL_OUTCOME]
-    return patterns
+    """mutmut's mutant-name patterns of the measured scope."""
+    return [mutmut_pattern(function) for function in scope_functions()]
 
 
 def mutmut(*arguments: str, capture: bool = False) -> str:
@@ -109,10 +226,12 @@ def changed_line(name: str) -> tuple[str, str]:
 
 
 def function_of(name: str) -> str:
-    """`reference.tying.x_equals_sum__mutmut_3` -> `reference.tying.equals_sum`."""
+    """`reference.tying.x_equals_sum__mutmut_3` -> `reference.tying.equals_sum`;
+    `reference.example.xǁClaimǁproven__mutmut_1` -> `reference.example.Claim.proven`."""
     module, _, mangled = name.rpartition(".")
-    function = mangled.removeprefix("x_").rpartition("__mutmut_")[0].replace("ǁ", ".").strip(".")
-    return f"{module}.{function}"
+    function = mangled.rpartition("__mutmut_")[0]
+    function = function.removeprefix("x_") if function.startswith("x_") else function[2:]
+    return f"{module}.{function.replace('ǁ', '.')}"
 
 
 def load_equivalents() -> list[dict]:
@@ -147,14 +266,42 @@ def drops_the_device(removed: str, added: str) -> bool:
     return False
 
 
+def decorated(function: str) -> bool:
+    """Whether mutmut leaves the function whole: it mutates no decorated function but a
+    staticmethod or classmethod (a decorator runs at definition; a copy for its trampoline could
+    register twice)."""
+    import ast
+
+    module, qualname = module_and_function(function)
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
+    nodes: list[ast.AST] = [tree]
+    for part in qualname.split("."):
+        body = [n for parent in nodes for n in getattr(parent, "body", [])]
+        nodes = [
+            n
+            for n in body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and n.name == part
+        ]
+    return any(
+        [getattr(d, "id", None) for d in node.decorator_list]
+        not in ([], ["staticmethod"], ["classmethod"])
+        for node in nodes
+    )
+
+
 def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
+    """The table: every mutant of the scope counts; device-only mutants are counted beside the
+    others, not left out of the total."""
     counts: dict[str, Counter] = {}
     unexplained, used = [], set()
     for name, status in sorted(statuses.items()):
         module = name.rpartition(".")[0]
         tally = counts.setdefault(module, Counter())
         if status in NOT_RUN:
+            tally["not run"] += 1
             continue
+        tally["mutants"] += 1
         if status in KILLED:
             tally["killed"] += 1
             tally["timed out"] += status == "timeout"
@@ -170,15 +317,14 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             tally["survived"] += 1
             unexplained.append(f"{name} ({status}): - {removed}  + {added}")
     rows = [
-        "| module | killed | survived | equivalent | device only | killed of non-equivalent |",
-        "|---|---|---|---|---|---|",
+        "| module | mutants run | killed | survived | equivalent | device only | killed of all "
+        "| killed of all but device only | not run |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
     for module, tally in sorted(counts.items()):
-        if not tally:
-            continue  # out of scope: none of its mutants ran
         total.update(tally)
-        rows.append(_row(module, tally))
+        rows.append(_row(f"`{module}`", tally))
     rows.append(_row("**all**", total))
     print("\n".join(rows))
     stale = [e for e in equivalents if id(e) not in used]
@@ -188,22 +334,48 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
         )
     for line in unexplained:
         print(f"SURVIVED {line}")
-    killed, real = total["killed"], total["killed"] + total["survived"]
+    functions = scope_functions()
+    mutated = {function_of(name) for name in statuses}
+    unmutated = [f for f in functions if f not in mutated]
+    whole = [f for f in unmutated if decorated(f)]
+    print(
+        f"scope: {len(functions)} functions measured ({packages_line(functions)}); "
+        f"{len(functions) - len(unmutated)} have mutants; {len(whole)} are decorated, which "
+        f"mutmut leaves whole; {len(unmutated) - len(whole)} have nothing mutmut swaps"
+    )
+    for function in whole:
+        print(f"decorated, not mutated: {function}")
+    if total["not run"]:
+        print(f"NOT RUN: {total['not run']} mutants of the scope have no result yet")
+    killed, everything = total["killed"], total["mutants"]
+    but_device = everything - total["device only"]
+    real = killed + total["survived"]
     rate = killed / real if real else 1.0
     print(
-        f"{killed}/{real} non-equivalent mutants killed ({rate:.1%}); goal {GOAL:.0%}; "
-        f"{total['device only']} more only drop the device (killed by no CPU run: not counted); "
+        f"{killed}/{everything} mutants killed ({share(killed, everything)}); "
+        f"{killed}/{but_device} of those that do more than drop the device ({share(killed, but_device)}); "
+        f"{total['equivalent']} recorded equivalent, {total['device only']} only drop the device "
+        f"(no CPU run can tell them apart: only the CUDA leg can), {total['survived']} survived; "
+        f"{killed}/{real} of the rest ({rate:.1%}, goal {GOAL:.0%}); "
         f"{total['timed out']} of the killed timed out (run again alone, they still hang)"
     )
-    return 0 if rate >= GOAL and not unexplained else 1
+    return 0 if rate >= GOAL and not unexplained and not total["not run"] else 1
+
+
+def packages_line(functions: list[str]) -> str:
+    by_package = Counter(function.split(".")[0] for function in functions)
+    return ", ".join(f"{package}: {count}" for package, count in sorted(by_package.items()))
+
+
+def share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
 
 
 def _row(module: str, tally: Counter) -> str:
-    real = tally["killed"] + tally["survived"]
-    rate = f"{tally['killed'] / real:.1%}" if real else "-"
     return (
-        f"| `{module}` | {tally['killed']} | {tally['survived']} | {tally['equivalent']} "
-        f"| {tally['device only']} | {rate} |"
+        f"| {module} | {tally['mutants']} | {tally['killed']} | {tally['survived']} "
+        f"| {tally['equivalent']} | {tally['device only']} | {share(tally['killed'], tally['mutants'])} "
+        f"| {share(tally['killed'], tally['mutants'] - tally['device only'])} | {tally['not run']} |"
     )
 
 
@@ -213,9 +385,37 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="report the last run's results, run nothing"
     )
+    parser.add_argument(
+        "--measure-scope",
+        action="store_true",
+        help="measure the scope (every function a verdict or a survival row runs), print it, run "
+        "nothing else; exit 1 when it differs from tools/mutation_scope.txt",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="with --measure-scope: write tools/mutation_scope.txt"
+    )
+    parser.add_argument(
+        "--slow",
+        action="store_true",
+        help="with --measure-scope: also the slow survival rows (inductor's compile, ranks)",
+    )
     options = parser.parse_args(argv)
     os.chdir(ROOT)  # mutmut reads its configuration and results from the working folder
+    if options.measure_scope:
+        text = scope_file_text(measure_scope(slow=options.slow))
+        if options.write:
+            SCOPE.write_text(text, encoding="utf-8")
+        print(text, end="")
+        same = SCOPE.exists() and SCOPE.read_text(encoding="utf-8") == text
+        if not same and not options.write:
+            print(f"mutate: the measured scope differs from {SCOPE.relative_to(ROOT)}: "
+                  "run `python tools/mutate.py --measure-scope --write`")  # fmt: skip
+        return 0 if same or options.write else 1
     if not options.report_only:
+        if scope_file_text(measure_scope()) != SCOPE.read_text(encoding="utf-8"):
+            print(f"mutate: the measured scope differs from {SCOPE.relative_to(ROOT)}: run "
+                  "`python tools/mutate.py --measure-scope` to see it, `--write` to keep it")  # fmt: skip
+            return 1
         children = ["--max-children", str(options.max_children)] if options.max_children else []
         mutmut("run", *children, *scope())
         # A mutant that timed out while others loaded the machine is run again alone: what still

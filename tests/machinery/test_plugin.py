@@ -134,3 +134,19 @@ def test_the_controller_judges_orphans_only_from_every_workers_collection():
     second = {"judged": 3, "orphans": ["a"], "deselected": 1}
     assert plugin.judged(controller_with([first, second], 2)) == plugin.Verdict(3, ["a"], 1)
     assert plugin.judged(controller_with([first], 2)) == plugin.Verdict(complete=False)
+
+
+def test_a_snapshot_folder_names_its_test_file_and_the_top_folder_none():
+    """The orphan judgement reads a folder back to the test file that claims it (run at the end of a
+    session, so only a nested run reaches it otherwise)."""
+    from reference_testing.claims import Layout
+
+    layout = Layout(tests=Path("/p/tests"), snapshots=Path("/p/snapshots"))
+    assert layout.module_of(Path("/p/snapshots/test_x")) == Path("/p/tests/test_x.py")
+    assert layout.module_of(Path("/p/snapshots/machinery/test_y")) == Path(
+        "/p/tests/machinery/test_y.py"
+    )
+    assert layout.module_of(Path("/p/snapshots")) is None
+    assert layout.module_of(layout.folder_of("/p/tests/machinery/test_y.py")) == Path(
+        "/p/tests/machinery/test_y.py"
+    )

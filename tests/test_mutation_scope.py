@@ -1,0 +1,78 @@
+"""The mutation scope (tools/mutation_scope.txt) is measured by running the verdicts and the
+survival rows under a profiler (`python tools/mutate.py --measure-scope`, a minute and a half):
+`tox -e mutate` measures it again before it mutates anything and stops on a stale list. Here, the
+cheap part: every function listed still exists, and what every verdict and row must run is listed."""
+
+import functools
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+import reference
+from reference import survival
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import mutate  # noqa: E402  (tools/ is no package)
+
+SCOPE = mutate.scope_functions()
+
+
+def resolved(function: str):
+    module, qualname = mutate.module_and_function(function)
+    found = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part) if not isinstance(found, type) else vars(found)[part]
+    return found
+
+
+def test_the_list_is_sorted_without_repeats_and_within_the_two_packages():
+    assert sorted(set(SCOPE)) == SCOPE
+    assert {function.split(".")[0] for function in SCOPE} == {"reference", "reference_testing"}
+
+
+@pytest.mark.parametrize("function", SCOPE)
+def test_each_listed_function_still_exists(function):
+    found = resolved(function)
+    assert callable(found) or isinstance(found, property | staticmethod | classmethod), found
+
+
+def outermost(function) -> str:
+    while isinstance(function, functools.partial):
+        function = function.func
+    return f"{function.__module__}.{function.__qualname__.split('.<locals>.')[0]}"
+
+
+def test_every_claims_check_is_in_the_scope():
+    checks = {outermost(c.check) for n in reference.names() for c in reference.get(n).claims}
+    assert sorted(checks - set(SCOPE)) == []
+
+
+def test_what_decides_a_survival_row_and_judges_a_snapshot_is_in_the_scope():
+    # A row whose package is missing here (accelerate) runs nothing of its operation.
+    quick = [op for op in survival.OPERATIONS if not op.slow and not survival.missing_packages(op)]
+    operations = {outermost(op.run) for op in quick}
+    judges = {
+        "reference.survival.outcome_of",
+        "reference.survival.same_values",
+        "reference_testing.compare.differences",
+        "reference_testing.extension.JSONSnapshot.matches",
+        "reference_testing.devices.skip_cuda_cases_without_cuda",
+        "reference_testing.locked.drawing_from_the_global_rng",
+    }
+    assert sorted((operations | judges) - set(SCOPE)) == []
+
+
+def test_one_mutmut_pattern_a_function():
+    assert mutate.mutmut_pattern("reference.survival.same_values") == (
+        "reference.survival.x_same_values__mutmut_*"
+    )
+    assert mutate.mutmut_pattern("reference.example.Claim.proven") == (
+        "reference.example.xǁClaimǁproven__mutmut_*"
+    )
+    assert mutate.function_of("reference.example.xǁClaimǁproven__mutmut_3") == (
+        "reference.example.Claim.proven"
+    )
+    assert len(mutate.scope()) == len(SCOPE)
