@@ -83,7 +83,9 @@ def run(variation: Variation, directory: Path) -> dict:
     # Another release's venv has neither package installed: both are found from here.
     environment["PYTHONPATH"] = str(ROOT)
     command = [variation.python, str(Path(__file__)), "--produce", str(output)]
-    done = subprocess.run(command, env=environment, capture_output=True, text=True)
+    done = subprocess.run(
+        command, env=environment, capture_output=True, text=True, encoding="utf-8"
+    )
     if done.returncode != 0:
         raise SystemExit(f"{variation.label} failed:\n{done.stderr[-3000:]}")
     return json.loads(output.read_text(encoding="utf-8"))
@@ -99,7 +101,7 @@ def variations(pythons: list[str], every_change: bool) -> list[Variation]:
     for python in pythons:
         version = subprocess.run(
             [python, "-c", "import torch; print(torch.__version__)"],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, encoding="utf-8", check=True,
         ).stdout.strip()  # fmt: skip
         found.append(Variation(f"torch {version}", BENIGN, python, {VARIABLE: "none"}))
     return found

@@ -268,6 +268,7 @@ def git_chapter(repository: Path) -> str:
         [*git, "ls-tree", "--name-only", "HEAD", f"{CHAPTER}/"],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         check=True,
     ).stdout.split()
     names = sorted(name for name in listed if name.endswith(".md"))

@@ -138,7 +138,9 @@ def run(perturbation: Perturbation) -> Result:
     if perturbation.kind != BENIGN:
         command += ["-x", *suite_files_catching_first()]
     start = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
+    done = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, encoding="utf-8"
+    )
     output = done.stdout + done.stderr
     lines = [line for line in output.splitlines() if line.strip()]
     return Result(

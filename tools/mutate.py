@@ -197,7 +197,9 @@ def mutmut(*arguments: str, capture: bool = False) -> str:
     if not capture:
         subprocess.run(command, cwd=ROOT, check=True)
         return ""
-    return subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        command, cwd=ROOT, check=True, capture_output=True, text=True, encoding="utf-8"
+    ).stdout
 
 
 def results() -> dict[str, str]:

@@ -200,6 +200,7 @@ def imports_from(copy: Path) -> str:
         env=environment(copy),
         capture_output=True,
         text=True,
+        encoding="utf-8",
         check=True,
     )
     return done.stdout
@@ -276,6 +277,7 @@ def run_suite(copy: Path, pytest_args: list[str]) -> tuple[int, str, float]:
         env=environment(copy),
         capture_output=True,
         text=True,
+        encoding="utf-8",
     )
     return done.returncode, done.stdout + done.stderr, time.monotonic() - start
 

@@ -84,7 +84,7 @@ def measure(release: str, venv: Path, pytest_args: str | None, keep: bool = Fals
         print(f"{release}: the install failed", file=sys.stderr)
         shutil.rmtree(venv, ignore_errors=True)
         return False
-    version = run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)  # fmt: skip
+    version = run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True, encoding="utf-8")  # fmt: skip
     if version.stdout.strip().split("+")[0] != release:
         print(f"{release}: the venv has torch {version.stdout.strip()}", file=sys.stderr)
         shutil.rmtree(venv, ignore_errors=True)
