@@ -110,9 +110,9 @@ def centers_the_documented_values(device: torch.device, make_layer=CenteredLayer
 
 
 # Float32 rounding leaves the mean of the centred output a tiny number, not always exactly zero.
-# Measured (torch 2.13, CPU, the example's model and input at seeds 0-199,
-# /work/scratch/claimsfix/m_centered.py): the noise, |mean| of the centred output, is at most
-# 2.0e-8 (2.8e-9 at the example's seed); the real change, |mean| of the output uncentred (net[0]'s),
+# Measured (torch 2.13, CPU, the example's model and input at seeds 0-199, by a one-off script):
+# the noise, |mean| of the centred output, is at most 2.0e-8 (at the example's seed 2.8e-9 with
+# AVX512 kernels, 0.0 with ATEN_CPU_CAPABILITY=default); the real change, |mean| of the output uncentred (net[0]'s),
 # is 2.8e-2 at the example's seed, 2.2e-2 the median and 9.0e-6 the smallest over the 200 seeds.
 # 1e-6 sits 49 times above the noise and 28,000 times below the example's uncentred mean.
 MEAN_TOLERANCE = 1e-6

@@ -189,12 +189,13 @@ def test_fixed_hidden_mlp_returns_a_scalar_that_no_linear_layer_can_follow():
 
 
 def test_the_mean_tolerance_sits_between_the_measured_noise_and_an_uncentred_output():
-    """MEAN_TOLERANCE's comment, at the example's seed: the centred mean 2.8e-9, the uncentred
-    2.8e-2 (the 200-seed figures beside it are measured by the script it names)."""
+    """MEAN_TOLERANCE's comment, at the example's seed: the uncentred mean 2.8e-2; the centred one
+    is rounding, which the CPU's kernels decide (2.8e-9 with AVX512's, 0.0 with
+    ATEN_CPU_CAPABILITY=default): within the noise measured over 200 seeds, 2.0e-8."""
     net, x = CENTERED_LAYER.model(CPU), CENTERED_LAYER.input(CPU)
     with torch.no_grad():
         centred, uncentred = abs(net(x).mean().item()), abs(net[0](x).mean().item())
-    assert (f"{centred:.1e}", f"{uncentred:.1e}") == ("2.8e-09", "2.8e-02")
+    assert f"{uncentred:.1e}" == "2.8e-02" and centred <= 2.0e-8, (centred, uncentred)
     assert centred * 5 < MEAN_TOLERANCE < uncentred / 5
 
 
