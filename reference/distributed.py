@@ -66,6 +66,21 @@ def gloo_on_loopback() -> None:
         os.environ["GLOO_SOCKET_IFNAME"] = interface
 
 
+def join_gloo_group(rank: int, world_size: int, folder: str, timeout: float) -> None:
+    """Join a gloo group that meets through a file in `folder`, on the loopback interface; a rank
+    waits on its peers `timeout` seconds at most."""
+    import torch.distributed as dist
+
+    gloo_on_loopback()
+    dist.init_process_group(
+        "gloo",
+        init_method=Path(folder, "rendezvous").resolve().as_uri(),
+        rank=rank,
+        world_size=world_size,
+        timeout=timedelta(seconds=timeout),
+    )
+
+
 def batch_of(name: str, rank: int | None = None) -> torch.Tensor:
     """The example's input; with a rank, that rank's equal share of it (split along the batch)."""
     x = get(name).input()
@@ -89,14 +104,7 @@ def worker(rank: int, world_size: int, folder: str, timeout: float = DEADLINE_S)
     from torch.nn.parallel import DistributedDataParallel
 
     torch.set_num_threads(1)  # two processes share the machine's cores
-    gloo_on_loopback()
-    dist.init_process_group(
-        "gloo",
-        init_method=Path(folder, "rendezvous").resolve().as_uri(),
-        rank=rank,
-        world_size=world_size,
-        timeout=timedelta(seconds=timeout),  # a rank never waits on its peer past the deadline
-    )
+    join_gloo_group(rank, world_size, folder, timeout)  # never waits on its peer past the deadline
     try:
         results = {}
         for name in MODELS:

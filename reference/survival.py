@@ -46,7 +46,7 @@ from datetime import date
 
 import torch
 
-from .distributed import gloo_on_loopback
+from .distributed import gloo_on_loopback, join_gloo_group
 from .memory import memory_footprint, saved_to_memory
 from .releases import torch_release
 from .survival_cases import OPERATIONS, STEP, Operation, known_error, operation
@@ -358,21 +358,13 @@ def rank_worker(rank: int, world_size: int, folder: str, operation_name: str, na
     """One rank: join the gloo group through a file in `folder`, run the operation on each model
     (every rank the same code, in the same order: the collectives meet), write its rows there."""
     import json
-    from datetime import timedelta
     from pathlib import Path
 
     import torch.distributed as dist
 
     os.dup2(2, 1)  # what gloo's C++ side prints must not reach the table's standard output
     torch.set_num_threads(1)  # the ranks share the machine's cores
-    gloo_on_loopback()
-    dist.init_process_group(
-        "gloo",
-        init_method=Path(folder, "rendezvous").resolve().as_uri(),
-        rank=rank,
-        world_size=world_size,
-        timeout=timedelta(seconds=60),
-    )
+    join_gloo_group(rank, world_size, folder, timeout=60)
     try:
         op = operation(operation_name)
         found = {name: outcomes(op, model_named(name)) for name in names}
