@@ -764,11 +764,15 @@ FIXED_HIDDEN_MLP = Example(
             quote="下面的代码将模型参数放在GPU上",
             place="5.6 GPU, 5.6.3 神经网络与GPU; FixedHiddenMLP: 5.1.3",
             reading=(
-                "net.to(device) moves the parameters and buffers, nothing else: FixedHiddenMLP's "
-                "rand_weight stays on the CPU, and the book's torch.mm(X, self.rand_weight) then "
-                "fails on the GPU (decided on a GPU; on the CPU nothing moves)"
+                "the reference's finding, from the book's sentence about moving another network's "
+                "parameters to the GPU (5.6.3): net.to(device) moves parameters and buffers, "
+                "nothing else, so FixedHiddenMLP's rand_weight stays on the CPU (the check looks "
+                "at where each tensor is; it does not run the book's torch.mm(X, "
+                "self.rand_weight), which would then mix devices; decided on a GPU, on the CPU "
+                "nothing moves)"
             ),
             reviewed=REVIEWED,
+            finding=True,
         ),
         Claim(
             "shared_layer_gradient_sum",
