@@ -6,6 +6,7 @@ small synthetic module whose expectations are derived by hand."""
 
 import importlib
 import importlib.util
+import os
 import pkgutil
 import sys
 import textwrap
@@ -332,6 +333,14 @@ def test_a_guard_that_matches_nothing_or_now_decides_is_stale():
 
 
 # --- the claims -----------------------------------------------------------------------------------
+# Measuring the registry runs every check again, instrumented, its caches set aside (9 s of the
+# suite's 42 s on one core, measured): `tox -e conditions` runs it, in tox's default list and in CI,
+# as `tox -e survival-slow` runs the slow rows; the tool's own tests above run everywhere.
+
+registry_measured = pytest.mark.skipif(
+    os.environ.get("REFERENCE_CONDITIONS") != "1",
+    reason="the conditions env measures the registry: tox -e conditions",
+)
 
 MODULES = sorted(
     f"reference.{m.name}" for m in pkgutil.iter_modules(reference.__path__) if m.name != "__main__"
@@ -345,6 +354,7 @@ def verdict():
     )
 
 
+@registry_measured
 @pytest.mark.parametrize("module", MODULES)
 def test_every_operand_decides_alone_somewhere_or_is_declared(verdict, module):
     """Add a counter-case where the operand alone turns the check; remove an operand that cannot;
@@ -359,10 +369,12 @@ def test_every_operand_decides_alone_somewhere_or_is_declared(verdict, module):
     assert not undeclared, "never the only operand that decides:\n" + "\n".join(undeclared)
 
 
+@registry_measured
 def test_every_declared_guard_is_current(verdict):
     assert verdict.stale == []
 
 
+@registry_measured
 def test_the_instrumented_checks_say_what_the_originals_say(verdict):
     """And every decision reached could be instrumented."""
     assert verdict.errors == []
