@@ -5,6 +5,7 @@ cheap part: every function listed still exists, and what every verdict and row m
 
 import functools
 import importlib
+import json
 import sys
 from pathlib import Path
 
@@ -76,3 +77,71 @@ def test_one_mutmut_pattern_a_function():
         "reference.example.Claim.proven"
     )
     assert len(mutate.scope()) == len(SCOPE)
+
+
+# --- the whole suite's second judgement of mutmut's survivors ------------------------------------
+
+
+@pytest.fixture
+def survivors_judged(tmp_path, monkeypatch):
+    """Three mutants of one function: one killed by mutmut, two survivors; the whole suite's record
+    says it caught the first survivor (this very diff) and a stale diff of the second."""
+    import semantic_mutants
+
+    texts = {
+        "reference.tying.x_like__mutmut_1": ("a = 1", "a = 2"),
+        "reference.tying.x_like__mutmut_2": ("b = 1", "b = 2"),
+    }
+    monkeypatch.setattr(mutate, "changed_line", lambda name: texts.get(name, ("c", "d")))
+    monkeypatch.setattr(
+        mutate,
+        "text_mutant",
+        lambda name: semantic_mutants.Mutant(name, "f.py", *texts[name], "mutmut", "why"),
+    )
+    monkeypatch.setattr(mutate, "scope_functions", lambda: ["reference.tying.like"])
+    record = tmp_path / "whole-suite.json"
+    monkeypatch.setattr(mutate, "WHOLE_SUITE", record)
+    record.write_text(
+        json.dumps(
+            {
+                "reference.tying.x_like__mutmut_1": {
+                    "outcome": "caught",
+                    "original": "a = 1",
+                    "replacement": "a = 2",
+                },
+                "reference.tying.x_like__mutmut_2": {
+                    "outcome": "caught",
+                    "original": "b = 1",
+                    "replacement": "b = 3",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    return {
+        "reference.tying.x_like__mutmut_1": "survived",
+        "reference.tying.x_like__mutmut_2": "survived",
+        "reference.tying.x_like__mutmut_3": "killed",
+    }
+
+
+def test_a_survivor_the_whole_suite_kills_counts_killed_and_a_stale_record_does_not(
+    survivors_judged, capsys
+):
+    assert mutate.report(survivors_judged, []) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| `reference.tying`"))
+    # mutants run, killed, of which by the whole suite, survived
+    assert row.split(" | ")[1:5] == ["3", "2", "1", "1"], row
+    assert "SURVIVED reference.tying.x_like__mutmut_2 (survived, the whole suite too)" not in out
+    assert "SURVIVED reference.tying.x_like__mutmut_2 (survived)" in out
+    assert mutate.unexplained_survivors(survivors_judged, []) == [
+        "reference.tying.x_like__mutmut_1",
+        "reference.tying.x_like__mutmut_2",
+    ]
+
+
+def test_a_recorded_equivalent_the_whole_suite_kills_is_reported_wrong(survivors_judged, capsys):
+    equivalent = {"function": "reference.tying.like", "removed": "a = 1", "added": "a = 2"}
+    assert mutate.report(survivors_judged, [equivalent]) == 1
+    assert "WRONGLY RECORDED EQUIVALENT (the whole suite kills it) reference.tying.x_like__mutmut_1" in capsys.readouterr().out  # fmt: skip

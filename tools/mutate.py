@@ -1,6 +1,6 @@
 """Mutation testing of everything a verdict or a survival row runs, with mutmut: `tox -e mutate`.
 
-    python tools/mutate.py [--max-children N] [--report-only]
+    python tools/mutate.py [--max-children N] [--report-only] [--no-whole-suite] [PATTERN ...]
     python tools/mutate.py --measure-scope [--write] [--slow]
 
 The scope is measured, not chosen: `--measure-scope` runs, under a profiler, the suite's tests of
@@ -17,6 +17,16 @@ decorated functions whole (`functools.cache`, `property`, `contextmanager`, pyte
 fixtures): the report names them. It copies the project into `mutants/`, runs the suite once to
 learn which tests reach each function, then runs only those tests against each mutant.
 
+mutmut applies a mutant only inside the test process it forks, to the tests its first run saw
+reaching the function. Code that runs at collection (the device cases' parameters), in pytest's
+session hooks (the plugin's orphan check) or in a nested pytest project or a spawned rank (the
+machinery tests, left out of its runs) never sees the mutant there. So every survivor is then judged
+again by the whole suite (`--whole-suite`, on by default): mutmut's own diff is applied as text to a
+copy of the project, and the suite runs against it with `-x`, every process, nested ones included,
+importing the copy (tools/semantic_mutants.py's harness). A failing test there kills it; a suite that
+cannot run (an error at collection, no test failed) is counted apart, beside the kills. The outcomes
+are kept in `mutants/whole-suite.json`, each with the diff it judged.
+
 A survivor is either killed by a test or recorded in `tools/mutation_equivalents.toml` with why no
 input can tell it from the original (matched by its function and the line it changes, so the record
 outlives mutmut's numbering). Prints the table in docs/maintainers.md, per module: every mutant
@@ -31,10 +41,12 @@ import contextlib
 import fnmatch
 import importlib
 import inspect
+import json
 import os
 import pkgutil
 import subprocess
 import sys
+import tempfile
 import threading
 import tomllib
 import types
@@ -236,6 +248,84 @@ def function_of(name: str) -> str:
     return f"{module}.{function.replace('ǁ', '.')}"
 
 
+WHOLE_SUITE = ROOT / "mutants" / "whole-suite.json"
+
+
+def text_mutant(name: str):
+    """mutmut's mutant as a text replacement (tools/semantic_mutants.py's `Mutant`): its diff's
+    context and removed lines replaced by the context and added lines."""
+    import semantic_mutants
+    from mutmut.__main__ import find_mutant, get_diff_for_mutant
+
+    path = find_mutant(name).path
+    diff = get_diff_for_mutant(name, path=path).splitlines()
+    body = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+    original = "\n".join(line[1:] for line in body if line.startswith((" ", "-")))
+    replacement = "\n".join(line[1:] for line in body if line.startswith((" ", "+")))
+    file = str(Path(path).relative_to(ROOT / "mutants")) if Path(path).is_absolute() else str(path)
+    file = file.removeprefix("mutants/")
+    return semantic_mutants.Mutant(name, file, original, replacement, "mutmut", "mutmut's mutant")
+
+
+def load_whole_suite() -> dict[str, dict]:
+    if not WHOLE_SUITE.exists():
+        return {}
+    return json.loads(WHOLE_SUITE.read_text(encoding="utf-8"))
+
+
+def whole_suite_outcome(name: str, judged: dict[str, dict]) -> str | None:
+    """ "caught", "suite error" or "survived", where the whole suite judged this very diff."""
+    entry = judged.get(name)
+    if entry is None:
+        return None
+    mutant = text_mutant(name)
+    if (entry["original"], entry["replacement"]) != (mutant.original, mutant.replacement):
+        return None  # another mutant has this name now: judge it again
+    return entry["outcome"]
+
+
+def judge_by_the_whole_suite(names: list[str]) -> None:
+    """Runs the whole suite against each named mutant in a copy of the project (`-x`), recording
+    each outcome in mutants/whole-suite.json as it comes (an interrupted run keeps what it did)."""
+    import semantic_mutants as harness
+
+    judged = load_whole_suite()
+    pending = [n for n in names if whole_suite_outcome(n, judged) is None]
+    print(f"mutate: {len(pending)} survivor(s) to judge by the whole suite", file=sys.stderr)
+    if not pending:
+        return
+    files = harness.project_files(ROOT)
+    with tempfile.TemporaryDirectory(prefix=".whole-suite-", dir=ROOT.parent) as scratch:
+        copy = Path(scratch) / "project"
+        harness.copy_project(ROOT, files, copy)
+        for i, name in enumerate(pending, 1):
+            mutant = text_mutant(name)
+            try:
+                result = harness.run(mutant, copy, [])
+            except harness.MutantError as error:
+                print(f"mutate: {name}: {error}", file=sys.stderr)
+                continue
+            if result.caught:
+                verdict = "caught"
+            elif result.returncode != 0 and not any(
+                f.startswith("TIMEOUT ") for f in result.failures
+            ):
+                verdict = "suite error"
+            elif result.returncode == 0:
+                verdict = "survived"
+            else:
+                print(f"mutate: {name}: a timeout, no assertion failed: judge it again", file=sys.stderr)  # fmt: skip
+                continue
+            judged[name] = {
+                "outcome": verdict,
+                "first_failure": next(iter(result.failures), ""),
+                "original": mutant.original,
+                "replacement": mutant.replacement,
+            }
+            WHOLE_SUITE.write_text(json.dumps(judged, indent=1, sort_keys=True), encoding="utf-8")
+            print(f"[{i}/{len(pending)}] {name}: {verdict} in {result.seconds:.0f} s", file=sys.stderr)  # fmt: skip
+
+
 def load_equivalents() -> list[dict]:
     return tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get("equivalent", [])
 
@@ -292,11 +382,27 @@ def decorated(function: str) -> bool:
     )
 
 
+def unexplained_survivors(statuses: dict[str, str], equivalents: list[dict]) -> list[str]:
+    """Survivors (and mutants no test reached) neither recorded equivalent nor only dropping the
+    device: those the whole suite judges again."""
+    found = []
+    for name, status in sorted(statuses.items()):
+        if status in KILLED or status in NOT_RUN:
+            continue
+        removed, added = changed_line(name)
+        if not drops_the_device(removed, added) and not is_recorded(
+            name, removed, added, equivalents
+        ):
+            found.append(name)
+    return found
+
+
 def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
     """The table: every mutant of the scope counts; device-only mutants are counted beside the
     others, not left out of the total."""
     counts: dict[str, Counter] = {}
-    unexplained, used = [], set()
+    unexplained, used, wrongly_equivalent = [], set(), []
+    judged = load_whole_suite()
     for name, status in sorted(statuses.items()):
         module = name.rpartition(".")[0]
         tally = counts.setdefault(module, Counter())
@@ -310,6 +416,15 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             continue
         removed, added = changed_line(name)
         entry = is_recorded(name, removed, added, equivalents)
+        by_the_suite = whole_suite_outcome(name, judged)
+        if by_the_suite in ("caught", "suite error"):
+            tally["killed"] += 1
+            tally["by the whole suite"] += 1
+            tally["suite error"] += by_the_suite == "suite error"
+            if entry is not None:
+                used.add(id(entry))
+                wrongly_equivalent.append(f"{name}: - {removed}  + {added}")
+            continue
         if drops_the_device(removed, added):
             tally["device only"] += 1
         elif entry is not None:
@@ -317,11 +432,12 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             used.add(id(entry))
         else:
             tally["survived"] += 1
-            unexplained.append(f"{name} ({status}): - {removed}  + {added}")
+            judged_by = "" if by_the_suite is None else ", the whole suite too"
+            unexplained.append(f"{name} ({status}{judged_by}): - {removed}  + {added}")
     rows = [
-        "| module | mutants run | killed | survived | equivalent | device only | killed of all "
-        "| killed of all but device only | not run |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| module | mutants run | killed | of which by the whole suite | survived | equivalent "
+        "| device only | killed of all | killed of all but device only | not run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
     for module, tally in sorted(counts.items()):
@@ -334,6 +450,8 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
         print(
             f"note: recorded equivalent not met this run: {entry['function']}: {entry['removed']}"
         )
+    for line in wrongly_equivalent:
+        print(f"WRONGLY RECORDED EQUIVALENT (the whole suite kills it) {line}")
     for line in unexplained:
         print(f"SURVIVED {line}")
     functions = scope_functions()
@@ -359,9 +477,12 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
         f"{total['equivalent']} recorded equivalent, {total['device only']} only drop the device "
         f"(no CPU run can tell them apart: only the CUDA leg can), {total['survived']} survived; "
         f"{killed}/{real} of the rest ({rate:.1%}, goal {GOAL:.0%}); "
-        f"{total['timed out']} of the killed timed out (run again alone, they still hang)"
+        f"{total['timed out']} of the killed timed out (run again alone, they still hang); "
+        f"{total['by the whole suite']} killed only by the whole suite ({total['suite error']} of "
+        "them by a suite that could not run: an error, no test failed)"
     )
-    return 0 if rate >= GOAL and not unexplained and not total["not run"] else 1
+    clean = not unexplained and not wrongly_equivalent and not total["not run"]
+    return 0 if rate >= GOAL and clean else 1
 
 
 def packages_line(functions: list[str]) -> str:
@@ -375,7 +496,8 @@ def share(part: int, whole: int) -> str:
 
 def _row(module: str, tally: Counter) -> str:
     return (
-        f"| {module} | {tally['mutants']} | {tally['killed']} | {tally['survived']} "
+        f"| {module} | {tally['mutants']} | {tally['killed']} | {tally['by the whole suite']} "
+        f"| {tally['survived']} "
         f"| {tally['equivalent']} | {tally['device only']} | {share(tally['killed'], tally['mutants'])} "
         f"| {share(tally['killed'], tally['mutants'] - tally['device only'])} | {tally['not run']} |"
     )
@@ -386,6 +508,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-children", type=int, help="mutmut's worker count (default: cores)")
     parser.add_argument(
         "--report-only", action="store_true", help="report the last run's results, run nothing"
+    )
+    parser.add_argument(
+        "--no-whole-suite",
+        action="store_true",
+        help="do not judge mutmut's survivors again by the whole suite (see above)",
+    )
+    parser.add_argument(
+        "patterns",
+        nargs="*",
+        metavar="PATTERN",
+        help="only the scope's mutants matching these (fnmatch: 'reference.tying.*'); the report "
+        "still counts the whole scope, the rest as not run",
     )
     parser.add_argument(
         "--measure-scope",
@@ -419,12 +553,22 @@ def main(argv: list[str]) -> int:
                   "`python tools/mutate.py --measure-scope` to see it, `--write` to keep it")  # fmt: skip
             return 1
         children = ["--max-children", str(options.max_children)] if options.max_children else []
-        mutmut("run", *children, *scope())
+        chosen = [
+            mutmut_pattern(function)
+            for function in scope_functions()
+            if not options.patterns or any(fnmatch.fnmatch(function, p) for p in options.patterns)
+        ]
+        if not chosen:
+            print(f"mutate: no function of the scope matches {' '.join(options.patterns)}")
+            return 2
+        mutmut("run", *children, *chosen)
         # A mutant that timed out while others loaded the machine is run again alone: what still
         # times out hangs (pytest-timeout fails it), which counts as caught.
         timed_out = [name for name, status in results().items() if status == "timeout"]
         if timed_out:
             mutmut("run", "--max-children", "1", *timed_out)
+    if not options.no_whole_suite:
+        judge_by_the_whole_suite(unexplained_survivors(results(), load_equivalents()))
     return report(results(), load_equivalents())
 
 
