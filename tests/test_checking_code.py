@@ -2,6 +2,7 @@
 reproducibility check, and where a GPU claim says it was proven."""
 
 import functools
+import math
 
 import pytest
 import torch
@@ -270,6 +271,37 @@ def test_xavier_check_holds_at_the_bound_itself():
         torch.device("cpu"), build=lambda: first_layer_scaled_to(1.0)
     )
     assert at_bound is True
+
+
+def test_the_normal_check_holds_with_the_mean_at_its_bound():
+    """Both bounds are inclusive, as the xavier check's. Four values, σ = 1: the mean's bound is
+    4·1/√4 = 2.0 exactly; 2 ± 7/8 are exact in float64, so the mean is exactly 2.0, and the standard
+    deviation (1.01) is well within its bound."""
+    from reference.parameters import close_to_normal
+
+    assert close_to_normal(torch.tensor([2.875, 1.125, 2.875, 1.125], dtype=torch.float64), 1.0)
+    assert not close_to_normal(torch.tensor([2.875, 1.25, 2.875, 1.125], dtype=torch.float64), 1.0)
+
+
+def test_the_normal_check_holds_with_the_spread_at_its_bound():
+    """Eight zeros, σ = 1: the standard deviation's bound is 4·1/√(2·8) = 1.0 exactly, and eight
+    zeros miss σ by exactly that (their mean, 0, is within its bound); nine zeros, whose bound is
+    4/√18 = 0.94, are past it."""
+    from reference.parameters import close_to_normal
+
+    assert close_to_normal(torch.zeros(8, dtype=torch.float64), 1.0)
+    assert not close_to_normal(torch.zeros(9, dtype=torch.float64), 1.0)
+
+
+def test_the_he_std_check_takes_fan_in_from_a_single_output_row():
+    """A conv weight with one output channel (shape 1×4): fan_in is the one row's 4 values. Its
+    standard deviation is made √(2/4) exactly by values ±a, a = √(2/4)·√3/2 (Bessel's n - 1 = 3)."""
+    from reference.sharing_blog import std_matches
+
+    a = math.sqrt(2 / 4) * math.sqrt(3) / 2
+    weight = torch.tensor([[a, -a, a, -a]], dtype=torch.float64)
+    assert std_matches(weight, 1e-9)
+    assert not std_matches(weight * 1.01, 1e-9)
 
 
 # --- the file I/O checks load with weights_only=True, even where the default is False -----------

@@ -145,3 +145,17 @@ def test_a_recorded_equivalent_the_whole_suite_kills_is_reported_wrong(survivors
     equivalent = {"function": "reference.tying.like", "removed": "a = 1", "added": "a = 2"}
     assert mutate.report(survivors_judged, [equivalent]) == 1
     assert "WRONGLY RECORDED EQUIVALENT (the whole suite kills it) reference.tying.x_like__mutmut_1" in capsys.readouterr().out  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("added", "device_only"),
+    [
+        ("return torch.eye(w.shape[0], device=None).sum()", True),
+        ("return torch.eye(w.shape[0], ).sum()", True),
+        ("return torch.eye(w.shape[1], device=w.device).sum()", False),
+        ("return torch.eye(w.shape[0], device=w.dtype).sum()", False),
+    ],
+)
+def test_a_mutant_that_only_loses_a_device_keyword_is_device_only(added, device_only):
+    removed = "return torch.eye(w.shape[0], device=w.device).sum()"
+    assert mutate.drops_the_device(removed, added) is device_only

@@ -1666,3 +1666,30 @@ def test_a_parameter_read_by_keyword_is_a_read():
 
     names, how = find_tie(ReadByKeyword(), torch.ones(2, 3), "test:ReadByKeyword")
     assert names == ("weight", "weight") and how == "in forward: weight read 2 times"
+
+
+def test_the_table_gives_each_operation_on_every_model_then_its_step_on_every_model():
+    """`rows`' order, on two cheap operations (one that trains) and two models."""
+    operations = [op for op in survival.OPERATIONS if op.name in ("state_dict()", "parameters()")]
+    found = survival.rows(operations, survival.MODELS[:2])
+    assert [(r["operation"], r["model"]) for r in found] == [
+        ("state_dict()", "tied_embeddings"),
+        ("state_dict()", "tied_sequential"),
+        ("parameters()", "tied_embeddings"),
+        ("parameters()", "tied_sequential"),
+        ("parameters() + SGD step", "tied_embeddings"),
+        ("parameters() + SGD step", "tied_sequential"),
+    ]
+
+
+@pytest.mark.parametrize("refusal", [OSError, AttributeError, TypeError])
+def test_flushing_c_stdio_where_c_refuses_is_no_error(refusal, monkeypatch):
+    """Where C's stdio cannot be reached through ctypes (CDLL(None) raises TypeError on Windows; a
+    libc without fflush, AttributeError; OSError where loading fails), the table still runs."""
+    import ctypes
+
+    def refuse(*arguments):
+        raise refusal("no C library here")
+
+    monkeypatch.setattr(ctypes, "CDLL", refuse)
+    survival.flush_c_stdio()

@@ -44,6 +44,7 @@ import inspect
 import json
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 import tempfile
@@ -352,6 +353,18 @@ def drops_the_device(removed: str, added: str) -> bool:
             before + after.removeprefix(", ") if after.startswith(", ") else None,
             before.removesuffix(", ") + after if before.endswith(", ") else None,
             before + after if before.endswith("(") and after.startswith(")") else None,
+        ]
+        if added in dropped:
+            return True
+    # A keyword argument `device=<expression>` made `device=None`, or dropped: on the CPU a tensor
+    # made with no device is made where every CPU run's tensors are.
+    for keyword in re.finditer(r"device=[\w.\[\]]+", removed):
+        before, after = removed[: keyword.start()], removed[keyword.end() :]
+        dropped = [
+            before + "device=None" + after,
+            before + after.removeprefix(", ") if after.startswith(", ") else None,
+            before.rstrip() + " " + after if before.endswith(", ") else None,
+            before.removesuffix(", ") + after if before.endswith(", ") else None,
         ]
         if added in dropped:
             return True
