@@ -1693,3 +1693,98 @@ def test_flushing_c_stdio_where_c_refuses_is_no_error(refusal, monkeypatch):
 
     monkeypatch.setattr(ctypes, "CDLL", refuse)
     survival.flush_c_stdio()
+
+
+# --- where a row's outcomes come from, and the facts only some rows record -----------------------
+
+
+def test_a_built_in_models_row_comes_from_the_ranks_once_only_or_a_fresh_run(monkeypatch):
+    """An operation on several ranks: the ranks' kept outcomes (started once for all five models);
+    a costly `once` operation: kept per model; any other, or a user's model, a fresh run."""
+    asked = []
+
+    def kept_on_ranks(name):
+        asked.append(("ranks", name))
+        return {m.name: ({"outcome": "tied"}, None) for m in survival.MODELS}
+
+    def kept(name, model):
+        asked.append(("kept", name, model))
+        return {"outcome": "tied"}, None
+
+    def fresh(op, tied):
+        asked.append(("fresh", op.name, tied.name))
+        return {"outcome": "tied"}, None
+
+    monkeypatch.setattr(survival, "kept_outcomes_on_ranks", kept_on_ranks)
+    monkeypatch.setattr(survival, "kept_outcomes", kept)
+    monkeypatch.setattr(survival, "outcomes", fresh)
+    monkeypatch.setattr(survival, "missing_packages", lambda op: [])
+    ranked = next(op for op in survival.OPERATIONS if op.ranks == 2)
+    once = next(op for op in survival.OPERATIONS if op.once and op.ranks == 1)
+    plain = next(op for op in survival.OPERATIONS if not op.once and op.ranks == 1)
+    model = survival.MODELS[0]
+    users = dataclasses.replace(model, name="users_model")
+    for op, tied in [(ranked, model), (once, model), (plain, model), (once, users)]:
+        survival.rows_of(op, tied)
+    assert asked == [
+        ("ranks", ranked.name),
+        ("kept", once.name, model.name),
+        ("fresh", plain.name, model.name),
+        ("fresh", once.name, "users_model"),
+    ]
+
+
+def test_an_operation_missing_two_packages_names_both_and_a_listing_gets_no_step(monkeypatch):
+    monkeypatch.setattr(survival, "missing_packages", lambda op: ["accelerate", "safetensors"])
+    listing = next(op for op in survival.OPERATIONS if not op.trains)
+    found, stepped = survival.outcomes(listing, survival.MODELS[0])
+    assert found == {"outcome": "not installed: pip install accelerate safetensors"}
+    assert stepped is None
+
+
+def test_a_compile_records_the_backend_that_ran_and_other_rows_none():
+    tied = survival.MODELS[1]
+    model = tied.model()
+    ends = (tied.tensor(model, tied.names[0]), tied.tensor(model, tied.names[1]))
+    op = next(op for op in survival.OPERATIONS if not op.trains)
+    compiled = survival.outcome_of(survival_operations.Result(ends, None, backend="inductor"), op, tied)  # fmt: skip
+    plain = survival.outcome_of(survival_operations.Result(ends, None), op, tied)
+    assert compiled["backend"] == "inductor" and "backend" not in plain
+
+
+def test_a_meta_tensor_and_a_cpu_tensor_share_nothing_even_empty():
+    """Both empty, their data pointers are both 0: only the storage objects tell them apart."""
+    on_meta, on_cpu = torch.empty(0, device="meta"), torch.empty(0)
+    assert on_meta.untyped_storage().data_ptr() == on_cpu.untyped_storage().data_ptr() == 0
+    assert survival.same_storage(on_meta, on_cpu) is False
+    assert survival.same_values(torch.zeros(3, device="meta"), torch.zeros(3)) is None
+
+
+class Sharded:
+    """Stands for a DTensor: its full tensor (gathered from every rank) and its local shard."""
+
+    def full_tensor(self):
+        return "full"
+
+    def to_local(self):
+        return "local"
+
+
+@pytest.mark.parametrize(
+    ("initialized", "world_size", "tensor", "expected"),
+    [
+        (True, 2, Sharded(), "full"),
+        (True, 1, Sharded(), "local"),
+        (False, 2, Sharded(), "local"),
+        (True, 2, "plain", "plain"),
+    ],
+    ids=["two-ranks", "group-of-one", "no-group", "plain-tensor"],
+)
+def test_a_sharded_tensors_values_are_gathered_only_over_several_ranks(
+    initialized, world_size, tensor, expected, monkeypatch
+):
+    import torch.distributed as dist
+
+    monkeypatch.setattr(dist, "is_initialized", lambda: initialized)
+    monkeypatch.setattr(dist, "get_world_size", lambda: world_size)
+    assert survival.whole(tensor) == expected
