@@ -1788,3 +1788,38 @@ def test_a_sharded_tensors_values_are_gathered_only_over_several_ranks(
     monkeypatch.setattr(dist, "is_initialized", lambda: initialized)
     monkeypatch.setattr(dist, "get_world_size", lambda: world_size)
     assert survival.whole(tensor) == expected
+
+
+def test_an_operation_on_ranks_starts_them_only_from_outside_and_a_failed_step_is_its_row(
+    monkeypatch,
+):
+    import torch.distributed as dist
+
+    started = []
+
+    def on_ranks(op, models):
+        started.append((op.name, tuple(m.name for m in models)))
+        return {m.name: ({"outcome": "on ranks"}, None) for m in models}
+
+    def failing_step(result):
+        raise RuntimeError("the step failed")
+
+    monkeypatch.setattr(survival, "on_ranks", on_ranks)
+    monkeypatch.setattr(survival, "missing_packages", lambda op: [])
+    monkeypatch.setattr(survival, "outcome_of_one_step", failing_step)
+    ranked = next(op for op in survival.OPERATIONS if op.ranks == 2)
+    tied = survival.MODELS[1]
+    assert survival.outcomes(ranked, tied) == ({"outcome": "on ranks"}, None)
+    assert started == [(ranked.name, (tied.name,))]
+    # One rank, or inside the ranks (their group is there): run in this process.
+    here = dataclasses.replace(
+        ranked,
+        run=lambda t: survival_operations.module_result(t.model(), t),
+        needs_process_group=False,
+    )
+    for ranks, group in [(1, False), (2, True)]:
+        monkeypatch.setattr(dist, "is_initialized", lambda group=group: group)
+        found, stepped = survival.outcomes(dataclasses.replace(here, ranks=ranks), tied)
+        assert found["outcome"] == "tied"
+        assert stepped == survival.raised(RuntimeError("the step failed"))
+    assert len(started) == 1
