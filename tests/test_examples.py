@@ -144,3 +144,16 @@ def test_a_check_runs_once_per_claim_device_and_counter():
     # Another claim with the same check runs it again: the runs are told apart by the claim.
     probes.check_says(an_example_whose_claim(check).claims[0], torch.device("cpu"))
     assert calls[-1] == ("cpu", False) and len(calls) == 3
+
+
+def test_a_tests_edits_to_the_summary_never_reach_the_next_test():
+    """The summary is computed once a process and handed out as a copy, nested parts included: a
+    test that edits what it was given (the snapshot test drops the GPU claims) leaves the next
+    test's summary whole."""
+    from reference_testing.locked import structure_and_where
+
+    first, _ = structure_and_where("mlp", "cpu")
+    nested = next(key for key, value in first.items() if isinstance(value, (dict, list)) and value)
+    first[nested].clear()
+    again, _ = structure_and_where("mlp", "cpu")
+    assert again[nested], nested

@@ -1,6 +1,7 @@
 """The snapshot comparison: numbers judged against the scale of their group, failures in noise units."""
 
 import math
+import re
 
 import pytest
 
@@ -117,3 +118,77 @@ def test_an_override_is_the_tolerance_its_example_gets():
     for kind, name in OVERRIDES:
         assert tolerance_for(kind, name) is OVERRIDES[kind, name] != KINDS[kind]
     assert tolerance_for("trace", "no_such_example") is KINDS["trace"]
+
+
+# --- the extension a tolerance makes, and a corrupt snapshot's message ---------------------------
+
+
+def test_each_tolerance_has_one_importable_extension_named_by_its_values():
+    """The xdist controller finds a worker's extension by its import path: the class lives in the
+    extension module under a plain identifier made of the tolerance's values."""
+    from reference_testing import extension
+    from reference_testing.tolerances import extension_for
+
+    tolerance = Tolerance(rtol=2e-5, atol=1e20, noise=1.2e-6, signal=-3.5e-4)
+    made = extension.with_tolerance(tolerance)
+    name = "JSONSnapshot_rtol_2em05_atol_1e20_noise_1p2em06_signal_m0p00035"
+    assert (made.__name__, made.__qualname__, made.__module__) == (name, name, extension.__name__)
+    assert getattr(extension, name) is made and issubclass(made, extension.JSONSnapshot)
+    assert made.tolerance is tolerance
+    assert extension.with_tolerance(Tolerance(**vars(tolerance))) is made
+    override = ("trace", "train_shared_regression")
+    assert extension_for(*override).tolerance == OVERRIDES[override] != tolerance_for("trace", "x")
+
+
+def test_a_corrupt_snapshot_is_named_with_the_command_that_restores_it(tmp_path, monkeypatch):
+    from reference_testing.compare import CorruptSnapshot, load
+
+    monkeypatch.chdir(tmp_path)
+    location = str(tmp_path / "snapshots" / "a.json")
+    with pytest.raises(CorruptSnapshot) as caught:
+        load("{", location)
+    assert re.fullmatch(
+        re.escape(f"snapshot file {location} is not valid JSON (")
+        + r"[^()]+\(char 1\)"
+        + re.escape(
+            "); restore it from git (git checkout -- snapshots/a.json) or delete it to "
+            "regenerate it"
+        ),
+        str(caught.value),
+    ), str(caught.value)
+
+
+# --- the perturbation a calibration run names -----------------------------------------------------
+
+
+def test_a_perturbation_is_named_by_the_environment_with_what_it_needs(monkeypatch):
+    from reference_testing import perturbations as p
+
+    monkeypatch.delenv(p.VARIABLE, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert p.named_in_environment() is None
+    monkeypatch.setenv(p.VARIABLE, "no_such_thing")
+    with pytest.raises(ValueError) as unknown:
+        p.named_in_environment()
+    assert str(unknown.value) == (
+        f"REFERENCE_PERTURB='no_such_thing' is not a perturbation; known: {', '.join(p.PERTURBATIONS)}"
+    )
+    monkeypatch.setenv(p.VARIABLE, "one_thread")
+    with pytest.raises(ValueError) as unset:
+        p.named_in_environment()
+    assert str(unset.value) == (
+        "REFERENCE_PERTURB=one_thread needs OMP_NUM_THREADS=1 set before Python starts "
+        "(torch reads it when it loads)"
+    )
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert p.named_in_environment() is p.PERTURBATIONS["one_thread"]
+
+
+def test_the_named_perturbation_is_applied_before_the_run(monkeypatch):
+    from reference_testing import perturbations as p
+
+    applied = []
+    marked = p.Perturbation("marked", p.BENIGN, "records that it ran", lambda: applied.append(1))
+    monkeypatch.setitem(p.PERTURBATIONS, "marked", marked)
+    monkeypatch.setenv(p.VARIABLE, "marked")
+    assert p.activate_from_environment() is marked and applied == [1]
