@@ -90,6 +90,28 @@ def test_the_skip_rule_skips_the_cuda_cases_only_where_cuda_is_absent(
     skip_cuda_cases_without_cuda(items)
     skipped = [item.name for item in items if item.get_closest_marker("skipif")]
     assert skipped == ([] if present else ["test_needs_cuda", "test_on_each_device[cuda]"])
+    # The skip is unconditional where it is added, and says why (the report's one line).
+    marks = [item.get_closest_marker("skipif") for item in items if item.name in skipped]
+    assert all((m.args, m.kwargs) == ((True,), {"reason": "CUDA is not available"}) for m in marks)
+
+
+def test_every_example_has_a_cpu_case_and_a_cuda_case_marked_and_one_that_cannot_move_must_fail():
+    from reference_testing.devices import CANNOT_MOVE, example_device_cases
+
+    cases = example_device_cases(["mlp", "list_sequential"])
+    assert [(c.id, c.values) for c in cases] == [
+        ("mlp-cpu", ("mlp", "cpu")),
+        ("mlp-cuda", ("mlp", "cuda")),
+        ("list_sequential-cpu", ("list_sequential", "cpu")),
+        ("list_sequential-cuda", ("list_sequential", "cuda")),
+    ]
+    marks = [[(m.name, m.args, m.kwargs) for m in c.marks] for c in cases]
+    cannot_move = (
+        "xfail",
+        (),
+        {"raises": RuntimeError, "strict": True, "reason": CANNOT_MOVE["list_sequential"]},
+    )
+    assert marks == [[], [("cuda", (), {})], [], [("cuda", (), {}), cannot_move]]
 
 
 PROJECT = {
