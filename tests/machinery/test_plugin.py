@@ -150,3 +150,40 @@ def test_a_snapshot_folder_names_its_test_file_and_the_top_folder_none():
     assert layout.module_of(layout.folder_of("/p/tests/machinery/test_y.py")) == Path(
         "/p/tests/machinery/test_y.py"
     )
+
+
+def test_a_single_process_judges_its_own_collection():
+    """Without xdist the verdict is this process's: what its collection judged, the orphans as
+    paths in text, and what it deselected."""
+    from types import SimpleNamespace
+
+    from reference_testing import claims, plugin
+
+    layout = object()
+    asked = []
+
+    class Collection:
+        def orphans(self, given):
+            asked.append(given)
+            return 5, [Path("/s/a.json"), Path("/s/b.json")]
+
+    state = plugin.RunState(collection=Collection(), deselected=2)
+    config = SimpleNamespace(
+        stash={plugin.STATE: state, claims.LAYOUT: layout},
+        pluginmanager=SimpleNamespace(has_plugin=lambda name: False),
+    )
+    assert plugin.judged(config) == plugin.Verdict(5, ["/s/a.json", "/s/b.json"], 2)
+    assert asked == [layout]
+
+
+def test_the_plugins_settings_are_off_by_default_and_say_so(pytester):
+    """In `pytest --help`, as a user reads them: the folder setting, unset, leaves the plugin idle;
+    test files are named relative to `tests` unless said otherwise."""
+    config = pytester.parseconfig()
+    assert (config.getini("json_snapshots"), config.getini("json_snapshot_tests")) == ("", "tests")
+    shown = " ".join(pytester.runpytest_inprocess("--help").stdout.str().split())
+    assert (
+        "json_snapshots (string): JSON snapshots (reference_testing): their folder, relative to "
+        "the configuration file; unset, the plugin does nothing json_snapshot_tests (string): "
+        "JSON snapshots (reference_testing): the folder test files are named relative to"
+    ) in shown
