@@ -159,3 +159,22 @@ def test_a_recorded_equivalent_the_whole_suite_kills_is_reported_wrong(survivors
 def test_a_mutant_that_only_loses_a_device_keyword_is_device_only(added, device_only):
     removed = "return torch.eye(w.shape[0], device=w.device).sum()"
     assert mutate.drops_the_device(removed, added) is device_only
+
+
+def test_a_methods_dedented_diff_is_found_and_replaced_at_the_methods_depth():
+    """mutmut's diff of a method is one level shallower but for its strings' insides."""
+    source = [
+        "class A:",
+        "    def f(self):",
+        '        """One line,',
+        '        another."""',
+        "        x = 1",
+        "        return x",
+    ]
+    diff = ["--- a.py", "+++ a.py", "@@ -1,4 +1,4 @@", '         another."""', "-    x = 1", "+    x = 2", "     return x"]  # fmt: skip
+    assert mutate.located(diff, source) == (
+        '        another."""\n        x = 1\n        return x',
+        '        another."""\n        x = 2\n        return x',
+    )
+    with pytest.raises(ValueError, match="matches 2 places"):
+        mutate.located(["-x = 1", "+x = 2"], ["x = 1", "x = 1"])

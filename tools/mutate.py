@@ -256,19 +256,49 @@ FIRST_PASS = ["tests/machinery", "tests/test_devices.py"]
 
 
 def text_mutant(name: str):
-    """mutmut's mutant as a text replacement (tools/semantic_mutants.py's `Mutant`): its diff's
-    context and removed lines replaced by the context and added lines."""
+    """mutmut's mutant as a text replacement (tools/semantic_mutants.py's `Mutant`)."""
     import semantic_mutants
     from mutmut.__main__ import find_mutant, get_diff_for_mutant
 
-    path = find_mutant(name).path
-    diff = get_diff_for_mutant(name, path=path).splitlines()
-    body = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
-    original = "\n".join(line[1:] for line in body if line.startswith((" ", "-")))
-    replacement = "\n".join(line[1:] for line in body if line.startswith((" ", "+")))
-    file = str(Path(path).relative_to(ROOT / "mutants")) if Path(path).is_absolute() else str(path)
+    path = Path(find_mutant(name).path)
+    file = str(path.relative_to(ROOT / "mutants") if path.is_absolute() else path)
     file = file.removeprefix("mutants/")
+    diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+    source = (ROOT / file).read_text(encoding="utf-8").splitlines()
+    try:
+        original, replacement = located(diff, source)
+    except ValueError as error:
+        raise semantic_mutants.MutantError(f"mutant {name}: {error} in {file}") from None
     return semantic_mutants.Mutant(name, file, original, replacement, "mutmut", "mutmut's mutant")
+
+
+def located(diff: list[str], source: list[str]) -> tuple[str, str]:
+    """A diff's context and removed lines as they stand in `source`, and what replaces them: its
+    context and added lines. mutmut's diff of a method is dedented by one level, but for the inside
+    of its strings: each line matches as it is or one level deeper, and an added line takes the level
+    of the removed line it follows."""
+    body = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+    old = [line[1:] for line in body if line.startswith((" ", "-"))]
+    found = []
+    for start in range(len(source) - len(old) + 1):
+        levels = []
+        for line, actual in zip(old, source[start : start + len(old)], strict=True):
+            if actual not in (line, "    " + line):
+                break
+            levels.append(actual[: len(actual) - len(line)])
+        else:
+            found.append((start, levels))
+    if len(found) != 1:
+        raise ValueError(f"the diff matches {len(found)} places (one is needed)")
+    start, levels = found[0]
+    replacement, at = [], 0
+    for line in body:
+        level = levels[min(max(at - 1, 0) if line.startswith("+") else at, len(levels) - 1)]
+        if line.startswith((" ", "-")):
+            at += 1
+        if line.startswith((" ", "+")):
+            replacement.append(level + line[1:])
+    return "\n".join(source[start : start + len(old)]), "\n".join(replacement)
 
 
 def load_whole_suite() -> dict[str, dict]:
@@ -303,8 +333,8 @@ def judge_by_the_whole_suite(names: list[str]) -> None:
         copy = Path(scratch) / "project"
         harness.copy_project(ROOT, files, copy)
         for i, name in enumerate(pending, 1):
-            mutant = text_mutant(name)
             try:
+                mutant = text_mutant(name)
                 # The nested projects first (seconds): most of what mutmut cannot reach fails there.
                 result = harness.run(mutant, copy, FIRST_PASS)
                 if not result.caught:
