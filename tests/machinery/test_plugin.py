@@ -187,3 +187,17 @@ def test_the_plugins_settings_are_off_by_default_and_say_so(pytester):
         "the configuration file; unset, the plugin does nothing json_snapshot_tests (string): "
         "JSON snapshots (reference_testing): the folder test files are named relative to"
     ) in shown
+
+
+def test_the_run_s_arguments_name_files_and_the_files_narrowed_to_some_tests(tmp_path):
+    """`a.py::TestX::test_y` names a.py, narrowed (its other tests' snapshots are not judged)."""
+    from types import SimpleNamespace
+
+    from reference_testing.claims import collection_asked
+
+    config = SimpleNamespace(
+        invocation_params=SimpleNamespace(dir=tmp_path),
+        args=["tests/a.py::TestX::test_y", "tests/b.py", "tests"],
+    )
+    a, b = tmp_path / "tests" / "a.py", tmp_path / "tests" / "b.py"
+    assert collection_asked(config) == ([a, b, tmp_path / "tests"], {a})

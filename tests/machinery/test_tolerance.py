@@ -192,3 +192,14 @@ def test_the_named_perturbation_is_applied_before_the_run(monkeypatch):
     monkeypatch.setitem(p.PERTURBATIONS, "marked", marked)
     monkeypatch.setenv(p.VARIABLE, "marked")
     assert p.activate_from_environment() is marked and applied == [1]
+
+
+@pytest.mark.parametrize(
+    ("actual", "shown"),
+    [(None, "null"), ("1.5", '"1.5"'), ([1.5], "[1.5]")],
+    ids=["none", "text", "list"],
+)
+def test_a_number_replaced_by_something_else_is_a_difference_not_an_error(actual, shown):
+    """As the snapshot's JSON shows them."""
+    assert differences(actual, 1.5, Tolerance(rtol=1e-5)) == [f"$: 1.5 -> {shown}"]
+    assert differences(1.5, actual, Tolerance(rtol=1e-5)) == [f"$: {shown} -> 1.5"]
