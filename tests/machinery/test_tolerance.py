@@ -203,3 +203,23 @@ def test_a_number_replaced_by_something_else_is_a_difference_not_an_error(actual
     """As the snapshot's JSON shows them."""
     assert differences(actual, 1.5, Tolerance(rtol=1e-5)) == [f"$: 1.5 -> {shown}"]
     assert differences(1.5, actual, Tolerance(rtol=1e-5)) == [f"$: {shown} -> 1.5"]
+
+
+def test_each_kind_of_change_is_said_as_the_snapshot_shows_it():
+    tolerance = Tolerance(rtol=1e-5)
+    # An int locked, a float now, within the tolerance: the same number.
+    assert differences(1.000001, 1, tolerance) == []
+    assert differences(["a"], {"a": 1}, tolerance) == ['$: {"a": 1} -> ["a"]']
+    assert differences("x", [1.5], tolerance) == ['$: [1.5] -> "x"']
+    assert differences([1, 2, 3], [1, 2], tolerance) == [
+        "$: 2 items -> 3 items: [1, 2] -> [1, 2, 3]"
+    ]
+    assert differences("b", "a", tolerance) == ['$: "a" -> "b"']
+
+
+def test_a_snapshot_file_is_indented_readable_in_any_language_and_refuses_nan():
+    from reference_testing.compare import dumps
+
+    assert dumps({"a": ["参数"]}) == '{\n  "a": [\n    "参数"\n  ]\n}\n'
+    with pytest.raises(ValueError):
+        dumps({"a": math.nan})
