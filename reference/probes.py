@@ -75,9 +75,7 @@ class Said:
 _SAID: dict[tuple[int, str, int], tuple[Claim, Counter | None, Said]] = {}
 
 
-def check_says(
-    claim: Claim, device: torch.device | str = "cpu", counter: Counter | None = None
-) -> Said:
+def check_says(claim: Claim, device: torch.device | str, counter: Counter | None = None) -> Said:
     """What `claim`'s check says on `device` (`claim.proven`), or at `counter`
     (`claim.proven_at`): run once per claim, device and counter in this process."""
     device = torch.device(device)

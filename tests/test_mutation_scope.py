@@ -178,3 +178,9 @@ def test_a_methods_dedented_diff_is_found_and_replaced_at_the_methods_depth():
     )
     with pytest.raises(ValueError, match="matches 2 places"):
         mutate.located(["-x = 1", "+x = 2"], ["x = 1", "x = 1"])
+
+
+def test_a_mutant_that_drops_the_last_argument_device_is_device_only():
+    removed = "value = claim.proven_at(counter, device)"
+    assert mutate.drops_the_device(removed, "value = claim.proven_at(counter, )")
+    assert not mutate.drops_the_device(removed, "value = claim.proven_at(device, )")

@@ -388,7 +388,7 @@ def drops_the_device(removed: str, added: str) -> bool:
             before + "None" + after,
             before + after.removeprefix(", ") if after.startswith(", ") else None,
             before.removesuffix(", ") + after if before.endswith(", ") else None,
-            before + after if before.endswith("(") and after.startswith(")") else None,
+            before + after if before.endswith(("(", ", ")) and after.startswith(")") else None,
         ]
         if added in dropped:
             return True
