@@ -99,6 +99,7 @@ def survivors_judged(tmp_path, monkeypatch):
         lambda name: semantic_mutants.Mutant(name, "f.py", *texts[name], "mutmut", "why"),
     )
     monkeypatch.setattr(mutate, "scope_functions", lambda: ["reference.tying.like"])
+    monkeypatch.setattr(mutate, "project_tree", lambda: "this tree")
     record = tmp_path / "whole-suite.json"
     monkeypatch.setattr(mutate, "WHOLE_SUITE", record)
     record.write_text(
@@ -184,3 +185,26 @@ def test_a_mutant_that_drops_the_last_argument_device_is_device_only():
     removed = "value = claim.proven_at(counter, device)"
     assert mutate.drops_the_device(removed, "value = claim.proven_at(counter, )")
     assert not mutate.drops_the_device(removed, "value = claim.proven_at(device, )")
+
+
+def test_a_survivor_judged_on_another_tree_is_judged_again_and_a_kill_there_is_counted_apart(
+    survivors_judged, capsys
+):
+    judged = mutate.load_whole_suite()
+    judged["reference.tying.x_like__mutmut_1"]["tree"] = "an earlier tree"
+    survived = {"outcome": "survived", "original": "b = 1", "replacement": "b = 2", "tree": "an earlier tree"}  # fmt: skip
+    judged["reference.tying.x_like__mutmut_2"] = survived
+    assert (
+        mutate.whole_suite_outcome("reference.tying.x_like__mutmut_1", judged, "this tree")
+        == "caught"
+    )
+    assert (
+        mutate.whole_suite_outcome("reference.tying.x_like__mutmut_2", judged, "this tree") is None
+    )
+    assert (
+        mutate.whole_suite_outcome("reference.tying.x_like__mutmut_2", judged, "an earlier tree")
+        == "survived"
+    )
+    mutate.WHOLE_SUITE.write_text(json.dumps(judged), encoding="utf-8")
+    mutate.report(survivors_judged, [])
+    assert "1 judged on an earlier tree" in capsys.readouterr().out

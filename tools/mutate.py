@@ -307,15 +307,27 @@ def load_whole_suite() -> dict[str, dict]:
     return json.loads(WHOLE_SUITE.read_text(encoding="utf-8"))
 
 
-def whole_suite_outcome(name: str, judged: dict[str, dict]) -> str | None:
-    """ "caught", "suite error" or "survived", where the whole suite judged this very diff."""
+def whole_suite_outcome(name: str, judged: dict[str, dict], tree: str | None = None) -> str | None:
+    """ "caught", "suite error" or "survived", where the whole suite judged this very diff. A
+    survivor judged on another tree (`tree`: the project's files' digest) is judged again: a test
+    added since may catch it. A kill judged on another tree stands (the report counts those
+    apart): only a test removed or weakened since could undo it."""
     entry = judged.get(name)
     if entry is None:
         return None
     mutant = text_mutant(name)
     if (entry["original"], entry["replacement"]) != (mutant.original, mutant.replacement):
         return None  # another mutant has this name now: judge it again
+    if tree is not None and entry.get("tree") != tree and entry["outcome"] == "survived":
+        return None
     return entry["outcome"]
+
+
+def project_tree() -> str:
+    """The digest of the project's files (what a clone holds): which tree the suite judged."""
+    import semantic_mutants as harness
+
+    return harness.fingerprint(ROOT, harness.project_files(ROOT))
 
 
 def judge_by_the_whole_suite(names: list[str]) -> None:
@@ -324,7 +336,8 @@ def judge_by_the_whole_suite(names: list[str]) -> None:
     import semantic_mutants as harness
 
     judged = load_whole_suite()
-    pending = [n for n in names if whole_suite_outcome(n, judged) is None]
+    tree = project_tree()
+    pending = [n for n in names if whole_suite_outcome(n, judged, tree) is None]
     print(f"mutate: {len(pending)} survivor(s) to judge by the whole suite", file=sys.stderr)
     if not pending:
         return
@@ -358,6 +371,7 @@ def judge_by_the_whole_suite(names: list[str]) -> None:
                 "first_failure": next(iter(result.failures), ""),
                 "original": mutant.original,
                 "replacement": mutant.replacement,
+                "tree": tree,
             }
             WHOLE_SUITE.write_text(json.dumps(judged, indent=1, sort_keys=True), encoding="utf-8")
             print(f"[{i}/{len(pending)}] {name}: {verdict} in {result.seconds:.0f} s", file=sys.stderr)  # fmt: skip
@@ -452,6 +466,7 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
     counts: dict[str, Counter] = {}
     unexplained, used, wrongly_equivalent = [], set(), []
     judged = load_whole_suite()
+    tree = project_tree() if judged else None
     for name, status in sorted(statuses.items()):
         module = name.rpartition(".")[0]
         tally = counts.setdefault(module, Counter())
@@ -465,10 +480,11 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
             continue
         removed, added = changed_line(name)
         entry = is_recorded(name, removed, added, equivalents)
-        by_the_suite = whole_suite_outcome(name, judged)
+        by_the_suite = whole_suite_outcome(name, judged, tree)
         if by_the_suite in ("caught", "suite error"):
             tally["killed"] += 1
             tally["by the whole suite"] += 1
+            tally["on an earlier tree"] += judged[name].get("tree") != tree
             tally["suite error"] += by_the_suite == "suite error"
             if entry is not None:
                 used.add(id(entry))
@@ -528,7 +544,8 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
         f"{killed}/{real} of the rest ({rate:.1%}, goal {GOAL:.0%}); "
         f"{total['timed out']} of the killed timed out (run again alone, they still hang); "
         f"{total['by the whole suite']} killed only by the whole suite ({total['suite error']} of "
-        "them by a suite that could not run: an error, no test failed)"
+        "them by a suite that could not run: an error, no test failed; "
+        f"{total['on an earlier tree']} judged on an earlier tree, whose tests this one keeps)"
     )
     clean = not unexplained and not wrongly_equivalent and not total["not run"]
     return 0 if rate >= GOAL and clean else 1
