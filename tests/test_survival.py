@@ -1718,7 +1718,10 @@ def test_a_built_in_models_row_comes_from_the_ranks_once_only_or_a_fresh_run(mon
     monkeypatch.setattr(survival, "kept_outcomes_on_ranks", kept_on_ranks)
     monkeypatch.setattr(survival, "kept_outcomes", kept)
     monkeypatch.setattr(survival, "outcomes", fresh)
-    monkeypatch.setattr(survival, "missing_packages", lambda op: [])
+    # Nothing missing for any operation (asked of the operation itself: of no operation, a package).
+    monkeypatch.setattr(
+        survival, "missing_packages", lambda op: [] if op in survival.OPERATIONS else ["a package"]
+    )
     ranked = next(op for op in survival.OPERATIONS if op.ranks == 2)
     once = next(op for op in survival.OPERATIONS if op.once and op.ranks == 1)
     plain = next(op for op in survival.OPERATIONS if not op.once and op.ranks == 1)
