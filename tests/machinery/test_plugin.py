@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import reference_testing
 from reference_testing import kinds
 
@@ -201,3 +203,68 @@ def test_the_run_s_arguments_name_files_and_the_files_narrowed_to_some_tests(tmp
     )
     a, b = tmp_path / "tests" / "a.py", tmp_path / "tests" / "b.py"
     assert collection_asked(config) == ([a, b, tmp_path / "tests"], {a})
+
+
+def test_orphans_are_the_unclaimed_snapshot_files_of_whole_or_gone_test_files(tmp_path):
+    """Judged: the files of a test file collected whole (one claimed, one not), and those of a test
+    file gone where the run would have collected it, and a snapshot at the folder's top. Not
+    judged: a temporary file (a dotfile of an interrupted write), a folder named like a snapshot,
+    the files of a test file not collected."""
+    from reference_testing.claims import Collection, Layout
+
+    tests, snapshots = tmp_path / "tests", tmp_path / "snapshots"
+    (tests).mkdir()
+    (tests / "test_kept.py").write_text("", encoding="utf-8")
+    (tests / "test_other.py").write_text("", encoding="utf-8")
+    files = [
+        "test_kept/.test_a.json",  # before test_a.json: a `break` there would stop the walk
+        "test_kept/test_a.json",
+        "test_kept/test_gone.json",
+        "test_kept/folder.json/inside.txt",
+        "test_removed/test_b.json",
+        "test_other/test_c.json",
+        "top.json",
+    ]
+    for name in files:
+        (snapshots / name).parent.mkdir(parents=True, exist_ok=True)
+        (snapshots / name).write_text("{}", encoding="utf-8")
+    collection = Collection(claimed={tests / "test_kept.py": {"test_a"}}, asked=[tests])
+    judged, found = collection.orphans(Layout(tests=tests, snapshots=snapshots))
+    orphans = [snapshots / n for n in ("test_kept/test_gone.json", "test_removed/test_b.json", "top.json")]  # fmt: skip
+    assert (judged, found) == (4, orphans)
+    # Asked for one file only: a gone file elsewhere, and the top, are no longer judged.
+    narrow = Collection(claimed=collection.claimed, asked=[tests / "test_kept.py"])
+    assert narrow.orphans(Layout(tests=tests, snapshots=snapshots)) == (2, orphans[:1])
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["controller-or-alone", "xdist-worker"])
+def test_syrupy_never_deletes_and_only_a_worker_sends_its_report(worker, tmp_path):
+    from types import SimpleNamespace
+
+    from reference_testing import plugin
+
+    settings = {"json_snapshots": "snapshots", "json_snapshot_tests": "tests"}
+    config = SimpleNamespace(
+        getini=settings.get,
+        inipath=tmp_path / "pytest.ini",
+        rootpath=tmp_path,
+        stash={},
+        invocation_params=SimpleNamespace(dir=tmp_path),
+        args=[],
+        option=SimpleNamespace(),
+        **({"workerinput": {}} if worker else {}),
+    )
+    plugin.pytest_configure(config)
+    assert vars(config.option) == {"disable_unused_snapshots": not worker, "no_cleanup": True}
+
+
+def test_a_snapshot_is_named_by_its_test_and_a_second_one_by_its_index(monkeypatch):
+    from reference_testing import extension
+
+    monkeypatch.setattr(extension, "snapshot_name", lambda item: f"test_{item}")
+    location = type("Location", (), {"item": "x"})()
+    assert extension.JSONSnapshot.get_snapshot_name(test_location=location) == "test_x"
+    assert extension.JSONSnapshot.get_snapshot_name(test_location=location, index=2) == "test_x.2"
+    assert extension.JSONSnapshot.matches_test_location(
+        test_location=location, snapshot_location="/s/test_x.json"
+    )
