@@ -258,6 +258,52 @@ def test_syrupy_never_deletes_and_only_a_worker_sends_its_report(worker, tmp_pat
     assert vars(config.option) == {"disable_unused_snapshots": not worker, "no_cleanup": True}
 
 
+@pytest.mark.parametrize("ini", [True, False], ids=["ini-file", "no-ini-file"])
+def test_the_folders_are_relative_to_the_ini_file_or_else_the_root(ini, tmp_path):
+    from types import SimpleNamespace
+
+    from reference_testing import claims, plugin
+
+    settings = {"json_snapshots": "snapshots", "json_snapshot_tests": "tests"}
+    config = SimpleNamespace(
+        getini=settings.get,
+        inipath=tmp_path / "sub" / "pytest.ini" if ini else None,
+        rootpath=tmp_path,
+        stash={},
+        invocation_params=SimpleNamespace(dir=tmp_path),
+        args=[],
+        option=SimpleNamespace(),
+    )
+    plugin.pytest_configure(config)
+    base = tmp_path / "sub" if ini else tmp_path
+    assert config.stash[claims.LAYOUT] == claims.Layout(base / "tests", base / "snapshots")
+
+
+def test_a_full_run_without_syrupy_s_update_option_fails_on_an_orphan(monkeypatch):
+    """`update_snapshots` is syrupy's; where no such option was registered, the run is no update."""
+    from types import SimpleNamespace
+
+    from reference_testing import claims, plugin
+
+    monkeypatch.delenv(plugin.PRUNE_VARIABLE, raising=False)
+    state = plugin.RunState(collection=None)
+    config = SimpleNamespace(
+        stash={plugin.STATE: state, claims.LAYOUT: object()}, option=SimpleNamespace()
+    )
+    session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
+    monkeypatch.setattr(plugin, "judged", lambda config: plugin.Verdict(3, ["/s/a.json"], 0))
+    plugin.pytest_sessionfinish(session, pytest.ExitCode.OK)
+    assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
+
+
+def test_an_incomplete_verdict_says_no_file_was_judged():
+    from reference_testing import plugin
+
+    assert plugin.verdict_line(plugin.Verdict(complete=False)) == (
+        "Snapshot files: an xdist worker's collection did not come back; none was judged."
+    )
+
+
 def test_a_snapshot_is_named_by_its_test_and_a_second_one_by_its_index(monkeypatch):
     from reference_testing import extension
 
