@@ -314,3 +314,27 @@ def test_a_snapshot_is_named_by_its_test_and_a_second_one_by_its_index(monkeypat
     assert extension.JSONSnapshot.matches_test_location(
         test_location=location, snapshot_location="/s/test_x.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "originalname", "params", "callspec_id", "expected"),
+    [
+        ("tests/t.py::TestX::test_y[mlp-cpu]", "test_y", {"device": "cpu"}, "mlp-cpu", "TestX.test_y[mlp]"),
+        ("tests/t.py::test_x[cpu]", "test_x", {"device": "cpu"}, "cpu", "test_x"),
+        ("tests/t.py::test_z[a::b-cpu]", "test_z", {"device": "cpu"}, "a::b-cpu", "test_z[a::b]"),
+    ],
+    ids=["class-and-device", "device-only", "colons-in-the-id"],
+)  # fmt: skip
+def test_a_snapshot_file_is_named_by_class_test_and_parameters_but_the_device(
+    nodeid, originalname, params, callspec_id, expected
+):
+    from types import SimpleNamespace
+
+    from reference_testing.claims import snapshot_name
+
+    item = SimpleNamespace(
+        nodeid=nodeid,
+        originalname=originalname,
+        callspec=SimpleNamespace(params=params, id=callspec_id),
+    )
+    assert snapshot_name(item) == expected
