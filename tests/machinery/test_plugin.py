@@ -321,7 +321,7 @@ def test_a_snapshot_is_named_by_its_test_and_a_second_one_by_its_index(monkeypat
     [
         ("tests/t.py::TestX::test_y[mlp-cpu]", "test_y", {"device": "cpu"}, "mlp-cpu", "TestX.test_y[mlp]"),
         ("tests/t.py::test_x[cpu]", "test_x", {"device": "cpu"}, "cpu", "test_x"),
-        ("tests/t.py::test_z[a::b-cpu]", "test_z", {"device": "cpu"}, "a::b-cpu", "test_z[a::b]"),
+        ("tests/t.py::test_z[a::b[1]-cpu]", "test_z", {"device": "cpu"}, "a::b[1]-cpu", "test_z[a::b[1]]"),
     ],
     ids=["class-and-device", "device-only", "colons-in-the-id"],
 )  # fmt: skip
