@@ -2,6 +2,7 @@
 its model does (each claim's verdict is proven in test_snapshots.py, beside the summary it is read
 from)."""
 
+import dataclasses
 import functools
 
 import pytest
@@ -125,6 +126,30 @@ def test_the_guard_sees_a_draw_made_before_the_summary_by_a_check_run_once(
     else:
         make("cpu")
     assert {("rng_guard_probe", "cpu"): drew} == locked.MOVED_THE_GLOBAL_RNG
+
+
+class DrawsInForward(nn.Module):
+    """A model whose forward draws from the global RNG (unseeded noise): what the summary runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.linear(x) + torch.rand(1)
+
+
+def test_the_guard_sees_a_model_that_draws_though_its_checks_do_not(monkeypatch):
+    """The guard's other half: running the example (not a check) draws; the check draws nothing."""
+    example = dataclasses.replace(
+        an_example_whose_claim(draws_from_its_own_generator), build=DrawsInForward
+    )
+    monkeypatch.setitem(registry.EXAMPLES, "rng_guard_probe", example)
+    monkeypatch.setattr(locked, "MOVED_THE_GLOBAL_RNG", {})
+    make = functools.partial(locked.computed_structure_and_where.__wrapped__, "rng_guard_probe")
+    with pytest.raises(locked.DrewFromTheGlobalRNG, match="rng_guard_probe on cpu"):
+        make("cpu")
+    assert probes.check_says(example.claims[0], "cpu").moved_the_global_rng is False
 
 
 def test_a_check_runs_once_per_claim_device_and_counter():
