@@ -237,8 +237,8 @@ def test_orphans_are_the_unclaimed_snapshot_files_of_whole_or_gone_test_files(tm
     assert narrow.orphans(Layout(tests=tests, snapshots=snapshots)) == (2, orphans[:1])
 
 
-@pytest.mark.parametrize("worker", [False, True], ids=["controller-or-alone", "xdist-worker"])
-def test_syrupy_never_deletes_and_only_a_worker_sends_its_report(worker, tmp_path):
+def configured(root: Path, inipath: Path | None, **more):
+    """A configuration as `plugin.pytest_configure` reads it, the snapshots set up, after it ran."""
     from types import SimpleNamespace
 
     from reference_testing import plugin
@@ -246,35 +246,31 @@ def test_syrupy_never_deletes_and_only_a_worker_sends_its_report(worker, tmp_pat
     settings = {"json_snapshots": "snapshots", "json_snapshot_tests": "tests"}
     config = SimpleNamespace(
         getini=settings.get,
-        inipath=tmp_path / "pytest.ini",
-        rootpath=tmp_path,
+        inipath=inipath,
+        rootpath=root,
         stash={},
-        invocation_params=SimpleNamespace(dir=tmp_path),
+        invocation_params=SimpleNamespace(dir=root),
         args=[],
         option=SimpleNamespace(),
-        **({"workerinput": {}} if worker else {}),
+        **more,
     )
     plugin.pytest_configure(config)
+    return config
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["controller-or-alone", "xdist-worker"])
+def test_syrupy_never_deletes_and_only_a_worker_sends_its_report(worker, tmp_path):
+    config = configured(
+        tmp_path, tmp_path / "pytest.ini", **({"workerinput": {}} if worker else {})
+    )
     assert vars(config.option) == {"disable_unused_snapshots": not worker, "no_cleanup": True}
 
 
 @pytest.mark.parametrize("ini", [True, False], ids=["ini-file", "no-ini-file"])
 def test_the_folders_are_relative_to_the_ini_file_or_else_the_root(ini, tmp_path):
-    from types import SimpleNamespace
+    from reference_testing import claims
 
-    from reference_testing import claims, plugin
-
-    settings = {"json_snapshots": "snapshots", "json_snapshot_tests": "tests"}
-    config = SimpleNamespace(
-        getini=settings.get,
-        inipath=tmp_path / "sub" / "pytest.ini" if ini else None,
-        rootpath=tmp_path,
-        stash={},
-        invocation_params=SimpleNamespace(dir=tmp_path),
-        args=[],
-        option=SimpleNamespace(),
-    )
-    plugin.pytest_configure(config)
+    config = configured(tmp_path, tmp_path / "sub" / "pytest.ini" if ini else None)
     base = tmp_path / "sub" if ini else tmp_path
     assert config.stash[claims.LAYOUT] == claims.Layout(base / "tests", base / "snapshots")
 
