@@ -227,12 +227,19 @@ def results() -> dict[str, str]:
     return statuses
 
 
-def changed_line(name: str) -> tuple[str, str]:
-    """The line a mutant removes and the line it adds (first of each), stripped (mutmut's own
+def mutmut_diff(name: str) -> tuple[str, list[str]]:
+    """The mutant's source file (relative to the project) and mutmut's diff of it (mutmut's own
     `show`, called in this process: a process per survivor took a second each)."""
     from mutmut.__main__ import find_mutant, get_diff_for_mutant
 
-    diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+    path = find_mutant(name).path
+    file = Path(os.path.relpath(path, ROOT)).as_posix().removeprefix("mutants/")
+    return file, get_diff_for_mutant(name, path=path).splitlines()
+
+
+def changed_line(name: str) -> tuple[str, str]:
+    """The line a mutant removes and the line it adds (first of each), stripped."""
+    _, diff = mutmut_diff(name)
     removed = next(
         (d[1:].strip() for d in diff if d.startswith("-") and not d.startswith("---")), ""
     )
@@ -258,12 +265,8 @@ FIRST_PASS = ["tests/machinery", "tests/test_devices.py"]
 def text_mutant(name: str):
     """mutmut's mutant as a text replacement (tools/semantic_mutants.py's `Mutant`)."""
     import semantic_mutants
-    from mutmut.__main__ import find_mutant, get_diff_for_mutant
 
-    path = Path(find_mutant(name).path)
-    file = str(path.relative_to(ROOT / "mutants") if path.is_absolute() else path)
-    file = file.removeprefix("mutants/")
-    diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+    file, diff = mutmut_diff(name)
     source = (ROOT / file).read_text(encoding="utf-8").splitlines()
     try:
         original, replacement = located(diff, source)
