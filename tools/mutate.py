@@ -310,7 +310,7 @@ def load_whole_suite() -> dict[str, dict]:
     return json.loads(WHOLE_SUITE.read_text(encoding="utf-8"))
 
 
-def whole_suite_outcome(name: str, judged: dict[str, dict], tree: str | None = None) -> str | None:
+def whole_suite_outcome(name: str, judged: dict[str, dict], tree: str | None) -> str | None:
     """ "caught", "suite error" or "survived", where the whole suite judged this very diff. A
     survivor judged on another tree (`tree`: the project's files' digest) is judged again: a test
     added since may catch it. A kill judged on another tree stands (the report counts those
@@ -321,7 +321,7 @@ def whole_suite_outcome(name: str, judged: dict[str, dict], tree: str | None = N
     mutant = text_mutant(name)
     if (entry["original"], entry["replacement"]) != (mutant.original, mutant.replacement):
         return None  # another mutant has this name now: judge it again
-    if tree is not None and entry.get("tree") != tree and entry["outcome"] == "survived":
+    if entry.get("tree") != tree and entry["outcome"] == "survived":
         return None
     return entry["outcome"]
 
@@ -548,7 +548,8 @@ def report(statuses: dict[str, str], equivalents: list[dict]) -> int:
         f"{total['timed out']} of the killed timed out (run again alone, they still hang); "
         f"{total['by the whole suite']} killed only by the whole suite ({total['suite error']} of "
         "them by a suite that could not run: an error, no test failed; "
-        f"{total['on an earlier tree']} judged on an earlier tree, whose tests this one keeps)"
+        f"{total['on an earlier tree']} judged on an earlier tree: delete {WHOLE_SUITE.name} in "
+        "mutants/ to judge them on this one)"
     )
     clean = not unexplained and not wrongly_equivalent and not total["not run"]
     return 0 if rate >= GOAL and clean else 1
