@@ -1485,14 +1485,17 @@ OPERATIONS = (
 )
 
 
+# Each operation by its name: the heat map reads a row's reasons tens of thousands of times.
+BY_NAME = {op.name: op for op in reversed(OPERATIONS)}  # the first of a name, as a scan finds it
+
+
 def operation(name: str) -> Operation:
-    return next(o for o in OPERATIONS if o.name == name)
+    return BY_NAME[name]
 
 
 def operation_of(row: dict) -> Operation | None:
     """The operation of a row (its step row's too); None for a row of an operation since removed."""
-    name = row["operation"].removesuffix(STEP)
-    return next((op for op in OPERATIONS if op.name == name), None)
+    return BY_NAME.get(row["operation"].removesuffix(STEP))
 
 
 def whys_for(row: dict, tie: Tie, release: Release) -> list[Why]:

@@ -391,13 +391,18 @@ def runs(values: list[str], releases: list[str]) -> list[tuple[str, str, str]]:
 NOT_MEASURED = "not measured"
 
 
+def row_keys(tables: list[dict]) -> list[tuple[str, str]]:
+    """Every (operation, model) of the tables: the newest table's order, then the rows only an
+    older release has, in the order they first appear."""
+    keys = [(r["operation"], r["model"]) for t in (tables[-1], *tables) for r in t["rows"]]
+    return list(dict.fromkeys(keys))
+
+
 def matrix_rows(tables: list[dict]) -> list[tuple[str, str, list[str]]]:
     """(operation, model, one cell per release) in the newest table's order; a row absent from a
     release (an operation added later) reads NOT_MEASURED.
     """
-    order = [(r["operation"], r["model"]) for r in tables[-1]["rows"]]
-    for t in tables:
-        order += [(r["operation"], r["model"]) for r in t["rows"] if (r["operation"], r["model"]) not in order]  # fmt: skip
+    order = row_keys(tables)
     by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
     # Visits are recorded from the release the count was added: before it, they were not measured.
     visiting = {key for rows in by_release for key, r in rows.items() if "visits" in r}
@@ -594,7 +599,11 @@ def heat_class(row: dict | None, tie: Tie | None = None, release: Release | None
     return BY_BUG if any(w.reason.pytorch_bug for w in whys) else BY_DESIGN
 
 
-def heat_cells(tables: list[dict]) -> list[tuple[str, str, list[int]]]:
+# (operation, model, one class per release)
+HeatCell = tuple[str, str, list[int]]
+
+
+def heat_cells(tables: list[dict]) -> list[HeatCell]:
     """(operation, model, one class per release) for every row, in the matrix's order."""
     by_release = [{(r["operation"], r["model"]): r for r in t["rows"]} for t in tables]
     kinds = [(ties_of(t), release_of(t)) for t in tables]
@@ -603,15 +612,20 @@ def heat_cells(tables: list[dict]) -> list[tuple[str, str, list[int]]]:
             heat_class(rows.get((op, model)), ties.get(model), release)
             for rows, (ties, release) in zip(by_release, kinds, strict=True)
         ])
-        for op, model, _ in matrix_rows(tables)
+        for op, model in row_keys(tables)
     ]  # fmt: skip
 
 
 def heat_rows(tables: list[dict], every_row: bool) -> list[tuple[str, list[int]]]:
     """(label, one class per release): every row, or only those that change across the releases
     that measured them or are anything but tied on some release."""
+    return shown_rows(heat_cells(tables), every_row)
+
+
+def shown_rows(cells: list[HeatCell], every_row: bool) -> list[tuple[str, list[int]]]:
+    """`heat_rows` of the cells `heat_cells` gave."""
     found = []
-    for op, model, classes in heat_cells(tables):
+    for op, model, classes in cells:
         # A release that did not measure the row (or lacked its package) shows no change.
         measured = set(classes) - {ABSENT}
         if every_row or len(measured) > 1 or measured - {TIED}:
@@ -629,8 +643,14 @@ def heat_grid(tables: list[dict], every_row: bool) -> tuple[list[str], list[Grid
     has a row among `heat_rows` (its own or its step row's), holding every model's classes for the
     operation and for its step: the rows `heat_rows` leaves out there read tied (or unmeasured) on
     every release, and are drawn as they are. A model without the row reads ABSENT."""
-    cells = heat_cells(tables)
-    chosen = {label for label, _ in heat_rows(tables, every_row)}
+    return grid_of(tables, heat_cells(tables), every_row)
+
+
+def grid_of(
+    tables: list[dict], cells: list[HeatCell], every_row: bool
+) -> tuple[list[str], list[GridRow]]:
+    """`heat_grid`, from the cells `heat_cells` gave of `tables`."""
+    chosen = {label for label, _ in shown_rows(cells, every_row)}
     models = list(dict.fromkeys([*models_of(tables[-1]), *(m for _, m, _ in cells)]))
     found = {(op, model): classes for op, model, classes in cells}
     absent = [ABSENT] * len(tables)
@@ -653,16 +673,8 @@ def plot_heatmap(tables: list[dict], path: str, every_row: bool = False) -> None
     committed picture with the results by data, whatever the matplotlib that drew it."""
     from .plots import plot_format
 
-    figure = heatmap_figure(tables, every_row)
-    tables = by_release(tables)
-    models, grid = heat_grid(tables, every_row)
-    data = {
-        "releases": [release_name(t) for t in tables],
-        "rows": heat_rows(tables, every_row),
-        "models": models,
-        "grid": grid,
-        "classes": [name for name, _ in HEAT_CLASSES],
-    }
+    data = heat_layout(tables, every_row)
+    figure = drawn_heatmap(data, every_row)
     metadata = {"Description": json.dumps(data)} if plot_format(path) == "png" else None
     figure.savefig(path, format=plot_format(path), dpi=HEAT_DPI, metadata=metadata)
 
@@ -673,7 +685,27 @@ HEAT_DPI = 110
 HEAT_ROW, HEAT_TOP, HEAT_BOTTOM, HEAT_WIDTH, HEAT_LABELS = 0.3, 1.85, 1.3, 12.5, 3.6
 
 
+def heat_layout(tables: list[dict], every_row: bool) -> dict:
+    """What the heat map draws: the releases, `heat_rows`, `heat_grid` and the classes' names, each
+    table's classes computed once."""
+    tables = by_release(tables)
+    cells = heat_cells(tables)
+    models, grid = grid_of(tables, cells, every_row)
+    return {
+        "releases": [release_name(t) for t in tables],
+        "rows": shown_rows(cells, every_row),
+        "models": models,
+        "grid": grid,
+        "classes": [name for name, _ in HEAT_CLASSES],
+    }
+
+
 def heatmap_figure(tables: list[dict], every_row: bool = False):
+    """`drawn_heatmap` of the tables' `heat_layout`."""
+    return drawn_heatmap(heat_layout(tables, every_row), every_row)
+
+
+def drawn_heatmap(layout: dict, every_row: bool):
     """A row per operation that changes across releases or surprises on some model (every
     operation with `every_row`), a column per release; each cell holds a stripe per model, left to
     right in the key's order, its upper half the operation and its lower half its step row (the
@@ -684,9 +716,7 @@ def heatmap_figure(tables: list[dict], every_row: bool = False):
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    tables = by_release(tables)
-    releases = [release_name(t) for t in tables]
-    models, grid = heat_grid(tables, every_row)
+    releases, models, grid = layout["releases"], layout["models"], layout["grid"]
     across = len(models) or 1
     # Two image rows per operation (the operation, its step), `across` image columns per release.
     values = [

@@ -1337,6 +1337,34 @@ def test_a_row_a_release_did_not_measure_reads_not_measured(printed_table):
     assert heat[f"{newest} · tied_sequential"][0] == survival_render.ABSENT
 
 
+def test_a_row_only_an_older_release_has_comes_after_the_newest_tables_rows():
+    """An operation since removed: the matrix and the heat map keep its rows, after the newest
+    table's, which set the order even where an older table lists its rows otherwise."""
+    r = survival_render
+
+    def row(operation: str, outcome: str) -> dict:
+        return {
+            "operation": operation,
+            "model": "tied_sequential",
+            "outcome": outcome,
+            "error": None,
+        }
+
+    older = {
+        "torch": "2.5.0",
+        "rows": [row("b", "tied"), row("removed", "split"), row("a", "tied")],
+    }
+    newest = {"torch": "2.6.0", "rows": [row("a", "tied"), row("b", "tied")]}
+    assert [(op, cells) for op, _, cells in r.matrix_rows([older, newest])] == [
+        ("a", ["tied", "tied"]),
+        ("b", ["tied", "tied"]),
+        ("removed", ["*split", r.NOT_MEASURED]),
+    ]
+    assert [label for label, _ in r.heat_rows([older, newest], every_row=True)] == [
+        "a · tied_sequential", "b · tied_sequential", "removed · tied_sequential"
+    ]  # fmt: skip
+
+
 def test_visits_a_release_did_not_record_read_not_measured(printed_table):
     """A table run before visits were counted has the row without them: no change is implied."""
     older = json.loads(json.dumps(printed_table))
