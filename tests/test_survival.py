@@ -1667,6 +1667,140 @@ def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
         survival_operations.compiled(survival.tied_model("tied_embeddings"))
 
 
+def test_the_compile_rows_error_names_the_gradient_it_compared_and_a_tolerance_is_used(monkeypatch):
+    """The error names the tie's first name, whose gradient was compared; with a tolerance
+    (inductor's), the 2e-5 that allclose refuses passes."""
+
+    def compiled_off_by_a_little(model, backend=None):
+        model.register_forward_hook(lambda module, args, output: output * (1 + 2e-5))
+        return model
+
+    monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
+    tied = survival.tied_model("registered_lm_head")
+    expected = f"the compiled gradient of {tied.names[0]} differs from eager"
+    with pytest.raises(
+        survival_operations.CompiledGradientDiffers, match=f"^{re.escape(expected)}$"
+    ):
+        survival_operations.compiled(tied)
+    tolerated = survival_operations.compiled(tied, tolerance=survival_operations.INDUCTOR_TOLERANCE)
+    assert tolerated.ends[0] is tolerated.ends[1]
+
+
+def test_gradients_agree_up_to_the_tolerance_itself():
+    """A relative difference of exactly the tolerance agrees (exact in binary: 1 against 4 at 0.25);
+    a little more does not."""
+    agree = survival_operations.gradients_agree
+    expected = torch.tensor([4.0, 0.0])
+    assert agree(torch.tensor([4.0, 1.0]), expected, 0.25)
+    assert not agree(torch.tensor([4.0, 1.25]), expected, 0.25)
+
+
+class LogitsOutput:
+    """A language model's output object: not a tensor, its `logits` one."""
+
+    def __init__(self, logits):
+        self.logits = logits
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        pytest.param(torch.tensor([1.0, 2.0]), id="tensor"),
+        pytest.param(LogitsOutput(torch.tensor([1.0, 2.0])), id="logits"),
+        pytest.param({"text": "no tensor", "logits": torch.tensor([1.0, 2.0])}, id="dict"),
+        pytest.param(("no tensor", torch.tensor([1.0, 2.0]), torch.tensor(5.0)), id="tuple"),
+    ],
+)
+def test_the_scalar_a_backward_runs_from_is_the_outputs_first_tensor_summed(output):
+    assert survival_operations.output_scalar(output).item() == 3.0
+
+
+def test_the_pipeline_row_raises_an_error_both_orders_give_and_says_when_they_differ(monkeypatch):
+    """Both orders failing alike: that error. Failing otherwise, or one failing: the row says the
+    outcome depends on the order, and records what each gave."""
+    tied = survival.tied_model("tied_autoencoder")
+
+    def row_with(outcomes: dict) -> Exception | survival_operations.Result:
+        def split_backward_once(tied, order):
+            if isinstance(outcomes[order], Exception):
+                raise outcomes[order]
+            return tied.model()
+
+        monkeypatch.setattr(survival_operations, "split_backward_once", split_backward_once)
+        try:
+            return survival_operations.pipeline_split_backward(tied)
+        except Exception as error:
+            return error
+
+    alike = row_with({"forward": ValueError("x"), "backward": ValueError("x")})
+    assert (type(alike), str(alike)) == (ValueError, "x")
+    for outcomes in [
+        {"forward": ValueError("x"), "backward": ValueError("y")},
+        {"forward": ValueError("x"), "backward": TypeError("x")},
+        {"forward": ValueError("x"), "backward": "eager's gradient"},
+    ]:
+        differs = row_with(outcomes)
+        assert type(differs) is survival_operations.SplitDependsOnSetOrder
+        assert str(differs) == (
+            "the outcome depends on the order of a set of autograd nodes, which follows their addresses"
+        )
+        assert differs.row_facts == {"set_orders": outcomes}
+    both_agree = row_with({"forward": "eager's gradient", "backward": "eager's gradient"})
+    assert isinstance(both_agree, survival_operations.Result)
+
+
+def test_a_split_backward_unlike_eagers_is_named_in_the_error(monkeypatch):
+    """The split backward's gradient compared with eager's: a schedule that doubles the loss is
+    caught, and the error names the tie's first name, whose gradient was compared."""
+
+    def doubled(model, x):
+        (2 * survival_operations.output_scalar(model(x))).backward()
+
+    monkeypatch.setattr(survival_operations, "schedule_backward", doubled)
+    tied = survival.tied_model("tied_sequential")  # two names
+    expected = f"the split-backward gradient of {tied.names[0]} differs from eager"
+    with pytest.raises(survival_operations.SplitGradientDiffers, match=f"^{re.escape(expected)}$"):
+        survival_operations.split_backward_once(tied, "backward")
+
+
+def test_the_safetensors_rows_write_nowhere_but_their_own_folder(tmp_path, monkeypatch):
+    pytest.importorskip("safetensors")
+    monkeypatch.chdir(tmp_path)
+    tied = survival.tied_model("registered_lm_head")
+    with pytest.raises(RuntimeError, match="Some tensors share memory"):  # before it writes
+        survival_operations.safetensors_file(tied)
+    survival_operations.safetensors_model(tied)
+    # A tie made in forward has one name in the state_dict: save_file writes it.
+    survival_operations.safetensors_file(survival.tied_model("tied_autoencoder"))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("operation", ["deepcopy", "deepcopy_then_to_float64"])
+def test_a_deepcopy_row_measures_a_copy_that_shares_nothing_with_the_model(operation):
+    """copy.copy would keep the model's own Parameters, and so its tie: the row would say 'tied'
+    of an operation that copied nothing."""
+    built, table_model = [], survival.tied_model("registered_lm_head")
+
+    def recorded(model):
+        built.append(table_model.rebuild(model))
+        return built[-1]
+
+    tied = dataclasses.replace(table_model, rebuild=recorded)
+    ends = getattr(survival_operations, operation)(tied).ends
+    (model,) = built
+    assert ends[0] is ends[1]
+    assert not any(end is p for end in ends for p in model.parameters())
+
+
+def test_the_apply_row_runs_the_initialiser_it_names():
+    """apply(nn.init.normal_) at std 0.02 reaches the tie: its values are drawn again (the built
+    model's std is not 0.02)."""
+    tied = survival.tied_model("registered_lm_head")
+    before = tied.tensor(tied.model(), tied.names[0]).std().item()
+    after = survival_operations.apply_init(tied).ends[0].std().item()
+    assert abs(after - 0.02) < 0.004 and abs(before - 0.02) > 0.1, (before, after)
+
+
 def test_a_promised_dtype_is_part_of_the_promise():
     """`.to(torch.float64)` promises the values in float64: a tie left in float32 with the same
     values has not kept it (torch.equal alone would say it had: it ignores the dtype)."""
