@@ -1792,6 +1792,21 @@ def test_a_deepcopy_row_measures_a_copy_that_shares_nothing_with_the_model(opera
     assert not any(end is p for end in ends for p in model.parameters())
 
 
+def head_tied_on_meta():
+    with torch.device("meta"):
+        return HeadTiedByRegistration()
+
+
+def test_to_empty_from_cpu_gives_a_users_model_built_elsewhere_cpu_memory():
+    """A user's factory may build anywhere (here on meta): the row moves the storage to the CPU,
+    as its name says, not to wherever the model was."""
+    from reference.own_model import own_tied_model
+
+    own = own_tied_model(f"{__name__}:head_tied_on_meta")
+    ends = survival_operations.to_empty_from_cpu(own).ends
+    assert [end.device.type for end in ends] == ["cpu", "cpu"]
+
+
 def test_the_apply_row_runs_the_initialiser_it_names():
     """apply(nn.init.normal_) at std 0.02 reaches the tie: its values are drawn again (the built
     model's std is not 0.02)."""
