@@ -1792,6 +1792,42 @@ def test_a_deepcopy_row_measures_a_copy_that_shares_nothing_with_the_model(opera
     assert not any(end is p for end in ends for p in model.parameters())
 
 
+@pytest.mark.parametrize(
+    ("operation", "flat"),
+    [("distributed_checkpoint_optimizer", False), ("distributed_checkpoint_flat_optimizer", True)],
+)
+def test_the_checkpoint_rows_save_and_restore_the_state_in_the_form_they_name(
+    operation, flat, monkeypatch
+):
+    """The flat row (torchtitan's default) saves the optimizer's state flattened, one key per
+    name and entry; the other nested. Each restores with the options it saved with, the model's
+    state as loaded."""
+    pytest.importorskip("torch.distributed.checkpoint")
+    import torch.distributed.checkpoint as dcp
+    import torch.distributed.checkpoint.state_dict as dcp_state_dict
+
+    saved, restored = [], []
+    save, set_state_dict = dcp.save, dcp_state_dict.set_state_dict
+
+    def saving(state, **options):
+        saved.append(state)
+        return save(state, **options)
+
+    def restoring(model, optimizer, **options):
+        restored.append(options)
+        return set_state_dict(model, optimizer, **options)
+
+    monkeypatch.setattr(dcp, "save", saving)
+    monkeypatch.setattr(dcp_state_dict, "set_state_dict", restoring)
+    tied = survival.tied_model("registered_lm_head")
+    getattr(survival_operations, operation)(tied)
+    ((state,), (options,)) = saved, restored
+    moment = f"state.{tied.names[0]}.exp_avg" if flat else "state"
+    assert moment in state["optim"] and ("param_groups" in state["optim"]) is not flat
+    assert options["options"].flatten_optimizer_state_dict is flat
+    assert set(options["model_state_dict"]) == set(tied.model().state_dict())
+
+
 def head_tied_on_meta():
     with torch.device("meta"):
         return HeadTiedByRegistration()
