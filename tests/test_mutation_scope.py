@@ -189,6 +189,12 @@ def test_a_methods_dedented_diff_is_found_and_replaced_at_the_methods_depth():
         mutate.located(["-x = 1", "+x = 2"], ["x = 1", "x = 1"])
 
 
+def test_a_mutant_identical_to_the_original_changes_nothing_and_any_change_is_something():
+    assert mutate.changes_nothing("", "")
+    assert not mutate.changes_nothing("return copy.deepcopy(model)", "return copy.copy(model)")
+    assert not mutate.changes_nothing("return model", "")
+
+
 def test_a_mutant_that_drops_the_last_argument_device_is_device_only():
     removed = "value = claim.proven_at(counter, device)"
     assert mutate.drops_the_device(removed, "value = claim.proven_at(counter, )")
