@@ -1828,6 +1828,33 @@ def test_the_checkpoint_rows_save_and_restore_the_state_in_the_form_they_name(
     assert set(options["model_state_dict"]) == set(tied.model().state_dict())
 
 
+@pytest.mark.parametrize(
+    ("operation", "device"),
+    [
+        ("fully_shard_root", "cpu"),
+        ("fully_shard_separately", "cpu"),
+        ("meta_fully_shard_root_then_to_empty", "meta"),
+        ("meta_fully_shard_separately_then_to_empty", "meta"),
+    ],
+)
+def test_the_sharding_rows_shard_what_they_name_where_they_name_it(operation, device, monkeypatch):
+    """What each fully_shard call is given: a holder alone (a group of one is the module itself),
+    then the root, on meta for the large-model start, on the CPU otherwise."""
+    pytest.importorskip("torch.distributed.fsdp")
+    tied = survival.tied_model("tied_sequential")  # one Linear at 2 and 4 holds the tie
+    fully_shard, calls = survival_operations.fully_shard_function(), []
+
+    def recording(module, **options):
+        calls.append((type(module).__name__, next(module.parameters()).device.type))
+        return fully_shard(module, **options)
+
+    monkeypatch.setattr(survival_operations, "fully_shard_function", lambda: recording)
+    with survival.process_group_of_one():
+        getattr(survival_operations, operation)(tied)
+    holders = [("Linear", device)] if "separately" in operation else []
+    assert calls == [*holders, ("Sequential", device)]
+
+
 def head_tied_on_meta():
     with torch.device("meta"):
         return HeadTiedByRegistration()
