@@ -1855,6 +1855,33 @@ def test_the_sharding_rows_shard_what_they_name_where_they_name_it(operation, de
     assert calls == [*holders, ("Sequential", device)]
 
 
+class TwoLinearsTiedInABlock(torch.nn.Module):
+    """Two Linears of one weight, a level down: quantize_dynamic packs each its own copy."""
+
+    def __init__(self):
+        super().__init__()
+        self.block = torch.nn.Module()
+        self.block.first = torch.nn.Linear(3, 3, bias=False)
+        self.block.second = torch.nn.Linear(3, 3, bias=False)
+        self.block.second.weight = self.block.first.weight
+
+    def forward(self, x):
+        return self.block.second(self.block.first(x))
+
+
+def test_the_quantized_rows_ends_are_what_each_holder_unpacks():
+    """Each quantized holder unpacks a tensor of its own (the tie is split), each found by the
+    holder's full path; the values are the weight's, to int8's precision."""
+    from reference.own_model import own_tied_model
+
+    own = own_tied_model(f"{__name__}:TwoLinearsTiedInABlock")
+    assert own.names == ("block.first.weight", "block.second.weight")
+    ends = survival_operations.quantized_dynamic(own).ends
+    weight = own.tensor(own.model(), own.names[0])
+    assert ends[0] is not ends[1]
+    assert all(torch.allclose(end, weight, atol=0.01) for end in ends)
+
+
 def head_tied_on_meta():
     with torch.device("meta"):
         return HeadTiedByRegistration()
