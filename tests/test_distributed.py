@@ -4,6 +4,7 @@ One test, so that one process group serves every check whichever xdist worker ru
 fixture would start a group on every worker that gets a test of this file).
 """
 
+import os
 import sys
 import threading
 import time
@@ -115,3 +116,26 @@ def test_past_the_deadline_both_ranks_are_killed_and_it_says_so(monkeypatch):
     assert [process.is_alive() for process in context.processes] == [False, False]
     # Killed (a negative exit code: the signal), not finished.
     assert [process.exitcode < 0 for process in context.processes] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "chosen", "expected"),
+    [
+        pytest.param([(1, "lo"), (2, "eth0")], None, "lo", id="linux"),
+        pytest.param([(1, "lo0"), (2, "en0")], None, "lo0", id="macos"),
+        pytest.param([(1, "lo"), (2, "eth0")], "eth0", "eth0", id="the-callers-choice-kept"),
+        pytest.param([(1, "eth0")], None, None, id="no-loopback-nothing-set"),
+    ],
+)
+def test_gloo_binds_to_the_loopback_unless_the_caller_chose(
+    interfaces, chosen, expected, monkeypatch
+):
+    """gloo resolves the host's name unless told an interface (slow or failing on some macOS CI
+    runners): the loopback's name ('lo' on Linux, 'lo0' on macOS), never over the caller's."""
+    monkeypatch.setattr(distributed.socket, "if_nameindex", lambda: interfaces)
+    if chosen is None:
+        monkeypatch.delenv("GLOO_SOCKET_IFNAME", raising=False)
+    else:
+        monkeypatch.setenv("GLOO_SOCKET_IFNAME", chosen)
+    distributed.gloo_on_loopback()
+    assert os.environ.get("GLOO_SOCKET_IFNAME") == expected
