@@ -182,3 +182,13 @@ def test_a_tests_edits_to_the_summary_never_reach_the_next_test():
     first[nested].clear()
     again, _ = structure_and_where("mlp", "cpu")
     assert again[nested], nested
+
+
+def test_an_unknown_name_is_refused_naming_it_and_the_close_names():
+    with pytest.raises(registry.UnknownExample) as refused:
+        registry.get("mpl")
+    assert (refused.value.name, refused.value.found) == ("mpl", registry.search("mpl"))
+    assert str(refused.value) == (
+        "unknown example 'mpl'. Did you mean: mlp (a close name)? "
+        "(`python -m reference list` lists all)"
+    )

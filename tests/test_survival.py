@@ -2093,3 +2093,13 @@ def test_an_operation_on_ranks_starts_them_only_from_outside_and_a_failed_step_i
         assert found["outcome"] == "tied"
         assert stepped == survival.raised(RuntimeError("the step failed"))
     assert len(started) == 1
+
+
+@pytest.mark.parametrize("name", [m.name for m in survival.MODELS])
+def test_building_a_table_model_draws_nothing_from_the_global_rng(name):
+    """Every draw belongs inside seeded() or to a generator(): a holder built only to have its
+    weight replaced is built on meta, where nothing is drawn."""
+    from reference_testing.locked import drawing_from_the_global_rng
+
+    _, drew = drawing_from_the_global_rng(survival.tied_model(name).model)
+    assert not drew
