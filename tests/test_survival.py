@@ -2103,3 +2103,31 @@ def test_building_a_table_model_draws_nothing_from_the_global_rng(name):
 
     _, drew = drawing_from_the_global_rng(survival.tied_model(name).model)
     assert not drew
+
+
+def test_a_whole_module_loaded_back_is_read_as_a_module_of_the_table(monkeypatch):
+    """Where torch.load unpickles a module (its default before 2.6, weights_only=False after), the
+    row reads the tie from the module it got back: here on this release, the load told to."""
+    load = survival_operations.saved_and_loaded
+    monkeypatch.setattr(
+        survival_operations, "saved_and_loaded", lambda obj: load(obj, weights_only=False)
+    )
+    tied = survival.tied_model("registered_lm_head")
+    ends = survival_operations.torch_save_module(tied).ends
+    assert ends[0] is ends[1] and isinstance(ends[0], torch.nn.Parameter)
+
+
+def test_functional_call_then_module_hands_in_the_first_name_only(monkeypatch):
+    """The call hands one name of the tie a plain tensor (tie_weights=True carries it to the
+    other); the row then reads the module: the first name is the one handed in."""
+    handed = []
+    call = torch.func.functional_call
+
+    def recording(model, tensors, args, **options):
+        handed.append(list(tensors))
+        return call(model, tensors, args, **options)
+
+    monkeypatch.setattr(torch.func, "functional_call", recording)
+    tied = survival.tied_model("registered_lm_head")
+    survival_operations.functional_call_then_module(tied)
+    assert handed == [[tied.names[0]]]
