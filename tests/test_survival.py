@@ -1654,14 +1654,16 @@ def test_a_listings_ends_are_the_tie_itself_not_an_entry_of_equal_values():
     assert found.ends[0] is tie and found.ends[1] is tie
 
 
+def compiled_off_by_a_little(model, backend=None):
+    """A stand-in for torch.compile: the model itself, its output a relative 2e-5 off."""
+    model.register_forward_hook(lambda module, args, output: output * (1 + 2e-5))
+    return model
+
+
 def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
     """The compile row's comparison seen to decide: a 'compiled' model whose gradient is a relative
     2e-5 off the eager one (past allclose's rtol of 1e-5, the default backend's limit) raises. A
     comparison of the eager gradient with itself, or one at inductor's 1e-4, lets it through."""
-
-    def compiled_off_by_a_little(model, backend=None):
-        return lambda x: model(x) * (1 + 2e-5)
-
     monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
     with pytest.raises(survival_operations.CompiledGradientDiffers):
         survival_operations.compiled(survival.tied_model("tied_embeddings"))
@@ -1670,11 +1672,6 @@ def test_the_compile_row_fails_where_the_compiled_gradient_differs(monkeypatch):
 def test_the_compile_rows_error_names_the_gradient_it_compared_and_a_tolerance_is_used(monkeypatch):
     """The error names the tie's first name, whose gradient was compared; with a tolerance
     (inductor's), the 2e-5 that allclose refuses passes."""
-
-    def compiled_off_by_a_little(model, backend=None):
-        model.register_forward_hook(lambda module, args, output: output * (1 + 2e-5))
-        return model
-
     monkeypatch.setattr(torch, "compile", compiled_off_by_a_little)
     tied = survival.tied_model("registered_lm_head")
     expected = f"the compiled gradient of {tied.names[0]} differs from eager"
