@@ -193,6 +193,7 @@ def test_a_mutant_identical_to_the_original_changes_nothing_and_any_change_is_so
     assert mutate.changes_nothing("", "")
     assert not mutate.changes_nothing("return copy.deepcopy(model)", "return copy.copy(model)")
     assert not mutate.changes_nothing("return model", "")
+    assert not mutate.changes_nothing("return model", "return model")  # a first line alike
 
 
 def test_a_mutant_that_drops_the_last_argument_device_is_device_only():

@@ -399,7 +399,7 @@ def changes_nothing(removed: str, added: str) -> bool:
     """A mutant whose text is the original's: mutmut's diff removes and adds no line (seen once, in
     reference.survival_operations.deepcopy, a mutant identical line for line). The same code: an
     equivalent no entry can name, as an entry names the line it changes."""
-    return removed == added
+    return removed == added == ""
 
 
 def drops_the_device(removed: str, added: str) -> bool:
